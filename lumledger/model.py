@@ -1,0 +1,228 @@
+"""The ledger format as data: sheet and column names, value kinds and the rule catalogue.
+
+Everything here follows ``docs/ledger-format.md`` (format 1). Standard library only, so every
+other module, including the command line's start-up path, can import it for free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+# --- sheets -------------------------------------------------------------------------------------
+
+ROUNDS = "Omgångar"
+ADMINISTRATIONS = "Förvaltningar"
+APPLICATIONS = "Ansökningar"
+DECISIONS = "Beslut"
+PAYMENTS = "Utbetalningar"
+REPORTS = "Redovisningar"
+REPAYMENTS = "Återbetalningar"
+
+REQUIRED_SHEETS: tuple[str, ...] = (ROUNDS, ADMINISTRATIONS, APPLICATIONS)
+OPTIONAL_SHEETS: tuple[str, ...] = (DECISIONS, PAYMENTS, REPORTS, REPAYMENTS)
+INPUT_SHEETS: tuple[str, ...] = REQUIRED_SHEETS + OPTIONAL_SHEETS
+# Sheets lumledger writes; never read as input.
+OUTPUT_SHEETS: tuple[str, ...] = ("Fel", "Summering", "Avstämning")
+
+# --- vocabulary -----------------------------------------------------------------------------------
+
+PROJECT = "Projekt"
+STUDY_VISIT = "Studiebesök"
+APPLICATION_TYPES: tuple[str, ...] = (PROJECT, STUDY_VISIT)
+
+STATUS_OPEN = "Öppen"
+STATUS_ASSESSMENT = "Bedömning"
+STATUS_DECIDED = "Beslutad"
+STATUS_CLOSED = "Stängd"
+ROUND_STATUSES: tuple[str, ...] = (STATUS_OPEN, STATUS_ASSESSMENT, STATUS_DECIDED, STATUS_CLOSED)
+
+ADMINISTRATION_TYPES: tuple[str, ...] = ("Stadsdelsförvaltning", "Fackförvaltning")
+
+DEFAULT_MAX_GRANTED_PER_ADMINISTRATION = 2
+PROJECT_YEARS: tuple[int, ...] = (1, 2, 3)
+
+
+class Kind(Enum):
+    """How a column's cells are parsed."""
+
+    TEXT = "text"
+    YEAR = "year"  # a whole number 1900..9999
+    INTEGER = "integer"  # a whole count
+    WHOLE_KR = "whole_kr"  # whole kronor
+    KR = "kr"  # kronor with at most two decimals (öre)
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    # Allowed words for a TEXT column (checked as LUM-E010).
+    choices: tuple[str, ...] = ()
+
+
+def _cols(*columns: Column) -> tuple[Column, ...]:
+    return columns
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    ROUNDS: _cols(
+        Column("År", Kind.YEAR, required=True),
+        Column("Ansökan öppnar", Kind.DATE),
+        Column("Ansökan stänger", Kind.DATE),
+        Column("Ram projekt", Kind.WHOLE_KR),
+        Column("Ram studiebesök", Kind.WHOLE_KR),
+        Column("Max beviljade per förvaltning", Kind.INTEGER),
+        Column("Max belopp projekt", Kind.WHOLE_KR),
+        Column("Max belopp studiebesök", Kind.WHOLE_KR),
+        Column("Beslutsdatum", Kind.DATE),
+        Column("Diarienummer", Kind.TEXT),
+        Column("Status", Kind.TEXT, choices=ROUND_STATUSES),
+    ),
+    ADMINISTRATIONS: _cols(
+        Column("Namn", Kind.TEXT, required=True),
+        Column("Fullständigt namn", Kind.TEXT),
+        Column("Typ", Kind.TEXT, choices=ADMINISTRATION_TYPES),
+        Column("KST", Kind.TEXT),
+        Column("Giltig från", Kind.YEAR),
+        Column("Giltig till", Kind.YEAR),
+    ),
+    APPLICATIONS: _cols(
+        Column("Id", Kind.TEXT, required=True),
+        Column("År", Kind.YEAR, required=True),
+        Column("Typ", Kind.TEXT, required=True, choices=APPLICATION_TYPES),
+        Column("Förvaltning", Kind.TEXT, required=True),
+        Column("Medsökande", Kind.TEXT),
+        Column("Namn", Kind.TEXT, required=True),
+        Column("Syfte", Kind.TEXT),
+        Column("Projekt", Kind.TEXT),
+        Column("Projektår", Kind.INTEGER),
+        Column("Tidigare beviljat", Kind.WHOLE_KR),
+        Column("Sökt belopp", Kind.WHOLE_KR, required=True),
+        Column("Utvärdering", Kind.TEXT),
+        Column("Beviljat belopp", Kind.WHOLE_KR),
+        Column("Beslut", Kind.TEXT),
+        Column("Inkom", Kind.DATE),
+        Column("KST", Kind.TEXT),
+        Column("Betalkonto", Kind.TEXT),
+        Column("Kontaktperson", Kind.TEXT),
+        Column("E-post", Kind.TEXT),
+        # Added by lumledger (format 1 allows extra columns): the granted amount as frozen by
+        # `lumledger cycle decide`; a later change of `Beviljat belopp` is LUM-E018.
+        Column("Beviljat vid beslut", Kind.WHOLE_KR),
+    ),
+    DECISIONS: _cols(
+        Column("År", Kind.YEAR, required=True),
+        Column("Typ", Kind.TEXT, required=True, choices=APPLICATION_TYPES),
+        Column("Antal ansökningar", Kind.INTEGER),
+        Column("Antal förvaltningar", Kind.INTEGER),
+        Column("Summa sökt", Kind.WHOLE_KR),
+        Column("Summa beviljat", Kind.WHOLE_KR),
+    ),
+    PAYMENTS: _cols(
+        Column("Id", Kind.TEXT, required=True),
+        Column("Datum", Kind.DATE, required=True),
+        Column("Belopp", Kind.KR, required=True),
+        Column("Verifikation", Kind.TEXT),
+        Column("KST", Kind.TEXT),
+    ),
+    REPORTS: _cols(
+        Column("Id", Kind.TEXT, required=True),
+        Column("Inlämnad", Kind.DATE, required=True),
+        Column("Beviljat belopp", Kind.KR),
+        Column("Egen insats", Kind.KR),
+        Column("Övriga intäkter", Kind.KR),
+        Column("Summa intäkter", Kind.KR),
+        Column("Personalkostnader", Kind.KR),
+        Column("Administrativa kostnader", Kind.KR),
+        Column("Utbildningskostnader", Kind.KR),
+        Column("Övriga kostnader", Kind.KR),
+        Column("Summa kostnader", Kind.KR),
+        Column("Ej förbrukat", Kind.KR),
+    ),
+    REPAYMENTS: _cols(
+        Column("Id", Kind.TEXT, required=True),
+        Column("Datum", Kind.DATE, required=True),
+        Column("Belopp", Kind.KR, required=True),
+        Column("Verifikation", Kind.TEXT),
+    ),
+}
+
+# Report lines: income and cost parts whose sums are checked against the stated sums.
+REPORT_INCOME_LINES: tuple[str, ...] = ("Beviljat belopp", "Egen insats", "Övriga intäkter")
+REPORT_COST_LINES: tuple[str, ...] = (
+    "Personalkostnader",
+    "Administrativa kostnader",
+    "Utbildningskostnader",
+    "Övriga kostnader",
+)
+
+# Columns holding personal data: never exported.
+PERSONAL_DATA_COLUMNS: tuple[str, ...] = ("Kontaktperson", "E-post")
+
+
+def column(sheet: str, name: str) -> Column:
+    for col in COLUMNS[sheet]:
+        if col.name == name:
+            return col
+    raise KeyError(f"{sheet}!{name}")
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: str
+    title: str  # Swedish, one line
+
+
+_RULES: tuple[Rule, ...] = (
+    Rule("LUM-E001", ERROR, "Ett obligatoriskt blad saknas"),
+    Rule("LUM-E002", ERROR, "En obligatorisk kolumn saknas"),
+    Rule("LUM-E003", ERROR, "Ett värde av fel typ"),
+    Rule("LUM-E004", ERROR, "Ett obligatoriskt värde är tomt"),
+    Rule("LUM-E005", ERROR, "Dubblett (Id, År i Omgångar eller Namn i Förvaltningar)"),
+    Rule("LUM-E006", ERROR, "Förvaltningen finns inte i Förvaltningar eller gäller inte det året"),
+    Rule("LUM-E007", ERROR, "Ett negativt belopp"),
+    Rule("LUM-E008", ERROR, "Beviljat belopp är större än sökt belopp"),
+    Rule("LUM-E009", ERROR, "För många beviljade ansökningar för en förvaltning, ett år och en typ"),
+    Rule("LUM-E010", ERROR, "Typ eller Status är inte ett av de tillåtna orden"),
+    Rule("LUM-E011", ERROR, "Projektår utanför 1–3, eller angivet för ett studiebesök"),
+    Rule("LUM-E012", ERROR, "Året saknar rad i Omgångar"),
+    Rule("LUM-E013", ERROR, "Decimaler i en kolumn för hela kronor"),
+    Rule("LUM-E014", ERROR, "Beviljat totalt för ett år och en typ överskrider ramen"),
+    Rule("LUM-E015", ERROR, "Sökt belopp över omgångens maxbelopp"),
+    Rule("LUM-E016", ERROR, "Betalkontot klarar inte kontrollsiffran eller har okänd form"),
+    Rule("LUM-E017", ERROR, "Ett Id som inte finns i Ansökningar"),
+    Rule("LUM-E018", ERROR, "Beviljat belopp ändrat efter beslut"),
+    Rule("LUM-W001", WARNING, "Ett tal lagrat som text"),
+    Rule("LUM-W002", WARNING, "Ett datum lagrat som text"),
+    Rule("LUM-W003", WARNING, "Okänd kolumn (behålls, ignoreras)"),
+    Rule("LUM-W004", WARNING, "Inkom utanför omgångens ansökningsperiod"),
+    Rule("LUM-W005", WARNING, "Beviljat belopp tomt i en beslutad eller stängd omgång"),
+    Rule("LUM-W006", WARNING, "Medsökande finns inte i Förvaltningar"),
+    Rule("LUM-R001", ERROR, "Antal enligt beslutet skiljer sig från liggaren"),
+    Rule("LUM-R002", ERROR, "Summa enligt beslutet skiljer sig från liggaren"),
+    Rule("LUM-R003", ERROR, "Beviljat men inte utbetalt, eller utbetalt skiljer sig från beviljat"),
+    Rule("LUM-R004", ERROR, "Utbetalning till en ansökan utan beviljat belopp"),
+    Rule("LUM-R005", ERROR, "Redovisning saknas efter sista inlämningsdag"),
+    Rule("LUM-R006", ERROR, "Redovisningens beviljade belopp skiljer sig från liggaren"),
+    Rule("LUM-R007", ERROR, "Redovisningens summa intäkter stämmer inte med raderna"),
+    Rule("LUM-R008", ERROR, "Redovisningens summa kostnader stämmer inte med raderna"),
+    Rule("LUM-R009", ERROR, "Kostnaderna överstiger intäkterna"),
+    Rule("LUM-R010", ERROR, "Ej förbrukade medel eller återbetalning stämmer inte"),
+    Rule("LUM-R011", ERROR, "Flerårigt projekt: tidigare beviljat eller projektår stämmer inte"),
+)
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+def severity_of(code: str) -> str:
+    return RULES[code].severity
