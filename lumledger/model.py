@@ -192,7 +192,9 @@ _RULES: tuple[Rule, ...] = (
     Rule("LUM-E006", ERROR, "Förvaltningen finns inte i Förvaltningar eller gäller inte det året"),
     Rule("LUM-E007", ERROR, "Ett negativt belopp"),
     Rule("LUM-E008", ERROR, "Beviljat belopp är större än sökt belopp"),
-    Rule("LUM-E009", ERROR, "För många beviljade ansökningar för en förvaltning, ett år och en typ"),
+    Rule(
+        "LUM-E009", ERROR, "För många beviljade ansökningar för en förvaltning, ett år och en typ"
+    ),
     Rule("LUM-E010", ERROR, "Typ eller Status är inte ett av de tillåtna orden"),
     Rule("LUM-E011", ERROR, "Projektår utanför 1–3, eller angivet för ett studiebesök"),
     Rule("LUM-E012", ERROR, "Året saknar rad i Omgångar"),

@@ -163,7 +163,9 @@ def check_bankgiro(number: str) -> AccountCheck:
         re.match(r"^(\d{3,4})(\d{4})$", text) if text.isdigit() else None
     )
     if match is None:
-        return AccountCheck(False, "Bankgiro", "ett bankgironummer har formen NNN-NNNN eller NNNN-NNNN")
+        return AccountCheck(
+            False, "Bankgiro", "ett bankgironummer har formen NNN-NNNN eller NNNN-NNNN"
+        )
     digits = match[1] + match[2]
     if not luhn_ok(digits):
         return AccountCheck(False, "Bankgiro", "kontrollsiffran stämmer inte")
@@ -178,7 +180,9 @@ def check_plusgiro(number: str) -> AccountCheck:
     elif text.isdigit():
         digits = text
     else:
-        return AccountCheck(False, "Plusgiro", "ett plusgironummer har 2–8 siffror, t.ex. 5 55 13-6")
+        return AccountCheck(
+            False, "Plusgiro", "ett plusgironummer har 2–8 siffror, t.ex. 5 55 13-6"
+        )
     if not 2 <= len(digits) <= 8:
         return AccountCheck(False, "Plusgiro", "ett plusgironummer har 2–8 siffror")
     if not luhn_ok(digits):

@@ -1,0 +1,646 @@
+"""``lumledger validate``: every rule of the format, run over a parsed ledger, as findings.
+
+Per-column rules come from the pandera schemas (:mod:`lumledger.schemas`) and are turned into
+Swedish findings here; rules that span rows or sheets are plain functions, one per rule
+(``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``).
+Every rule runs; nothing raises. A cell that failed parsing is reported once, by the reader.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lumledger import model
+from lumledger.findings import Finding, finding, sorted_findings
+from lumledger.model import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
+from lumledger.money import check_payment_account, format_kr
+from lumledger.reading import CellSource, Ledger, Table, load_ledger, read_ledger, to_date, to_int
+from lumledger.schemas import failure_cases
+
+
+@dataclass(slots=True)
+class Validation:
+    ledger: Ledger
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def validate_path(path: str | Path) -> Validation:
+    """Read ``path`` read-only and run every rule. Raises ``LedgerReadError`` (exit 2)."""
+    return validate_ledger(read_ledger(path))
+
+
+def validate_source(source: CellSource) -> Validation:
+    return validate_ledger(load_ledger(source))
+
+
+def validate_ledger(ledger: Ledger) -> Validation:
+    found: list[Finding] = list(ledger.findings)
+    for table in ledger.tables.values():
+        found.extend(schema_findings(table))
+    for rule in CROSS_RULES:
+        found.extend(rule(ledger))
+    return Validation(ledger=ledger, findings=sorted_findings(_drop_cascades(ledger, found)))
+
+
+def _drop_cascades(ledger: Ledger, items: list[Finding]) -> list[Finding]:
+    """A cell the reader already reported (E003/E013) gets no second finding."""
+    bad_cells: set[tuple[str, str]] = set()
+    for item in items:
+        if item.code in ("LUM-E003", "LUM-E013") and item.sheet and item.cell:
+            bad_cells.add((item.sheet, item.cell))
+    seen: set[tuple[str, str | None, str | None, int | None, str]] = set()
+    out: list[Finding] = []
+    for item in items:
+        if (
+            item.code not in ("LUM-E003", "LUM-E013", "LUM-W001", "LUM-W002")
+            and item.sheet
+            and item.cell
+            and (item.sheet, item.cell) in bad_cells
+        ):
+            continue
+        key = (item.code, item.sheet, item.cell, item.row, item.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(item)
+    return out
+
+
+# --- per-column rules (pandera) ---------------------------------------------------------------------
+
+
+def schema_findings(table: Table) -> list[Finding]:
+    out: list[Finding] = []
+    frame = table.frame
+    for code, column, row, value in failure_cases(table.sheet, frame):
+        if not table.has(column) or (row, column) in table.invalid:
+            continue  # a missing column is one E002; a bad cell was one E003
+        out.append(_schema_finding(table, code, column, row, value))
+    return out
+
+
+def _schema_finding(table: Table, code: str, column: str, row: int, value: Any) -> Finding:
+    cell = table.cell(column, row)
+    frame = table.frame
+    sheet = table.sheet
+    if code == "LUM-E004":
+        return finding(
+            code, sheet, cell, row, f"{column} är tomt men måste fyllas i", expected=column
+        )
+    if code == "LUM-E007":
+        return finding(
+            code,
+            sheet,
+            cell,
+            row,
+            f"{column} är negativt ({_kr(value)})",
+            expected=">= 0",
+            found=value,
+        )
+    if code == "LUM-E010":
+        allowed = _allowed_words(sheet, column)
+        close = difflib.get_close_matches(str(value), list(allowed), n=1, cutoff=0.5)
+        hint = f"; menade du ”{close[0]}”?" if close else ""
+        return finding(
+            code,
+            sheet,
+            cell,
+            row,
+            f"{column} ”{value}” är inte ett av de tillåtna orden ({', '.join(allowed)}){hint}",
+            expected=" / ".join(allowed),
+            found=str(value),
+        )
+    if code == "LUM-E011":
+        kind = frame.at[row, "Typ"] if "Typ" in frame.columns else None
+        year = to_int(frame.at[row, "Projektår"])
+        if kind == model.STUDY_VISIT:
+            message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
+            expected: Any = "tomt"
+        else:
+            message = f"Projektår ({year}) ska vara 1, 2 eller 3"
+            expected = "1–3"
+        return finding(code, sheet, cell, row, message, expected=expected, found=year)
+    if code == "LUM-E008":
+        granted = to_int(frame.at[row, "Beviljat belopp"])
+        applied = to_int(frame.at[row, "Sökt belopp"])
+        return finding(
+            code,
+            sheet,
+            cell,
+            row,
+            f"Beviljat belopp ({_kr(granted)}) är större än sökt belopp ({_kr(applied)})",
+            expected=applied,
+            found=granted,
+        )
+    if code == "LUM-E016":
+        check = check_payment_account(str(value))
+        return finding(
+            code,
+            sheet,
+            cell,
+            row,
+            f"Betalkontot ”{value}” är inte giltigt: {check.reason}",
+            expected="Bankgiro NNN-NNNN eller Plusgiro N…N-N",
+            found=str(value),
+        )
+    return finding(code, sheet, cell, row, f"{column}: ogiltigt värde ”{value}”", found=value)
+
+
+def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
+    return model.column(sheet, column).choices
+
+
+def _kr(value: Any) -> str:
+    if value is None:
+        return "tomt"
+    try:
+        return format_kr(value, unit=True)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+
+
+# --- rules across rows and sheets --------------------------------------------------------------------
+
+
+def _rows(table: Table | None, *columns: str) -> Iterable[tuple[int, tuple[Any, ...]]]:
+    if table is None:
+        return []
+    frame = table.frame
+    return zip(
+        frame.index.tolist(), zip(*(frame[c].tolist() for c in columns), strict=True), strict=True
+    )
+
+
+def check_duplicates(ledger: Ledger) -> list[Finding]:
+    """LUM-E005: duplicate Id in Ansökningar, År in Omgångar, Namn in Förvaltningar."""
+    out: list[Finding] = []
+    for sheet, column, normalise in (
+        (APPLICATIONS, "Id", _casefold),
+        (ROUNDS, "År", to_int),
+        (ADMINISTRATIONS, "Namn", _casefold),
+    ):
+        table = ledger.table(sheet)
+        if table is None or not table.has(column):
+            continue
+        series = table.frame[column]
+        keys = series.map(normalise) if series.dtype == object else series
+        duplicated = keys.notna() & keys.duplicated(keep=False)
+        if not duplicated.any():
+            continue
+        first_row: dict[Any, int] = {}
+        for row, key in keys[duplicated].items():
+            if key not in first_row:
+                first_row[key] = int(row)
+                continue
+            value = series.at[row]
+            out.append(
+                finding(
+                    "LUM-E005",
+                    sheet,
+                    table.cell(column, int(row)),
+                    int(row),
+                    f"{column} ”{value}” finns redan på rad {first_row[key]}",
+                    expected="unikt värde",
+                    found=str(value),
+                )
+            )
+    return out
+
+
+def _casefold(value: Any) -> Any:
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class _Admin:
+    name: str
+    valid_from: int | None
+    valid_to: int | None
+
+    def valid_in(self, year: int | None) -> bool:
+        if year is None:
+            return True
+        return (self.valid_from is None or year >= self.valid_from) and (
+            self.valid_to is None or year <= self.valid_to
+        )
+
+
+def _administrations(ledger: Ledger) -> dict[str, _Admin]:
+    table = ledger.table(ADMINISTRATIONS)
+    out: dict[str, _Admin] = {}
+    for _row, (name, start, end) in _rows(table, "Namn", "Giltig från", "Giltig till"):
+        if isinstance(name, str):
+            out.setdefault(name.casefold(), _Admin(name, to_int(start), to_int(end)))
+    return out
+
+
+def check_administrations(ledger: Ledger) -> list[Finding]:
+    """LUM-E006: Förvaltning not in Förvaltningar, or not valid that year."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Förvaltning") or ledger.table(ADMINISTRATIONS) is None:
+        return []
+    admins = _administrations(ledger)
+    names = [a.name for a in admins.values()]
+    out: list[Finding] = []
+    for row, (name, year_value) in _rows(apps, "Förvaltning", "År"):
+        if not isinstance(name, str):
+            continue
+        year = to_int(year_value)
+        admin = admins.get(name.casefold())
+        cell = apps.cell("Förvaltning", row)
+        if admin is None:
+            valid_names = [a.name for a in admins.values() if a.valid_in(year)] or names
+            close = difflib.get_close_matches(name, valid_names, n=1, cutoff=0.5)
+            hint = f"; menade du ”{close[0]}”?" if close else ""
+            out.append(
+                finding(
+                    "LUM-E006",
+                    APPLICATIONS,
+                    cell,
+                    row,
+                    f"Förvaltningen ”{name}” finns inte i bladet Förvaltningar{hint}",
+                    expected=close[0] if close else None,
+                    found=name,
+                )
+            )
+        elif not admin.valid_in(year):
+            period = f"{admin.valid_from or '…'}–{admin.valid_to or '…'}"
+            successors = [
+                a.name for a in admins.values() if a.valid_in(year) and a.name != admin.name
+            ]
+            close = difflib.get_close_matches(name, successors, n=1, cutoff=0.4)
+            hint = f"; menade du ”{close[0]}”?" if close else ""
+            out.append(
+                finding(
+                    "LUM-E006",
+                    APPLICATIONS,
+                    cell,
+                    row,
+                    f"Förvaltningen ”{admin.name}” får inte söka {year} (giltig {period}){hint}",
+                    expected=close[0] if close else period,
+                    found=name,
+                )
+            )
+    return out
+
+
+def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Year -> (row, values) of the first Omgångar row for that year."""
+    table = ledger.table(ROUNDS)
+    out: dict[int, tuple[int, dict[str, Any]]] = {}
+    if table is None:
+        return out
+    frame = table.frame
+    for row, values in zip(frame.index.tolist(), frame.to_dict("records"), strict=True):
+        year = to_int(values["År"])
+        if year is not None and year not in out:
+            out[year] = (int(row), values)
+    return out
+
+
+def _max_granted(values: dict[str, Any]) -> int:
+    limit = to_int(values.get("Max beviljade per förvaltning"))
+    return model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
+
+
+def check_grant_limits(ledger: Ledger) -> list[Finding]:
+    """LUM-E009: more granted applications than allowed for one förvaltning, year and type."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not {"Förvaltning", "År", "Typ", "Beviljat belopp"} <= set(apps.letters):
+        return []
+    rounds = _rounds(ledger)
+    frame = apps.frame
+    granted = frame[(frame["Beviljat belopp"].fillna(0) > 0) & frame["Förvaltning"].notna()]
+    if granted.empty:
+        return []
+    keys = granted["Förvaltning"].map(_casefold)
+    out: list[Finding] = []
+    for (_admin_key, year_value, kind), group in granted.groupby(
+        [keys, granted["År"], granted["Typ"]], dropna=True, sort=True
+    ):
+        year = to_int(year_value)
+        limit = (
+            _max_granted(rounds[year][1])
+            if year in rounds
+            else model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION
+        )
+        if len(group) <= limit:
+            continue
+        rows = [int(r) for r in group.index]
+        name = group["Förvaltning"].iloc[0]
+        kind_text = "projekt" if kind == model.PROJECT else "studiebesök"
+        listing = ", ".join(str(r) for r in rows)
+        for row in rows:
+            out.append(
+                finding(
+                    "LUM-E009",
+                    APPLICATIONS,
+                    apps.cell("Beviljat belopp", row),
+                    row,
+                    f"{name} har {len(rows)} beviljade {kind_text} {year} (högst {limit} tillåtna): "
+                    f"rad {listing}",
+                    expected=limit,
+                    found=len(rows),
+                )
+            )
+    return out
+
+
+def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
+    """LUM-E012: År (in Ansökningar or Beslut) with no row in Omgångar."""
+    if ledger.table(ROUNDS) is None:
+        return []
+    years = set(_rounds(ledger))
+    out: list[Finding] = []
+    for sheet in (APPLICATIONS, DECISIONS):
+        table = ledger.table(sheet)
+        if table is None or not table.has("År"):
+            continue
+        for row, (value,) in _rows(table, "År"):
+            year = to_int(value)
+            if year is not None and year not in years:
+                out.append(
+                    finding(
+                        "LUM-E012",
+                        sheet,
+                        table.cell("År", row),
+                        row,
+                        f"År {year} har ingen rad i bladet Omgångar",
+                        expected="en rad i Omgångar",
+                        found=year,
+                    )
+                )
+    return out
+
+
+_FRAME_COLUMN = {model.PROJECT: "Ram projekt", model.STUDY_VISIT: "Ram studiebesök"}
+_MAX_COLUMN = {model.PROJECT: "Max belopp projekt", model.STUDY_VISIT: "Max belopp studiebesök"}
+
+
+def check_frames(ledger: Ledger) -> list[Finding]:
+    """LUM-E014: granted total for a year and type above the round's frame."""
+    apps = ledger.table(APPLICATIONS)
+    rounds_table = ledger.table(ROUNDS)
+    if apps is None or rounds_table is None or not apps.has("Beviljat belopp"):
+        return []
+    frame = apps.frame
+    totals = frame.groupby(["År", "Typ"], dropna=True)["Beviljat belopp"].sum()
+    out: list[Finding] = []
+    for year, (round_row, values) in sorted(_rounds(ledger).items()):
+        for kind, column in _FRAME_COLUMN.items():
+            limit = to_int(values.get(column))
+            if limit is None:
+                continue
+            total = to_int(totals.get((year, kind))) or 0
+            if total > limit:
+                out.append(
+                    finding(
+                        "LUM-E014",
+                        ROUNDS,
+                        rounds_table.cell(column, round_row),
+                        round_row,
+                        f"Beviljat för {kind.lower()} {year} ({_kr(total)}) överskrider ramen "
+                        f"({_kr(limit)}) med {_kr(total - limit)}",
+                        expected=limit,
+                        found=total,
+                    )
+                )
+    return out
+
+
+def check_max_amounts(ledger: Ledger) -> list[Finding]:
+    """LUM-E015: Sökt belopp above the round's Max belopp for the type."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Sökt belopp"):
+        return []
+    rounds = _rounds(ledger)
+    caps: dict[tuple[int, str], int] = {}
+    for year, (_row, values) in rounds.items():
+        for kind, column in _MAX_COLUMN.items():
+            cap = to_int(values.get(column))
+            if cap is not None:
+                caps[(year, kind)] = cap
+    if not caps:
+        return []
+    out: list[Finding] = []
+    for row, (year_value, kind, applied_value) in _rows(apps, "År", "Typ", "Sökt belopp"):
+        year, applied = to_int(year_value), to_int(applied_value)
+        if year is None or applied is None or not isinstance(kind, str):
+            continue
+        cap = caps.get((year, kind))
+        if cap is not None and applied > cap:
+            out.append(
+                finding(
+                    "LUM-E015",
+                    APPLICATIONS,
+                    apps.cell("Sökt belopp", row),
+                    row,
+                    f"Sökt belopp ({_kr(applied)}) är över maxbeloppet för {kind.lower()} {year} "
+                    f"({_kr(cap)})",
+                    expected=cap,
+                    found=applied,
+                )
+            )
+    return out
+
+
+def check_known_ids(ledger: Ledger) -> list[Finding]:
+    """LUM-E017: an Id in Utbetalningar, Redovisningar or Återbetalningar not in Ansökningar."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Id"):
+        return []
+    known = {v.casefold() for v in apps.frame["Id"].dropna() if isinstance(v, str)}
+    out: list[Finding] = []
+    for sheet in (model.PAYMENTS, model.REPORTS, model.REPAYMENTS):
+        table = ledger.table(sheet)
+        if table is None or not table.has("Id"):
+            continue
+        for row, (value,) in _rows(table, "Id"):
+            if isinstance(value, str) and value.casefold() not in known:
+                out.append(
+                    finding(
+                        "LUM-E017",
+                        sheet,
+                        table.cell("Id", row),
+                        row,
+                        f"Id ”{value}” finns inte i bladet Ansökningar",
+                        expected="ett Id i Ansökningar",
+                        found=value,
+                        id=value,
+                    )
+                )
+    return out
+
+
+def check_received_in_window(ledger: Ledger) -> list[Finding]:
+    """LUM-W004: Inkom outside the round's application window."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Inkom"):
+        return []
+    rounds = _rounds(ledger)
+    out: list[Finding] = []
+    for row, (year_value, received_value) in _rows(apps, "År", "Inkom"):
+        year, received = to_int(year_value), to_date(received_value)
+        if year is None or received is None or year not in rounds:
+            continue
+        values = rounds[year][1]
+        opens, closes = (
+            to_date(values.get("Ansökan öppnar")),
+            to_date(values.get("Ansökan stänger")),
+        )
+        if (opens and received < opens) or (closes and received > closes):
+            window = (
+                f"{opens.isoformat() if opens else '…'} – {closes.isoformat() if closes else '…'}"
+            )
+            out.append(
+                finding(
+                    "LUM-W004",
+                    APPLICATIONS,
+                    apps.cell("Inkom", row),
+                    row,
+                    f"Inkom {received.isoformat()} ligger utanför ansökningsperioden för {year} ({window})",
+                    expected=window,
+                    found=received.isoformat(),
+                )
+            )
+    return out
+
+
+_DECIDED = (model.STATUS_DECIDED, model.STATUS_CLOSED)
+
+
+def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
+    """LUM-W005: Beviljat belopp empty in a round that is Beslutad or Stängd."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("År"):
+        return []
+    decided = {
+        year: v.get("Status")
+        for year, (_r, v) in _rounds(ledger).items()
+        if v.get("Status") in _DECIDED
+    }
+    if not decided:
+        return []
+    out: list[Finding] = []
+    for row, (year_value, granted) in _rows(apps, "År", "Beviljat belopp"):
+        year = to_int(year_value)
+        if (
+            year in decided
+            and to_int(granted) is None
+            and (row, "Beviljat belopp") not in apps.invalid
+        ):
+            out.append(
+                finding(
+                    "LUM-W005",
+                    APPLICATIONS,
+                    apps.cell("Beviljat belopp", row) or apps.cell("År", row),
+                    row,
+                    f"Beviljat belopp är tomt fast omgången {year} har status {decided[year]}",
+                    expected="ett beviljat belopp (0 = avslag)",
+                    found=None,
+                )
+            )
+    return out
+
+
+def check_co_applicants(ledger: Ledger) -> list[Finding]:
+    """LUM-W006: a Medsökande name not in Förvaltningar."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Medsökande") or ledger.table(ADMINISTRATIONS) is None:
+        return []
+    admins = _administrations(ledger)
+    names = [a.name for a in admins.values()]
+    out: list[Finding] = []
+    for row, (value,) in _rows(apps, "Medsökande"):
+        if not isinstance(value, str):
+            continue
+        for part in split_co_applicants(value):
+            if part.casefold() in admins:
+                continue
+            close = difflib.get_close_matches(part, names, n=1, cutoff=0.5)
+            hint = f"; menade du ”{close[0]}”?" if close else ""
+            out.append(
+                finding(
+                    "LUM-W006",
+                    APPLICATIONS,
+                    apps.cell("Medsökande", row),
+                    row,
+                    f"Medsökande ”{part}” finns inte i bladet Förvaltningar{hint}",
+                    expected=close[0] if close else None,
+                    found=part,
+                )
+            )
+    return out
+
+
+def split_co_applicants(text: str) -> list[str]:
+    """``"Östermalm; Norrmalm"`` -> ``["Östermalm", "Norrmalm"]``."""
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def check_frozen_grants(ledger: Ledger) -> list[Finding]:
+    """LUM-E018: Beviljat belopp changed after the round was decided (``Beviljat vid beslut``)."""
+    apps = ledger.table(APPLICATIONS)
+    if apps is None or not apps.has("Beviljat vid beslut"):
+        return []
+    rounds = _rounds(ledger)
+    out: list[Finding] = []
+    for row, (year_value, granted_value, frozen_value) in _rows(
+        apps, "År", "Beviljat belopp", "Beviljat vid beslut"
+    ):
+        year, granted, frozen = to_int(year_value), to_int(granted_value), to_int(frozen_value)
+        if year is None or frozen is None or year not in rounds:
+            continue
+        if rounds[year][1].get("Status") not in _DECIDED:
+            continue
+        if granted != frozen:
+            out.append(
+                finding(
+                    "LUM-E018",
+                    APPLICATIONS,
+                    apps.cell("Beviljat belopp", row),
+                    row,
+                    f"Beviljat belopp ({_kr(granted)}) har ändrats efter beslutet {year} "
+                    f"(beslutat: {_kr(frozen)})",
+                    expected=frozen,
+                    found=granted,
+                )
+            )
+    return out
+
+
+CROSS_RULES: tuple[Callable[[Ledger], list[Finding]], ...] = (
+    check_duplicates,
+    check_administrations,
+    check_grant_limits,
+    check_years_have_rounds,
+    check_frames,
+    check_max_amounts,
+    check_known_ids,
+    check_received_in_window,
+    check_granted_when_decided,
+    check_co_applicants,
+    check_frozen_grants,
+)
+
+
+def frame_of(ledger: Ledger, sheet: str) -> pd.DataFrame:
+    return ledger.frame(sheet)

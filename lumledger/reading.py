@@ -1,0 +1,695 @@
+"""Reading a ledger: sheets of cell values with their addresses, parsed into typed frames.
+
+Two layers:
+
+* a :class:`CellSource` gives "sheets of cell values with their addresses" — from a file
+  (:class:`FileSource`: python-calamine, after :mod:`lumledger.package` has checked the file) or
+  from a live Excel book (``lumledger.xl`` adapts xlwings to the same interface);
+* :func:`load_ledger` turns those cells into a :class:`Ledger`: one pandas frame per sheet with
+  the format's column names, indexed by the Excel row number, every value parsed and coerced
+  (Swedish amounts typed as text, ISO date text, surrounding spaces, headers in any case). What
+  cannot be parsed becomes one finding at its cell (``LUM-E003``/``E013``/``W001``/``W002``) and
+  an empty value, so the schemas never see a bad cell twice.
+
+Frames hold: ``Int64`` for years, counts and whole kronor; ``Decimal`` objects for kronor with
+öre; ``datetime64`` for dates; ``str``/``None`` objects for text. Never floats for money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from lumledger import model
+from lumledger.findings import Finding, LedgerReadError, finding
+from lumledger.model import Kind
+from lumledger.money import (
+    AmountError,
+    decimal_from_number,
+    format_kr,
+    has_at_most_two_decimals,
+    is_whole,
+    parse_amount_text,
+    parse_date_text,
+)
+from lumledger.package import FORMULA_WITHOUT_VALUE, Package, column_letters, open_package
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_ABS_AMOUNT = Decimal(10) ** 15  # beyond any budget; also keeps Int64 safe
+
+
+# --- cells -----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SheetCells:
+    """One sheet's cell values. ``rows[i][j]`` is the cell at Excel row ``first_row + i``, column
+    ``first_col + j``. Empty cells are ``None`` or ``""``. ``special`` marks cells whose value
+    the reader could not see: an Excel error (``"#N/A"`` …) or a formula without cached value."""
+
+    title: str
+    rows: Sequence[Sequence[Any]]
+    first_row: int = 1
+    first_col: int = 1
+    special: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+class CellSource(Protocol):
+    """Sheets of cell values with their addresses: a file, or a live workbook in Excel."""
+
+    @property
+    def name(self) -> str: ...
+
+    def sheet_titles(self) -> list[str]: ...
+
+    def read_sheet(self, title: str) -> SheetCells: ...
+
+
+class FileSource:
+    """A ``.xlsx``/``.xlsm`` file on disk, read read-only with python-calamine."""
+
+    def __init__(self, path: str | Path, *, refuse_when_open: bool = True) -> None:
+        self.path = Path(path)
+        self.package: Package = open_package(self.path, refuse_when_open=refuse_when_open)
+        from python_calamine import CalamineWorkbook
+
+        try:
+            self._book = CalamineWorkbook.from_path(str(self.path))
+        except Exception:  # calamine raises its own error types for broken files
+            raise LedgerReadError(
+                f"Filen {self.path.name} går inte att läsa som Excel-arbetsbok; "
+                "öppna den i Excel och spara den på nytt."
+            ) from None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def sheet_titles(self) -> list[str]:
+        return list(self._book.sheet_names)
+
+    def read_sheet(self, title: str) -> SheetCells:
+        try:
+            sheet = self._book.get_sheet_by_name(title)
+            rows = sheet.to_python(skip_empty_area=True)
+            start = sheet.start
+        except Exception:
+            raise LedgerReadError(
+                f"Bladet {title} i {self.path.name} går inte att läsa; "
+                "öppna filen i Excel och spara den på nytt."
+            ) from None
+        first_row, first_col = (start[0] + 1, start[1] + 1) if start else (1, 1)
+        return SheetCells(
+            title=title,
+            rows=rows,
+            first_row=first_row,
+            first_col=first_col,
+            special=self.package.special_cells(title),
+        )
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Table:
+    """One input sheet, parsed. ``frame`` has every column of the format (absent ones all empty)
+    and is indexed by Excel row number (index name ``row``)."""
+
+    sheet: str  # the format's name, e.g. "Ansökningar"
+    title: str  # the title in the workbook (may differ in case or spaces)
+    frame: pd.DataFrame
+    letters: dict[str, str]  # column name -> column letter, for columns present in the sheet
+    header_row: int = 1
+    invalid: set[tuple[int, str]] = field(default_factory=set)  # (row, column) that failed parsing
+    extra_columns: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
+
+    def cell(self, column: str, row: int) -> str | None:
+        letter = self.letters.get(column)
+        return f"{letter}{row}" if letter else None
+
+    def has(self, column: str) -> bool:
+        return column in self.letters
+
+
+@dataclass(slots=True)
+class Ledger:
+    name: str
+    tables: dict[str, Table]
+    findings: list[Finding]  # from reading: structure and parsing
+    missing_sheets: list[str] = field(default_factory=list)
+
+    def table(self, sheet: str) -> Table | None:
+        return self.tables.get(sheet)
+
+    def frame(self, sheet: str) -> pd.DataFrame:
+        """The sheet's frame, or an empty frame with the format's columns when the sheet is absent."""
+        table = self.tables.get(sheet)
+        if table is not None:
+            return table.frame
+        return _empty_frame(sheet)
+
+
+def read_ledger(path: str | Path) -> Ledger:
+    """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2)."""
+    return load_ledger(FileSource(path))
+
+
+def load_ledger(source: CellSource) -> Ledger:
+    titles = source.sheet_titles()
+    by_key: dict[str, str] = {}
+    for title in titles:
+        by_key.setdefault(_key(title), title)
+    tables: dict[str, Table] = {}
+    findings: list[Finding] = []
+    missing: list[str] = []
+    for sheet in model.INPUT_SHEETS:
+        title = by_key.get(_key(sheet))
+        if title is None:
+            if sheet in model.REQUIRED_SHEETS:
+                missing.append(sheet)
+                findings.append(
+                    finding(
+                        "LUM-E001",
+                        sheet,
+                        None,
+                        None,
+                        f"Bladet {sheet} saknas i arbetsboken"
+                        + _closest_hint([t for t in titles if _key(t) not in _OUTPUT_KEYS], sheet),
+                        expected=sheet,
+                        found=None,
+                    )
+                )
+            continue
+        table, sheet_findings = _load_table(sheet, source.read_sheet(title))
+        tables[sheet] = table
+        findings.extend(sheet_findings)
+    return Ledger(name=source.name, tables=tables, findings=findings, missing_sheets=missing)
+
+
+_OUTPUT_KEYS = {title.casefold() for title in model.OUTPUT_SHEETS}
+
+
+def _key(text: object) -> str:
+    return str(text).strip().casefold()
+
+
+def _closest_hint(candidates: list[str], wanted: str) -> str:
+    close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.6)
+    return f" (närmast liknande: ”{close[0]}”)" if close else ""
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
+    import numpy as np
+
+    findings: list[Finding] = []
+    spec = model.COLUMNS[sheet]
+    spec_by_key = {_key(col.name): col for col in spec}
+    rows = cells.rows
+    header: Sequence[Any] = rows[0] if rows and cells.first_row == 1 else ()
+    data_rows = rows[1:] if cells.first_row == 1 else rows
+    first_data_row = 2 if cells.first_row == 1 else cells.first_row
+
+    positions: dict[str, int] = {}  # column name -> index within the row lists
+    letters: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    header_texts: list[str] = []
+    for j, raw in enumerate(header):
+        if _is_empty(raw):
+            continue
+        text = str(raw).strip()
+        header_texts.append(text)
+        letter = column_letters(cells.first_col + j)
+        col = spec_by_key.get(_key(text))
+        if col is not None and col.name not in positions:
+            positions[col.name] = j
+            letters[col.name] = letter
+            continue
+        extra[text] = letter
+        reason = "finns redan tidigare i bladet" if col is not None else "ingår inte i formatet"
+        findings.append(
+            finding(
+                "LUM-W003",
+                sheet,
+                f"{letter}1",
+                1,
+                f"Kolumnen ”{text}” {reason} och ignoreras",
+                found=text,
+            )
+        )
+    # A header cell that calamine reported as an error or a formula without value is still a header.
+    for col in spec:
+        if col.required and col.name not in positions:
+            close = difflib.get_close_matches(
+                col.name, [t for t in header_texts if _key(t) not in spec_by_key], n=1, cutoff=0.5
+            )
+            hint = f" (närmast liknande rubrik: ”{close[0]}”)" if close else ""
+            findings.append(
+                finding(
+                    "LUM-E002",
+                    sheet,
+                    None,
+                    1,
+                    f"Den obligatoriska kolumnen ”{col.name}” saknas i bladet {sheet}{hint}",
+                    expected=col.name,
+                    found=close[0] if close else None,
+                )
+            )
+
+    n = len(data_rows)
+    row_numbers = np.arange(first_data_row, first_data_row + n, dtype=np.int64)
+    width = max((len(r) for r in data_rows), default=0)
+    # Column-wise view of the data (calamine rows are rectangular; live books may not be).
+    if n and all(len(r) == width for r in data_rows):
+        columns_raw: list[Sequence[Any]] = list(zip(*data_rows, strict=True))
+    else:
+        columns_raw = [[r[j] if j < len(r) else None for r in data_rows] for j in range(width)]
+
+    # Which rows are empty (every cell empty), counting special cells as content.
+    nonempty = np.zeros(n, dtype=bool)
+    for values in columns_raw:
+        nonempty |= _nonempty_mask(values)
+    for r, _c in cells.special:
+        i = r - first_data_row
+        if 0 <= i < n:
+            nonempty[i] = True
+    keep = np.flatnonzero(nonempty)
+    kept_rows = row_numbers[keep]
+
+    import pandas as pd
+
+    index = pd.Index(kept_rows, name="row")
+    frame_columns: dict[str, Any] = {}
+    invalid: set[tuple[int, str]] = set()
+    for col in spec:
+        j = positions.get(col.name)
+        if j is None or j >= len(columns_raw):
+            frame_columns[col.name] = _empty_series(col.kind, len(keep))
+            continue
+        values = columns_raw[j]
+        selected = [values[i] for i in keep] if len(keep) != n else list(values)
+        special = {
+            r: marker for (r, c), marker in cells.special.items() if c == cells.first_col + j
+        }
+        series, col_findings, bad_rows = _parse_column(
+            sheet, col, letters[col.name], selected, kept_rows, special
+        )
+        frame_columns[col.name] = series
+        findings.extend(col_findings)
+        invalid.update((r, col.name) for r in bad_rows)
+    frame = pd.DataFrame(frame_columns, index=index)
+    table = Table(
+        sheet=sheet,
+        title=cells.title,
+        frame=frame,
+        letters=letters,
+        invalid=invalid,
+        extra_columns=extra,
+    )
+    return table, findings
+
+
+def _nonempty_mask(values: Sequence[Any]) -> Any:
+    import numpy as np
+
+    out = np.empty(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        out[i] = not (v is None or v == "" or (type(v) is str and not v.strip()))
+    return out
+
+
+def _empty_series(kind: Kind, length: int) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
+        return pd.array([pd.NA] * length, dtype="Int64")
+    if kind is Kind.DATE:
+        return np.full(length, np.datetime64("NaT"), dtype="datetime64[s]")
+    return np.full(length, None, dtype=object)
+
+
+def _empty_frame(sheet: str) -> pd.DataFrame:
+    import pandas as pd
+
+    spec = model.COLUMNS[sheet]
+    return pd.DataFrame(
+        {col.name: _empty_series(col.kind, 0) for col in spec},
+        index=pd.Index([], name="row", dtype="int64"),
+    )
+
+
+# --- parsing one column ----------------------------------------------------------------------------
+
+_KIND_NOUN = {
+    Kind.YEAR: "ett årtal",
+    Kind.INTEGER: "ett heltal",
+    Kind.WHOLE_KR: "ett belopp i hela kronor",
+    Kind.KR: "ett belopp i kronor",
+    Kind.DATE: "ett datum",
+}
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "…"
+    return f"”{text}”"
+
+
+class _Collector:
+    """Gathers one column's findings and invalid rows."""
+
+    def __init__(self, sheet: str, column: model.Column, letter: str) -> None:
+        self.sheet = sheet
+        self.column = column
+        self.letter = letter
+        self.findings: list[Finding] = []
+        self.bad_rows: list[int] = []
+
+    def add(
+        self, code: str, row: int, message: str, *, expected: Any = None, found: Any = None
+    ) -> None:
+        self.findings.append(
+            finding(
+                code,
+                self.sheet,
+                f"{self.letter}{row}",
+                row,
+                message,
+                expected=expected,
+                found=found,
+            )
+        )
+        if code.startswith("LUM-E"):
+            self.bad_rows.append(row)
+
+    def wrong_type(self, row: int, value: Any, extra: str = "") -> None:
+        noun = _KIND_NOUN.get(self.column.kind, "ett giltigt värde")
+        self.add(
+            "LUM-E003",
+            row,
+            f"{self.column.name}: {_show(value)} är inte {noun}{extra}",
+            expected=noun,
+            found=str(value),
+        )
+
+    def special(self, row: int, marker: str) -> None:
+        if marker == FORMULA_WITHOUT_VALUE:
+            message = (
+                f"{self.column.name}: formeln saknar sparat värde; öppna filen i Excel och spara "
+                "den först"
+            )
+            found = "formel utan värde"
+        else:
+            message = f"{self.column.name}: cellen innehåller Excel-felet {marker}"
+            found = marker
+        self.add(
+            "LUM-E003",
+            row,
+            message,
+            expected=_KIND_NOUN.get(self.column.kind, "ett värde"),
+            found=found,
+        )
+
+
+def _parse_column(
+    sheet: str,
+    column: model.Column,
+    letter: str,
+    values: list[Any],
+    rows: Any,
+    special: dict[int, str],
+) -> tuple[Any, list[Finding], list[int]]:
+    collector = _Collector(sheet, column, letter)
+    parser = _PARSERS[column.kind]
+    series = parser(values, rows, special, collector)
+    return series, collector.findings, collector.bad_rows
+
+
+def _parse_text(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+    import numpy as np
+
+    result = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        t = type(v)
+        if t is str:
+            s = v.strip()
+            result[i] = s or None
+        elif v is None:
+            result[i] = None
+        elif t is float:
+            result[i] = str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        elif t is bool:
+            result[i] = "SANT" if v else "FALSKT"
+        elif isinstance(v, dt.datetime):
+            result[i] = v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+        elif isinstance(v, dt.date):
+            result[i] = v.isoformat()
+        else:
+            result[i] = str(v).strip() or None
+    for row, marker in special.items():
+        i = _position(rows, row)
+        if i is not None:
+            result[i] = None
+            out.special(row, marker)
+    return result
+
+
+def _position(rows: Any, row: int) -> int | None:
+    import numpy as np
+
+    i = int(np.searchsorted(rows, row))
+    if i < len(rows) and rows[i] == row:
+        return i
+    return None
+
+
+def _to_decimal(value: Any, row: int, out: _Collector) -> Decimal | None:
+    """One cell of a numeric column as an exact Decimal, or None (empty or reported)."""
+    t = type(value)
+    if value is None or (t is str and not value.strip()):
+        return None
+    if t is float or t is int:
+        try:
+            return decimal_from_number(value)
+        except AmountError:
+            out.wrong_type(row, value)
+            return None
+    if t is str:
+        try:
+            parsed = parse_amount_text(value)
+        except AmountError:
+            out.wrong_type(row, value.strip())
+            return None
+        shown = format_kr(parsed) if out.column.kind in (Kind.WHOLE_KR, Kind.KR) else str(parsed)
+        unit = " kr" if out.column.kind in (Kind.WHOLE_KR, Kind.KR) else ""
+        out.add(
+            "LUM-W001",
+            row,
+            f"{out.column.name}: talet {_show(value.strip())} är lagrat som text (tolkat som {shown}{unit})",
+            expected="tal",
+            found=value.strip(),
+        )
+        return parsed
+    out.wrong_type(row, value)
+    return None
+
+
+def _parse_integers(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+    """Years, counts and whole kronor -> Int64, vectorised for the common all-number column."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(values)
+    kind = out.column.kind
+    data = np.zeros(n, dtype=np.int64)
+    mask = np.ones(n, dtype=bool)  # True = missing
+    is_float = np.fromiter((type(v) is float for v in values), dtype=bool, count=n)
+    if is_float.any():
+        floats = np.array([values[i] for i in np.flatnonzero(is_float)], dtype=np.float64)
+        ok = (
+            np.isfinite(floats)
+            & (np.abs(floats) < float(MAX_ABS_AMOUNT))
+            & (floats == np.floor(floats))
+        )
+        idx = np.flatnonzero(is_float)
+        data[idx[ok]] = floats[ok].astype(np.int64)
+        mask[idx[ok]] = False
+        for i in idx[~ok]:
+            _integer_problem(
+                decimal_from_number(values[i]) if np.isfinite(values[i]) else None,
+                values[i],
+                int(rows[i]),
+                out,
+            )
+    for i in np.flatnonzero(~is_float):
+        v = values[i]
+        if v is None or v == "":
+            continue
+        row = int(rows[i])
+        dec = _to_decimal(v, row, out)
+        if dec is None:
+            continue
+        if abs(dec) >= MAX_ABS_AMOUNT or not is_whole(dec):
+            _integer_problem(dec, v, row, out)
+            continue
+        data[i] = int(dec)
+        mask[i] = False
+    if kind is Kind.YEAR:
+        bad_year = ~mask & ((data < 1900) | (data > 9999))
+        for i in np.flatnonzero(bad_year):
+            out.wrong_type(
+                int(rows[i]), int(data[i]), " (ett årtal skrivs med fyra siffror, t.ex. 2019)"
+            )
+        mask |= bad_year
+    for row, marker in special.items():
+        i = _position(rows, row)
+        if i is not None:
+            mask[i] = True
+            out.special(row, marker)
+    return pd.arrays.IntegerArray(data, mask)
+
+
+def _integer_problem(dec: Decimal | None, raw: Any, row: int, out: _Collector) -> None:
+    if dec is None or abs(dec) >= MAX_ABS_AMOUNT:
+        out.wrong_type(row, raw, " (orimligt stort värde)" if dec is not None else "")
+        return
+    if out.column.kind is Kind.WHOLE_KR:
+        out.add(
+            "LUM-E013",
+            row,
+            f"{out.column.name}: {format_kr(dec)} kr har decimaler; kolumnen ska ha hela kronor",
+            expected="hela kronor",
+            found=str(dec),
+        )
+    else:
+        out.wrong_type(row, raw if not isinstance(raw, float) else str(dec))
+
+
+def _parse_kronor(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+    """Kronor with öre -> Decimal objects (exact)."""
+    import numpy as np
+
+    result = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if v is None or v == "":
+            result[i] = None
+            continue
+        row = int(rows[i])
+        dec = _to_decimal(v, row, out)
+        if dec is not None and abs(dec) >= MAX_ABS_AMOUNT:
+            out.wrong_type(row, v, " (orimligt stort belopp)")
+            dec = None
+        elif dec is not None and not has_at_most_two_decimals(dec):
+            out.wrong_type(row, str(dec), " (högst två decimaler, öre)")
+            dec = None
+        elif dec is not None and dec == dec.to_integral_value():
+            dec = dec.quantize(Decimal(1))
+        result[i] = dec
+    for row, marker in special.items():
+        i = _position(rows, row)
+        if i is not None:
+            result[i] = None
+            out.special(row, marker)
+    return result
+
+
+def _parse_dates(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+    import numpy as np
+
+    result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    for i, v in enumerate(values):
+        if v is None or v == "":
+            continue
+        t = type(v)
+        row = int(rows[i])
+        if t is dt.date:
+            result[i] = np.datetime64(v, "s")
+        elif t is dt.datetime:
+            result[i] = np.datetime64(v.date(), "s")
+        elif t is str:
+            text = v.strip()
+            if not text:
+                continue
+            try:
+                parsed = parse_date_text(text)
+            except ValueError:
+                out.wrong_type(row, text, " (skriv datum som 2018-10-26 eller som Excel-datum)")
+                continue
+            out.add(
+                "LUM-W002",
+                row,
+                f"{out.column.name}: datumet {_show(text)} är lagrat som text (tolkat som {parsed.isoformat()})",
+                expected="datum",
+                found=text,
+            )
+            result[i] = np.datetime64(parsed, "s")
+        else:
+            out.wrong_type(row, v)
+    for row, marker in special.items():
+        i = _position(rows, row)
+        if i is not None:
+            result[i] = np.datetime64("NaT")
+            out.special(row, marker)
+    return result
+
+
+_PARSERS: dict[Kind, Callable[[list[Any], Any, dict[int, str], _Collector], Any]] = {
+    Kind.TEXT: _parse_text,
+    Kind.YEAR: _parse_integers,
+    Kind.INTEGER: _parse_integers,
+    Kind.WHOLE_KR: _parse_integers,
+    Kind.KR: _parse_kronor,
+    Kind.DATE: _parse_dates,
+}
+
+
+# --- small helpers for consumers ---------------------------------------------------------------------
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A frame's date value (``datetime64``/``Timestamp``/``NaT``) as ``datetime.date`` or ``None``."""
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(value).date()
+
+
+def to_int(value: Any) -> int | None:
+    """A frame's Int64 value as ``int`` or ``None``."""
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return int(value)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A frame's amount (Int64 whole kronor or Decimal öre) as ``Decimal`` or ``None``."""
+    if isinstance(value, Decimal):
+        return value
+    number = to_int(value)
+    return None if number is None else Decimal(number)

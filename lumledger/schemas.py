@@ -1,0 +1,221 @@
+"""Per-column rules as pandera schemas: one ``DataFrameModel`` per sheet of the ledger.
+
+The frames come from :mod:`lumledger.reading`, already parsed (so a bad cell is one ``E003``
+there, and an empty value here). Each check carries its rule code, so pandera's
+``failure_cases`` (index = Excel row) map straight onto findings with cell addresses:
+
+* ``not_nullable`` on a required column -> ``LUM-E004``
+* ``greater_than_or_equal_to(0)`` on an amount -> ``LUM-E007``
+* ``isin(...)`` on ``Typ``/``Status`` -> ``LUM-E010``
+* checks named ``LUM-…`` -> that code (``E008``, ``E011``, ``E016``)
+
+This is the only module that imports pandera.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pandera.pandas as pa
+    from pandera.typing import Series
+
+from lumledger import model
+from lumledger.money import check_payment_account
+
+Int64 = pd.Int64Dtype
+_TYPES = list(model.APPLICATION_TYPES)
+
+
+class _Base(pa.DataFrameModel):
+    class Config:
+        strict = False
+        coerce = False
+
+
+def _amount(alias: str, *, required: bool = False) -> Any:
+    return pa.Field(alias=alias, nullable=not required, ge=0)
+
+
+def _optional(alias: str) -> Any:
+    return pa.Field(alias=alias, nullable=True)
+
+
+def _required(alias: str) -> Any:
+    return pa.Field(alias=alias, nullable=False)
+
+
+class RoundsSchema(_Base):
+    year: Series[Int64] = _required("År")
+    opens: Series[Any] = _optional("Ansökan öppnar")
+    closes: Series[Any] = _optional("Ansökan stänger")
+    frame_projects: Series[Int64] = _amount("Ram projekt")
+    frame_visits: Series[Int64] = _amount("Ram studiebesök")
+    max_granted: Series[Int64] = _amount("Max beviljade per förvaltning")
+    max_project: Series[Int64] = _amount("Max belopp projekt")
+    max_visit: Series[Int64] = _amount("Max belopp studiebesök")
+    decided_on: Series[Any] = _optional("Beslutsdatum")
+    diary_number: Series[object] = _optional("Diarienummer")
+    status: Series[object] = pa.Field(
+        alias="Status", nullable=True, isin=list(model.ROUND_STATUSES)
+    )
+
+
+class AdministrationsSchema(_Base):
+    name: Series[object] = _required("Namn")
+    full_name: Series[object] = _optional("Fullständigt namn")
+    kind: Series[object] = pa.Field(
+        alias="Typ", nullable=True, isin=list(model.ADMINISTRATION_TYPES)
+    )
+    cost_centre: Series[object] = _optional("KST")
+    valid_from: Series[Int64] = _optional("Giltig från")
+    valid_to: Series[Int64] = _optional("Giltig till")
+
+
+class ApplicationsSchema(_Base):
+    id: Series[object] = _required("Id")
+    year: Series[Int64] = _required("År")
+    kind: Series[object] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
+    administration: Series[object] = _required("Förvaltning")
+    co_applicants: Series[object] = _optional("Medsökande")
+    name: Series[object] = _required("Namn")
+    purpose: Series[object] = _optional("Syfte")
+    project: Series[object] = _optional("Projekt")
+    project_year: Series[Int64] = pa.Field(
+        alias="Projektår", nullable=True, isin=list(model.PROJECT_YEARS)
+    )
+    earlier_granted: Series[Int64] = _amount("Tidigare beviljat")
+    applied: Series[Int64] = _amount("Sökt belopp", required=True)
+    assessment: Series[object] = _optional("Utvärdering")
+    granted: Series[Int64] = _amount("Beviljat belopp")
+    decision: Series[object] = _optional("Beslut")
+    received: Series[Any] = _optional("Inkom")
+    cost_centre: Series[object] = _optional("KST")
+    account: Series[object] = _optional("Betalkonto")
+    contact: Series[object] = _optional("Kontaktperson")
+    email: Series[object] = _optional("E-post")
+    granted_at_decision: Series[Int64] = _amount("Beviljat vid beslut")
+
+    @pa.check("Betalkonto", name="LUM-E016", element_wise=True)
+    def account_passes_mod10(cls, value: Any) -> bool:
+        return value is None or check_payment_account(str(value)).ok
+
+    @pa.dataframe_check(name="LUM-E008")
+    def granted_not_above_applied(cls, df: pd.DataFrame) -> Any:
+        too_much = (df["Beviljat belopp"] > df["Sökt belopp"]).fillna(False)
+        return ~too_much.astype(bool)
+
+    @pa.dataframe_check(name="LUM-E011")
+    def no_project_year_for_study_visits(cls, df: pd.DataFrame) -> Any:
+        wrong = (df["Typ"] == model.STUDY_VISIT) & df["Projektår"].notna()
+        return ~wrong.astype(bool)
+
+
+class DecisionsSchema(_Base):
+    year: Series[Int64] = _required("År")
+    kind: Series[object] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
+    applications: Series[Int64] = _amount("Antal ansökningar")
+    administrations: Series[Int64] = _amount("Antal förvaltningar")
+    applied: Series[Int64] = _amount("Summa sökt")
+    granted: Series[Int64] = _amount("Summa beviljat")
+
+
+class PaymentsSchema(_Base):
+    id: Series[object] = _required("Id")
+    date: Series[Any] = _required("Datum")
+    amount: Series[object] = _amount("Belopp", required=True)
+    voucher: Series[object] = _optional("Verifikation")
+    cost_centre: Series[object] = _optional("KST")
+
+
+class ReportsSchema(_Base):
+    id: Series[object] = _required("Id")
+    submitted: Series[Any] = _required("Inlämnad")
+    granted: Series[object] = _amount("Beviljat belopp")
+    own: Series[object] = _amount("Egen insats")
+    other_income: Series[object] = _amount("Övriga intäkter")
+    income: Series[object] = _amount("Summa intäkter")
+    staff: Series[object] = _amount("Personalkostnader")
+    admin: Series[object] = _amount("Administrativa kostnader")
+    training: Series[object] = _amount("Utbildningskostnader")
+    other_costs: Series[object] = _amount("Övriga kostnader")
+    costs: Series[object] = _amount("Summa kostnader")
+    unspent: Series[object] = _amount("Ej förbrukat")
+
+
+class RepaymentsSchema(_Base):
+    id: Series[object] = _required("Id")
+    date: Series[Any] = _required("Datum")
+    amount: Series[object] = _amount("Belopp", required=True)
+    voucher: Series[object] = _optional("Verifikation")
+
+
+SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    model.ROUNDS: RoundsSchema,
+    model.ADMINISTRATIONS: AdministrationsSchema,
+    model.APPLICATIONS: ApplicationsSchema,
+    model.DECISIONS: DecisionsSchema,
+    model.PAYMENTS: PaymentsSchema,
+    model.REPORTS: ReportsSchema,
+    model.REPAYMENTS: RepaymentsSchema,
+}
+
+_BUILTIN_CODES = (
+    ("not_nullable", "LUM-E004"),
+    ("greater_than_or_equal_to", "LUM-E007"),
+    ("isin", "LUM-E010"),
+)
+
+# The column a dataframe-level check points at.
+DATAFRAME_CHECK_COLUMNS: dict[str, str] = {"LUM-E008": "Beviljat belopp", "LUM-E011": "Projektår"}
+
+
+def rule_code(check: str, column: str | None) -> str | None:
+    """The rule code of one pandera failure case, or ``None`` for schema-level noise."""
+    if check.startswith("LUM-"):
+        return check
+    for prefix, code in _BUILTIN_CODES:
+        if check.startswith(prefix):
+            if code == "LUM-E010" and column == "Projektår":
+                return "LUM-E011"
+            return code
+    return None
+
+
+def failure_cases(sheet: str, frame: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
+    """Validate ``frame`` lazily; return ``(code, column, row, failure_case)`` per failing cell."""
+    schema = SCHEMAS[sheet]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return []
+    out: list[tuple[str, str, int, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for check, column, index, value in zip(
+        cases["check"].astype(str),
+        cases["column"],
+        cases["index"],
+        cases["failure_case"],
+        strict=True,
+    ):
+        column_name = None if column is None or pd.isna(column) else str(column)
+        code = rule_code(check, column_name)
+        if code is None or index is None or pd.isna(index):
+            continue
+        target = DATAFRAME_CHECK_COLUMNS.get(code, column_name)
+        if target is None:
+            continue
+        key = (code + target, int(index))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((code, target, int(index), value))
+    return out
