@@ -206,6 +206,7 @@ def check_duplicates(ledger: Ledger) -> list[Finding]:
         if not duplicated.any():
             continue
         first_row: dict[Any, int] = {}
+        row: Any
         for row, key in keys[duplicated].items():
             if key not in first_row:
                 first_row[key] = int(row)
@@ -309,7 +310,8 @@ def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
     if table is None:
         return out
     frame = table.frame
-    for row, values in zip(frame.index.tolist(), frame.to_dict("records"), strict=True):
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    for row, values in zip(frame.index.tolist(), records, strict=True):
         year = to_int(values["År"])
         if year is not None and year not in out:
             out[year] = (int(row), values)
@@ -433,11 +435,11 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
         return []
     rounds = _rounds(ledger)
     caps: dict[tuple[int, str], int] = {}
-    for year, (_row, values) in rounds.items():
-        for kind, column in _MAX_COLUMN.items():
+    for round_year, (_row, values) in rounds.items():
+        for kind_name, column in _MAX_COLUMN.items():
             cap = to_int(values.get(column))
             if cap is not None:
-                caps[(year, kind)] = cap
+                caps[(round_year, kind_name)] = cap
     if not caps:
         return []
     out: list[Finding] = []

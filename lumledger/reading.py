@@ -165,8 +165,8 @@ def read_ledger(path: str | Path) -> Ledger:
 def load_ledger(source: CellSource) -> Ledger:
     titles = source.sheet_titles()
     by_key: dict[str, str] = {}
-    for title in titles:
-        by_key.setdefault(_key(title), title)
+    for present in titles:
+        by_key.setdefault(_key(present), present)
     tables: dict[str, Table] = {}
     findings: list[Finding] = []
     missing: list[str] = []
@@ -293,14 +293,16 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
     frame_columns: dict[str, Any] = {}
     invalid: set[tuple[int, str]] = set()
     for col in spec:
-        j = positions.get(col.name)
-        if j is None or j >= len(columns_raw):
+        position = positions.get(col.name)
+        if position is None or position >= len(columns_raw):
             frame_columns[col.name] = _empty_series(col.kind, len(keep))
             continue
-        values = columns_raw[j]
-        selected = [values[i] for i in keep] if len(keep) != n else list(values)
+        values = columns_raw[position]
+        selected = [values[int(i)] for i in keep] if len(keep) != n else list(values)
         special = {
-            r: marker for (r, c), marker in cells.special.items() if c == cells.first_col + j
+            r: marker
+            for (r, c), marker in cells.special.items()
+            if c == cells.first_col + position
         }
         series, col_findings, bad_rows = _parse_column(
             sheet, col, letters[col.name], selected, kept_rows, special
@@ -460,9 +462,9 @@ def _parse_text(values: list[Any], rows: Any, special: dict[int, str], out: _Col
         else:
             result[i] = str(v).strip() or None
     for row, marker in special.items():
-        i = _position(rows, row)
-        if i is not None:
-            result[i] = None
+        pos = _position(rows, row)
+        if pos is not None:
+            result[pos] = None
             out.special(row, marker)
     return result
 
@@ -555,9 +557,9 @@ def _parse_integers(values: list[Any], rows: Any, special: dict[int, str], out: 
             )
         mask |= bad_year
     for row, marker in special.items():
-        i = _position(rows, row)
-        if i is not None:
-            mask[i] = True
+        pos = _position(rows, row)
+        if pos is not None:
+            mask[pos] = True
             out.special(row, marker)
     return pd.arrays.IntegerArray(data, mask)
 
@@ -599,9 +601,9 @@ def _parse_kronor(values: list[Any], rows: Any, special: dict[int, str], out: _C
             dec = dec.quantize(Decimal(1))
         result[i] = dec
     for row, marker in special.items():
-        i = _position(rows, row)
-        if i is not None:
-            result[i] = None
+        pos = _position(rows, row)
+        if pos is not None:
+            result[pos] = None
             out.special(row, marker)
     return result
 
@@ -639,9 +641,9 @@ def _parse_dates(values: list[Any], rows: Any, special: dict[int, str], out: _Co
         else:
             out.wrong_type(row, v)
     for row, marker in special.items():
-        i = _position(rows, row)
-        if i is not None:
-            result[i] = np.datetime64("NaT")
+        pos = _position(rows, row)
+        if pos is not None:
+            result[pos] = np.datetime64("NaT")
             out.special(row, marker)
     return result
 
