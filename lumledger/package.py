@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +218,7 @@ def _check_integrity(archive: zipfile.ZipFile, shown: str) -> set[str]:
             raise
         except (
             zipfile.BadZipFile,
+            zlib.error,
             OSError,
             EOFError,
             ValueError,

@@ -1,0 +1,171 @@
+"""Shared test helpers: ledgers built in code with openpyxl.
+
+``make_ledger(tmp_path, ...)`` writes a small *valid* ledger (one decided 2019 round, a few
+administrations, two projects and a study visit) and lets a test change exactly what it needs:
+replace rows, add columns, rename headers, drop or add sheets. Column letters follow the
+format's column order, so ``Ansökningar!M2`` is the first application's ``Beviljat belopp``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from lumledger import model
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKBOOKS = ROOT / "workbooks"
+EXAMPLE = WORKBOOKS / "lum-exempel.xlsx"
+TEMPLATE = WORKBOOKS / "lum-mall.xlsx"
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+def base_rows() -> dict[str, list[dict[str, Any]]]:
+    """A valid ledger's rows, sheet by sheet (fresh copies each call)."""
+    return {
+        model.ROUNDS: [
+            {
+                "År": 2019,
+                "Ansökan öppnar": dt.date(2018, 8, 1),
+                "Ansökan stänger": dt.date(2018, 10, 26),
+                "Ram projekt": 1_000_000,
+                "Ram studiebesök": 100_000,
+                "Max beviljade per förvaltning": 2,
+                "Max belopp projekt": 750_000,
+                "Max belopp studiebesök": 25_000,
+                "Beslutsdatum": dt.date(2018, 12, 18),
+                "Diarienummer": "SoN 2018/123",
+                "Status": "Beslutad",
+            }
+        ],
+        model.ADMINISTRATIONS: [
+            {"Namn": "Bromma", "Fullständigt namn": "Bromma stadsdelsförvaltning", "Typ": "Stadsdelsförvaltning"},
+            {"Namn": "Farsta", "Fullständigt namn": "Farsta stadsdelsförvaltning", "Typ": "Stadsdelsförvaltning"},
+            {"Namn": "Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig till": 2020},
+            {"Namn": "Hägersten-Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig från": 2021},
+            {"Namn": "Socialförvaltningen", "Typ": "Fackförvaltning"},
+        ],
+        model.APPLICATIONS: [
+            {
+                "Id": "2019-P01",
+                "År": 2019,
+                "Typ": "Projekt",
+                "Förvaltning": "Bromma",
+                "Medsökande": "Farsta",
+                "Namn": "Den ständiga boendefrågan",
+                "Syfte": "Kartläggning av osäkra boendeförhållanden.",
+                "Projekt": "BR-BOENDE",
+                "Projektår": 1,
+                "Sökt belopp": 317_000,
+                "Utvärdering": "Bör delvis beviljas.",
+                "Beviljat belopp": 200_000,
+                "Beslut": "Beviljas delvis",
+                "Inkom": dt.date(2018, 10, 1),
+                "KST": "1002",
+                "Betalkonto": "Plusgiro 5 55 13-6",
+                "Kontaktperson": "Anna Andersson",
+                "E-post": "anna.andersson@example.se",
+            },
+            {
+                "Id": "2019-P02",
+                "År": 2019,
+                "Typ": "Projekt",
+                "Förvaltning": "Farsta",
+                "Namn": "Utvärdering av Kristeamet",
+                "Sökt belopp": 400_000,
+                "Beviljat belopp": 0,
+                "Inkom": dt.date(2018, 10, 2),
+                "Betalkonto": "Bankgiro 5050-1055",
+            },
+            {
+                "Id": "2019-S01",
+                "År": 2019,
+                "Typ": "Studiebesök",
+                "Förvaltning": "Socialförvaltningen",
+                "Namn": "Oslo",
+                "Syfte": "Studera mottagande av kvotflyktingar.",
+                "Sökt belopp": 25_000,
+                "Beviljat belopp": 25_000,
+                "Beslut": "Beviljas sökt summa",
+                "Inkom": dt.date(2018, 10, 3),
+            },
+        ],
+    }
+
+
+def write_ledger(
+    path: Path,
+    sheets: Mapping[str, Rows],
+    *,
+    headers: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
+    """Write ``sheets`` (name -> rows as dicts). Headers default to the format's columns in order."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        if headers and name in headers:
+            columns = list(headers[name])
+        elif name in model.COLUMNS:
+            columns = [c.name for c in model.COLUMNS[name]]
+        else:
+            columns = sorted({key for row in rows for key in row})
+        extra = [key for row in rows for key in row if key not in columns]
+        for key in extra:
+            if key not in columns:
+                columns.append(key)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(column) for column in columns])
+    book.save(path)
+    return path
+
+
+def make_ledger(
+    tmp_path: Path,
+    *,
+    name: str = "liggare.xlsx",
+    change: Callable[[dict[str, list[dict[str, Any]]]], None] | None = None,
+    extra_sheets: Mapping[str, Rows] | None = None,
+    drop: Sequence[str] = (),
+    headers: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
+    """A valid ledger, changed by ``change(rows)`` (mutate the dict of sheet rows in place)."""
+    rows = base_rows()
+    if extra_sheets:
+        for sheet, sheet_rows in extra_sheets.items():
+            rows[sheet] = [dict(r) for r in sheet_rows]
+    if change is not None:
+        change(rows)
+    for sheet in drop:
+        rows.pop(sheet, None)
+    return write_ledger(tmp_path / name, rows, headers=headers)
+
+
+def patch_cell_xml(path: Path, sheet_part: str, cell: str, xml: str) -> None:
+    """Replace the ``<c r="CELL">…</c>`` element of one sheet part (for error cells etc.)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    text = parts[sheet_part].decode()
+    pattern = re.compile(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)', re.DOTALL)
+    assert pattern.search(text), f"no cell {cell} in {sheet_part}"
+    parts[sheet_part] = pattern.sub(xml, text, count=1).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+@pytest.fixture
+def ledger_factory(tmp_path: Path) -> Callable[..., Path]:
+    def factory(**kwargs: Any) -> Path:
+        return make_ledger(tmp_path, **kwargs)
+
+    return factory
