@@ -114,5 +114,219 @@ def validate(ledger: Path, as_json: bool) -> None:
     guarded(action)
 
 
+# --- cycle -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def cycle() -> None:
+    """Årets cykel: ny omgång, beslut och stängning. Skriver i liggaren, efter en säkerhetskopia."""
+
+
+def _run_cycle(step: Callable[[], Any]) -> None:
+    def action() -> int:
+        from lumledger.cycle import CycleRefusal
+
+        try:
+            result = step()
+        except CycleRefusal as refusal:
+            print_findings(refusal.findings, with_id=True)
+            click.echo(refusal.message, err=True)
+            return 1
+        for line in result.plan.summary:
+            click.echo(line)
+        click.echo(f"Skrev {len(result.write.changed_cells)} celler i {result.write.path.name}.")
+        click.echo(f"Säkerhetskopia: {result.write.backup}")
+        after = result.validation_after
+        if after.errors:
+            print_findings(after.errors)
+            click.echo(f"Obs: liggaren har nu {len(after.errors)} fel; se ovan.")
+        return 0
+
+    guarded(action)
+
+
+def _date(value: str | None, option: str) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} är inte ett datum ÅÅÅÅ-MM-DD", param_hint=option
+        ) from None
+
+
+@cycle.command("new-round")
+@click.argument("ledger", type=LEDGER)
+@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Det nya budgetåret.")
+@click.option(
+    "--opens", help="Ansökan öppnar (ÅÅÅÅ-MM-DD); annars föregående års datum plus ett år."
+)
+@click.option(
+    "--closes", help="Ansökan stänger (ÅÅÅÅ-MM-DD); annars föregående års datum plus ett år."
+)
+def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | None) -> None:
+    """Öppna omgången YEAR och för vidare fleråriga projekt från året innan."""
+    opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
+
+    def step() -> Any:
+        from lumledger.cycle import new_round
+
+        return new_round(ledger, year, opens=opens_on, closes=closes_on)
+
+    _run_cycle(step)
+
+
+@cycle.command("decide")
+@click.argument("ledger", type=LEDGER)
+@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Omgångens år.")
+@click.option("--date", "decided_on", required=True, help="Nämndens beslutsdatum (ÅÅÅÅ-MM-DD).")
+@click.option("--dnr", help="Diarienummer.")
+def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) -> None:
+    """Registrera beslutet för YEAR och frys de beviljade beloppen."""
+    day = _date(decided_on, "--date")
+
+    def step() -> Any:
+        from lumledger.cycle import decide
+
+        return decide(ledger, year, decided_on=day, diary_number=dnr)
+
+    _run_cycle(step)
+
+
+@cycle.command("close")
+@click.argument("ledger", type=LEDGER)
+@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Året som stängs.")
+@click.option("--force", is_flag=True, help="Stäng trots avvikelser; de antecknas i liggaren.")
+@click.option("--as-of", "as_of", help="Avstämningsdag (ÅÅÅÅ-MM-DD); standard är i dag.")
+def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> None:
+    """Stäng YEAR när avstämningen inte har några avvikelser för året."""
+    as_of_day = _date(as_of, "--as-of")
+
+    def step() -> Any:
+        from lumledger.cycle import close
+
+        return close(ledger, year, force=force, as_of=as_of_day)
+
+    _run_cycle(step)
+
+
+# --- reconcile -------------------------------------------------------------------------------------
+
+
+def _as_of_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"”{value}” är inte ett datum; skriv ÅÅÅÅ-MM-DD") from None
+
+
+@main.command()
+@click.argument("ledger", type=LEDGER)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="ÅÅÅÅ-MM-DD",
+    callback=_as_of_option,
+    help="Avstämningsdag; avgör vilka redovisningar som är försenade (standard: i dag).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Skriv också en avstämningsarbetsbok (.xlsx) med avvikelser och avstämning per ansökan.",
+)
+def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> None:
+    """Stäm av LEDGER: beslut, utbetalningar, redovisningar och återbetalningar (LUM-R001–R011).
+
+    Exit 0 utan avvikelser, 1 med avvikelser (eller fel i liggaren), 2 om filen inte går att läsa.
+    """
+
+    def action() -> int:
+        from lumledger.reconcile import reconcile_path
+
+        result = reconcile_path(ledger, as_of)
+        if output is not None:
+            from lumledger.reconcile_report import write_workbook
+
+            write_workbook(result, output, source=ledger)
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            _print_reconciliation(result)
+            if output is not None:
+                click.echo(f"Avstämningen skrevs till {output}.")
+        return 0 if result.clean else 1
+
+    guarded(action)
+
+
+def _print_reconciliation(result: Any) -> None:
+    from lumledger.findings import plural
+    from lumledger.money import format_kr
+    from lumledger.reconcile import finding_label, not_run_lines
+
+    if result.validation:
+        click.echo(
+            f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} (lumledger validate); "
+            "avstämningen bygger på det som gick att läsa:"
+        )
+        print_findings(result.validation)
+        click.echo("")
+    by_year: dict[int | None, list[Any]] = {}
+    for item in result.findings:
+        by_year.setdefault(result.year_of_finding(item), []).append(item)
+    totals: dict[int, list[Any]] = {}
+    for statement in result.statements:
+        if statement.year is not None:
+            totals.setdefault(statement.year, []).append(statement)
+    years = sorted({y.year for y in result.years} | {y for y in by_year if y is not None})
+    for year in [*years, None] if None in by_year else years:
+        items = by_year.get(year, [])
+        if year is None:
+            click.echo("Utan år")
+        else:
+            rows = totals.get(year, [])
+            granted = sum((s.granted or 0 for s in rows), 0)
+            paid = sum((s.paid for s in rows), 0)
+            repaid = sum((s.repaid for s in rows), 0)
+            verdict = "" if items else " – inga avvikelser"
+            click.echo(
+                f"{year}  beviljat {format_kr(granted, unit=True)} · utbetalt "
+                f"{format_kr(paid, unit=True)} · återbetalt {format_kr(repaid, unit=True)}{verdict}"
+            )
+        for item in items:
+            click.echo(
+                f"  {finding_label(result, item)}  {item.location or '–'}  {item.code}  "
+                f"{item.message}"
+            )
+    lines = not_run_lines(result.not_run)
+    if lines:
+        click.echo("")
+        click.echo("Kontroller som inte kördes:")
+        for line in lines:
+            click.echo(f"  {line}")
+    summary = result.summary()
+    by_code = ", ".join(f"{code} {n}" for code, n in summary["by_code"].items())
+    counted = plural(summary["findings"], "avvikelse", "avvikelser")
+    parts = [f"{counted} ({by_code})" if by_code else counted]
+    if result.not_run:
+        parts.append(plural(len(result.not_run), "kontroll kördes inte", "kontroller kördes inte"))
+    if result.validation_errors:
+        parts.append(
+            plural(result.validation_errors, "fel i liggaren", "fel i liggaren")
+        )
+    click.echo("")
+    click.echo(f"{result.name} per {result.as_of.isoformat()}: {'; '.join(parts)}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

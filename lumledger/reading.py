@@ -157,9 +157,9 @@ class Ledger:
         return _empty_frame(sheet)
 
 
-def read_ledger(path: str | Path) -> Ledger:
+def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
     """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2)."""
-    return load_ledger(FileSource(path))
+    return load_ledger(FileSource(path, refuse_when_open=refuse_when_open))
 
 
 def load_ledger(source: CellSource) -> Ledger:

@@ -47,8 +47,16 @@ def base_rows() -> dict[str, list[dict[str, Any]]]:
             }
         ],
         model.ADMINISTRATIONS: [
-            {"Namn": "Bromma", "Fullständigt namn": "Bromma stadsdelsförvaltning", "Typ": "Stadsdelsförvaltning"},
-            {"Namn": "Farsta", "Fullständigt namn": "Farsta stadsdelsförvaltning", "Typ": "Stadsdelsförvaltning"},
+            {
+                "Namn": "Bromma",
+                "Fullständigt namn": "Bromma stadsdelsförvaltning",
+                "Typ": "Stadsdelsförvaltning",
+            },
+            {
+                "Namn": "Farsta",
+                "Fullständigt namn": "Farsta stadsdelsförvaltning",
+                "Typ": "Stadsdelsförvaltning",
+            },
             {"Namn": "Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig till": 2020},
             {"Namn": "Hägersten-Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig från": 2021},
             {"Namn": "Socialförvaltningen", "Typ": "Fackförvaltning"},

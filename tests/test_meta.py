@@ -43,7 +43,9 @@ def test_every_rule_code_has_a_test() -> None:
 
 
 @pytest.mark.parametrize(
-    "workbook", sorted(p for p in WORKBOOKS.glob("*.xls*") if not p.name.startswith("~$")), ids=lambda p: p.name
+    "workbook",
+    sorted(p for p in WORKBOOKS.glob("*.xls*") if not p.name.startswith("~$")),
+    ids=lambda p: p.name,
 )
 def test_every_shipped_workbook_validates_clean(workbook: Path) -> None:
     result = validate_path(workbook)

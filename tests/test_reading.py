@@ -38,7 +38,9 @@ def test_swedish_amount_spellings(text: str, value: Decimal) -> None:
     assert parse_amount_text(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.000", "1,000,000", "12 34", "1 0000", "kr", "1e5", "--5"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1.000", "1,000,000", "12 34", "1 0000", "kr", "1e5", "--5"]
+)
 def test_not_amounts(text: str) -> None:
     with pytest.raises(ValueError):
         parse_amount_text(text)
@@ -72,8 +74,13 @@ def test_amounts_are_exact_and_keep_their_cells(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         rows[APPS][0]["Sökt belopp"] = "1 457 956"
         rows[model.REPORTS] = [
-            {"Id": "2019-P01", "Inlämnad": dt.date(2020, 2, 28), "Personalkostnader": 0.1,
-             "Administrativa kostnader": "4 104,20", "Summa kostnader": 4104.3}
+            {
+                "Id": "2019-P01",
+                "Inlämnad": dt.date(2020, 2, 28),
+                "Personalkostnader": 0.1,
+                "Administrativa kostnader": "4 104,20",
+                "Summa kostnader": 4104.3,
+            }
         ]
 
     ledger = read_ledger(make_ledger(tmp_path, change=change))
@@ -143,7 +150,11 @@ def test_sheet_names_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         rows[" omgångar "] = rows.pop(model.ROUNDS)
 
-    path = make_ledger(tmp_path, change=change, headers={" omgångar ": [c.name for c in model.COLUMNS[model.ROUNDS]]})
+    path = make_ledger(
+        tmp_path,
+        change=change,
+        headers={" omgångar ": [c.name for c in model.COLUMNS[model.ROUNDS]]},
+    )
     assert validate_path(path).findings == []
 
 

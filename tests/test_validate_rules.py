@@ -77,14 +77,18 @@ def test_e003_wrong_type(tmp_path: Path) -> None:
 
 def test_e003_formula_without_cached_value(tmp_path: Path) -> None:
     # openpyxl writes formulas without a cached value, as a file never opened in Excel has.
-    path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Sökt belopp": "=300000+100000"}))
+    path = make_ledger(
+        tmp_path, change=lambda r: r[APPS][1].update({"Sökt belopp": "=300000+100000"})
+    )
     found = assert_only(path, "LUM-E003")
     assert "spara" in at(found, APPS, "K3").message
 
 
 def test_e003_excel_error_cell(tmp_path: Path) -> None:
     path = make_ledger(tmp_path)
-    patch_cell_xml(path, "xl/worksheets/sheet3.xml", "K3", '<c r="K3" t="e"><f>NA()</f><v>#N/A</v></c>')
+    patch_cell_xml(
+        path, "xl/worksheets/sheet3.xml", "K3", '<c r="K3" t="e"><f>NA()</f><v>#N/A</v></c>'
+    )
     found = assert_only(path, "LUM-E003")
     assert "#N/A" in at(found, APPS, "K3").message
 
@@ -115,8 +119,14 @@ def test_e006_administration_not_valid_that_year(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         rows[ROUNDS].append({"År": 2021, "Status": "Öppen"})
         rows[APPS].append(
-            {"Id": "2021-S01", "År": 2021, "Typ": "Studiebesök", "Förvaltning": "Älvsjö",
-             "Namn": "Malmö", "Sökt belopp": 10_000}
+            {
+                "Id": "2021-S01",
+                "År": 2021,
+                "Typ": "Studiebesök",
+                "Förvaltning": "Älvsjö",
+                "Namn": "Malmö",
+                "Sökt belopp": 10_000,
+            }
         )
 
     finding = at(assert_only(make_ledger(tmp_path, change=change), "LUM-E006"), APPS, "D5")
@@ -139,8 +149,15 @@ def test_e009_too_many_grants_names_every_row(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         for number in (3, 4):
             rows[APPS].append(
-                {"Id": f"2019-P0{number}", "År": 2019, "Typ": "Projekt", "Förvaltning": "Bromma",
-                 "Namn": f"Projekt {number}", "Sökt belopp": 100_000, "Beviljat belopp": 50_000}
+                {
+                    "Id": f"2019-P0{number}",
+                    "År": 2019,
+                    "Typ": "Projekt",
+                    "Förvaltning": "Bromma",
+                    "Namn": f"Projekt {number}",
+                    "Sökt belopp": 100_000,
+                    "Beviljat belopp": 50_000,
+                }
             )
 
     found = assert_only(make_ledger(tmp_path, change=change), "LUM-E009")
@@ -178,9 +195,7 @@ def test_e011_project_year_for_study_visit(tmp_path: Path) -> None:
 
 
 def test_e012_year_without_round(tmp_path: Path) -> None:
-    path = make_ledger(
-        tmp_path, change=lambda r: r[APPS][1].update({"År": 2018, "Inkom": None})
-    )
+    path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"År": 2018, "Inkom": None}))
     at(assert_only(path, "LUM-E012"), APPS, "B3")
 
 
@@ -219,13 +234,17 @@ def test_e017_unknown_id_in_payments(tmp_path: Path) -> None:
 
 
 def test_e018_granted_changed_after_decision(tmp_path: Path) -> None:
-    path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Beviljat vid beslut": 150_000}))
+    path = make_ledger(
+        tmp_path, change=lambda r: r[APPS][0].update({"Beviljat vid beslut": 150_000})
+    )
     finding = at(assert_only(path, "LUM-E018"), APPS, "M2")
     assert (finding.expected, finding.found) == (150_000, 200_000)
 
 
 def test_w001_number_stored_as_text(tmp_path: Path) -> None:
-    path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Sökt belopp": "317\u00a0000 kr"}))
+    path = make_ledger(
+        tmp_path, change=lambda r: r[APPS][0].update({"Sökt belopp": "317\u00a0000 kr"})
+    )
     finding = at(assert_only(path, "LUM-W001"), APPS, "K2")
     assert validate_path(path).valid and "317 000" in finding.message
 
@@ -236,13 +255,17 @@ def test_w002_date_stored_as_text(tmp_path: Path) -> None:
 
 
 def test_w003_unknown_column(tmp_path: Path) -> None:
-    path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Anteckning": "ring tillbaka"}))
+    path = make_ledger(
+        tmp_path, change=lambda r: r[APPS][0].update({"Anteckning": "ring tillbaka"})
+    )
     finding = at(assert_only(path, "LUM-W003"), APPS, "U1")
     assert "Anteckning" in finding.message
 
 
 def test_w004_received_outside_window(tmp_path: Path) -> None:
-    path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Inkom": dt.date(2018, 11, 30)}))
+    path = make_ledger(
+        tmp_path, change=lambda r: r[APPS][0].update({"Inkom": dt.date(2018, 11, 30)})
+    )
     at(assert_only(path, "LUM-W004"), APPS, "O2")
 
 

@@ -617,6 +617,11 @@ def example_rows(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
         _ledger_row(APPLICATIONS, record, _CSV_ONLY_APPLICATION_COLUMNS)
         for record in _read_csv(data_dir / _APPLICATIONS_CSV)
     ]
+    # Projects whose project year the decision states are multi-year projects: tie their years
+    # together with a Projekt key (lumledger's bookkeeping, not a figure from the documents).
+    for row in applications:
+        if row.get("Typ") == PROJECT and row.get("Projektår") and not row.get("Projekt"):
+            row["Projekt"] = f"{row['Förvaltning']}: {row['Namn']}"
     hv: dict[str, dict[str, str]] = {}
     for record in _read_csv(data_dir / _HV_CSV):
         hv.setdefault(record["Källa"], {})[record["Fält"]] = record["Värde"]

@@ -1,0 +1,451 @@
+"""The annual budget cycle: open a new round, decide a round, close a year.
+
+Each step is split in two:
+
+* a *plan* (``plan_new_round``, ``plan_decide``, ``plan_close``) — a pure function from a parsed
+  ledger to the exact cells to write, or a :class:`CycleRefusal` with a Swedish reason;
+* *applying* the plan — to a file with :func:`lumledger.safewrite.write_cells` (lock check,
+  timestamped backup, temp file and rename, part-by-part verification), or, from the workbook's
+  buttons, through Excel itself (``lumledger.xl``).
+
+Nothing is written unless the whole plan is valid; a refused step leaves the ledger untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lumledger import model
+from lumledger.checks import Validation, validate_ledger
+from lumledger.findings import Finding
+from lumledger.model import APPLICATIONS, ROUNDS
+from lumledger.money import format_kr
+from lumledger.reading import Ledger, Table, read_ledger, to_date, to_int
+from lumledger.safewrite import CellWrite, WriteResult, write_cells
+
+# Columns lumledger adds to a ledger when a step needs them (format 1 allows extra columns).
+FROZEN_COLUMN = "Beviljat vid beslut"
+CLOSING_NOTE_COLUMN = "Stängningsanteckning"
+
+_ID_RE = re.compile(r"^(\d{4})-([PS])(\d+)$")
+
+
+class CycleRefusal(Exception):
+    """A cycle step refused; ``message`` says why in Swedish. Nothing was written."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings = list(findings)
+
+
+@dataclass(slots=True)
+class Plan:
+    """The cells a step writes, and what it means in words (Swedish lines for the officer)."""
+
+    step: str
+    year: int
+    writes: list[CellWrite] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    recorded_findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CycleResult:
+    plan: Plan
+    write: WriteResult
+    validation_after: Validation
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+
+def _require_valid(ledger: Ledger, step: str) -> Validation:
+    validation = validate_ledger(ledger)
+    if not validation.valid:
+        count = len(validation.errors)
+        raise CycleRefusal(
+            f"Liggaren har {count} fel; rätta dem (kör lumledger validate) innan {step}.",
+            validation.errors,
+        )
+    return validation
+
+
+def _table(ledger: Ledger, sheet: str) -> Table:
+    table = ledger.table(sheet)
+    if table is None:  # a valid ledger has its required sheets
+        raise CycleRefusal(f"Bladet {sheet} saknas i liggaren.")
+    return table
+
+
+def _round_rows(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
+    table = _table(ledger, ROUNDS)
+    rounds: dict[int, tuple[int, dict[str, Any]]] = {}
+    records: list[dict[str, Any]] = table.frame.to_dict("records")  # type: ignore[assignment]
+    for row, values in zip(table.frame.index.tolist(), records, strict=True):
+        year = to_int(values["År"])
+        if year is not None:
+            rounds.setdefault(year, (int(row), values))
+    return rounds
+
+
+def _next_row(table: Table) -> int:
+    index = table.frame.index
+    return int(index.max()) + 1 if len(index) else table.header_row + 1
+
+
+def _letter(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (ord(char) - 64)
+    return number
+
+
+class _Columns:
+    """Column letters of one sheet, adding a header cell for a column the sheet lacks."""
+
+    def __init__(self, table: Table, plan: Plan) -> None:
+        self.table = table
+        self.plan = plan
+        used = list(table.letters.values()) + list(table.extra_columns.values())
+        self.next_free = max((_column_number(letter) for letter in used), default=0) + 1
+        self.added: dict[str, str] = {}
+
+    def letter(self, column: str, *, add: bool = False) -> str | None:
+        existing = self.table.letters.get(column) or self.added.get(column)
+        if existing is None:
+            for header, letter in self.table.extra_columns.items():
+                if header.strip().casefold() == column.casefold():
+                    existing = letter
+        if existing is not None or not add:
+            return existing
+        letter = _letter(self.next_free)
+        self.next_free += 1
+        self.added[column] = letter
+        self.plan.writes.append(
+            CellWrite(self.table.title, f"{letter}{self.table.header_row}", column)
+        )
+        self.plan.summary.append(
+            f"Kolumnen ”{column}” läggs till i bladet {self.table.sheet} ({letter})."
+        )
+        return letter
+
+    def write(self, column: str, row: int, value: Any, *, add: bool = False) -> bool:
+        letter = self.letter(column, add=add)
+        if letter is None:
+            return False
+        self.plan.writes.append(CellWrite(self.table.title, f"{letter}{row}", value))
+        return True
+
+
+def _text_or_int(value: Any) -> str | int | None:
+    """A frame value as something safe to write: text, a whole number, or ``None`` when empty."""
+    if isinstance(value, str):
+        return value
+    return to_int(value)
+
+
+def _shift_year(day: dt.date | None, years: int) -> dt.date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _next_id(frame: Any, year: int, letter: str) -> str:
+    highest = 0
+    for value in frame["Id"].dropna():
+        match = _ID_RE.match(str(value))
+        if match and int(match[1]) == year and match[2] == letter:
+            highest = max(highest, int(match[3]))
+    return f"{year}-{letter}{highest + 1:02d}"
+
+
+# --- new round ---------------------------------------------------------------------------------------
+
+
+def plan_new_round(
+    ledger: Ledger, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+) -> Plan:
+    """Add the ``Omgångar`` row for ``year`` and carry multi-year projects into it.
+
+    Frames, limits and the application window are copied from the previous year (the window
+    moved on by one year) unless given. Every project granted the previous year with a
+    ``Projekt`` key and ``Projektår`` below 3 gets a new ``Ansökningar`` row for its next year.
+    """
+    _require_valid(ledger, "en ny omgång öppnas")
+    rounds = _round_rows(ledger)
+    if year in rounds:
+        raise CycleRefusal(
+            f"Omgången {year} finns redan (Omgångar rad {rounds[year][0]}); inget ändrades."
+        )
+    plan = Plan(step="new-round", year=year)
+    rounds_table = _table(ledger, ROUNDS)
+    columns = _Columns(rounds_table, plan)
+    row = _next_row(rounds_table)
+    previous = rounds.get(year - 1, (0, {}))[1]
+    values: dict[str, Any] = {"År": year, "Status": model.STATUS_OPEN}
+    for column in (
+        "Ram projekt",
+        "Ram studiebesök",
+        "Max beviljade per förvaltning",
+        "Max belopp projekt",
+        "Max belopp studiebesök",
+    ):
+        values[column] = to_int(previous.get(column))
+    values["Ansökan öppnar"] = opens or _shift_year(to_date(previous.get("Ansökan öppnar")), 1)
+    values["Ansökan stänger"] = closes or _shift_year(to_date(previous.get("Ansökan stänger")), 1)
+    if (
+        values["Ansökan öppnar"]
+        and values["Ansökan stänger"]
+        and values["Ansökan öppnar"] > values["Ansökan stänger"]
+    ):
+        raise CycleRefusal("Ansökan öppnar ligger efter Ansökan stänger; ange datumen igen.")
+    for column, value in values.items():
+        if value is not None:
+            columns.write(column, row, value)
+    source = f"kopierat från {year - 1}" if previous else "inget föregående år att kopiera från"
+    plan.summary.append(f"Omgångar rad {row}: omgången {year} öppnas ({source}).")
+    _carry_projects(ledger, year, plan)
+    return plan
+
+
+def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
+    apps = _table(ledger, APPLICATIONS)
+    frame = apps.frame
+    columns = _Columns(apps, plan)
+    row = _next_row(apps)
+    previous = frame[(frame["År"] == year - 1) & (frame["Typ"] == model.PROJECT)]
+    carried: set[str] = set()
+    for _source_row, app in previous.iterrows():
+        key = app["Projekt"]
+        granted = to_int(app["Beviljat belopp"])
+        if not isinstance(key, str) or not granted or granted <= 0 or key.casefold() in carried:
+            continue
+        project_year = to_int(app["Projektår"])
+        if project_year is None:
+            plan.summary.append(
+                f"{app['Id']} ({key}) förs inte vidare: Projektår saknas, så nästa projektår är okänt."
+            )
+            continue
+        if project_year >= 3:
+            continue
+        same_key = frame[
+            frame["Projekt"].map(
+                lambda v, k=key: isinstance(v, str) and v.casefold() == k.casefold()
+            )
+        ]
+        earlier = same_key[same_key["År"] < year]["Beviljat belopp"]
+        granted_so_far = int(earlier.fillna(0).sum())
+        new_id = _next_id(frame, year, "P")
+        while any(w.value == new_id for w in plan.writes):
+            number = int(new_id.rsplit("P", 1)[1]) + 1
+            new_id = f"{year}-P{number:02d}"
+        values: dict[str, Any] = {
+            "Id": new_id,
+            "År": year,
+            "Typ": model.PROJECT,
+            "Förvaltning": app["Förvaltning"],
+            "Medsökande": app["Medsökande"],
+            "Namn": app["Namn"],
+            "Syfte": app["Syfte"],
+            "Projekt": key,
+            "Projektår": project_year + 1,
+            "Tidigare beviljat": granted_so_far,
+            "Sökt belopp": to_int(app["Sökt belopp"]),
+            "KST": app["KST"],
+            "Betalkonto": app["Betalkonto"],
+            "Kontaktperson": app["Kontaktperson"],
+            "E-post": app["E-post"],
+        }
+        for column, value in values.items():
+            clean = _text_or_int(value)
+            if clean is not None:
+                columns.write(column, row, clean)
+        carried.add(key.casefold())
+        plan.summary.append(
+            f"Ansökningar rad {row}: {new_id} {app['Förvaltning']}: {app['Namn']} – projektår "
+            f"{project_year + 1}, tidigare beviljat {format_kr(granted_so_far)} kr, sökt belopp "
+            f"{format_kr(to_int(app['Sökt belopp']))} kr (samma som föregående år; ändra om ansökan "
+            "anger annat)."
+        )
+        row += 1
+    if not carried:
+        plan.summary.append(f"Inga fleråriga projekt från {year - 1} att föra vidare.")
+
+
+# --- decide ---------------------------------------------------------------------------------------------
+
+
+def plan_decide(
+    ledger: Ledger, year: int, *, decided_on: dt.date, diary_number: str | None = None
+) -> Plan:
+    """Mark the round decided: ``Status`` Beslutad, ``Beslutsdatum``, ``Diarienummer``, and
+    freeze every granted amount of the year in ``Beviljat vid beslut`` (checked by LUM-E018)."""
+    _require_valid(ledger, "beslut registreras")
+    rounds = _round_rows(ledger)
+    if year not in rounds:
+        raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
+    round_row, values = rounds[year]
+    status = values.get("Status") or model.STATUS_OPEN
+    if status in (model.STATUS_DECIDED, model.STATUS_CLOSED):
+        raise CycleRefusal(f"Omgången {year} har redan status {status}; inget ändrades.")
+    apps = _table(ledger, APPLICATIONS)
+    frame = apps.frame
+    of_year = frame[frame["År"] == year]
+    if of_year.empty:
+        raise CycleRefusal(f"Omgången {year} har inga ansökningar att besluta om.")
+    undecided = [
+        str(app_id)
+        for app_id, granted in zip(of_year["Id"], of_year["Beviljat belopp"], strict=True)
+        if to_int(granted) is None
+    ]
+    if undecided:
+        listing = ", ".join(undecided[:10]) + (" …" if len(undecided) > 10 else "")
+        raise CycleRefusal(
+            f"{len(undecided)} ansökningar för {year} saknar beviljat belopp ({listing}); "
+            "fyll i 0 för avslag och försök igen."
+        )
+    plan = Plan(step="decide", year=year)
+    round_columns = _Columns(_table(ledger, ROUNDS), plan)
+    round_columns.write("Status", round_row, model.STATUS_DECIDED, add=True)
+    round_columns.write("Beslutsdatum", round_row, decided_on, add=True)
+    if diary_number:
+        round_columns.write("Diarienummer", round_row, diary_number, add=True)
+    app_columns = _Columns(apps, plan)
+    total = 0
+    for row, granted in zip(of_year.index.tolist(), of_year["Beviljat belopp"], strict=True):
+        amount = to_int(granted) or 0
+        total += amount
+        app_columns.write(FROZEN_COLUMN, int(row), amount, add=True)
+    plan.summary.append(
+        f"Omgångar rad {round_row}: {year} beslutad {decided_on.isoformat()}"
+        + (f", dnr {diary_number}" if diary_number else "")
+        + f"; {len(of_year)} ansökningar, beviljat totalt {format_kr(total)} kr fryst i ”{FROZEN_COLUMN}”."
+    )
+    return plan
+
+
+# --- close ------------------------------------------------------------------------------------------------
+
+
+def findings_for_year(ledger: Ledger, findings: Sequence[Finding], year: int) -> list[Finding]:
+    """Reconciliation findings that concern ``year`` (by application Id or by Beslut row)."""
+    apps = ledger.frame(APPLICATIONS)
+    year_of_id = {
+        str(app_id).casefold(): to_int(app_year)
+        for app_id, app_year in zip(apps["Id"], apps["År"], strict=True)
+        if isinstance(app_id, str)
+    }
+    decisions = ledger.frame(model.DECISIONS)
+    out: list[Finding] = []
+    for item in findings:
+        item_year: int | None = None
+        if item.id is not None:
+            item_year = year_of_id.get(item.id.casefold())
+        elif item.sheet == model.DECISIONS and item.row is not None and item.row in decisions.index:
+            item_year = to_int(decisions.at[item.row, "År"])
+        elif item.sheet == ROUNDS and item.row is not None:
+            item_year = (
+                to_int(ledger.frame(ROUNDS).at[item.row, "År"])
+                if item.row in ledger.frame(ROUNDS).index
+                else None
+            )
+        if item_year is None:
+            match = re.search(r"\b(19|20)\d{2}\b", item.message)
+            item_year = int(match.group(0)) if match else None
+        if item_year == year:
+            out.append(item)
+    return out
+
+
+def plan_close(
+    ledger: Ledger,
+    year: int,
+    *,
+    force: bool = False,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Plan:
+    """Close a decided year when reconciliation has nothing left for it (or ``force``, recorded)."""
+    from lumledger.reconcile import reconcile
+
+    _require_valid(ledger, "året stängs")
+    rounds = _round_rows(ledger)
+    if year not in rounds:
+        raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
+    round_row, values = rounds[year]
+    status = values.get("Status") or model.STATUS_OPEN
+    if status == model.STATUS_CLOSED:
+        raise CycleRefusal(f"Omgången {year} är redan stängd; inget ändrades.")
+    if status != model.STATUS_DECIDED:
+        raise CycleRefusal(f"Omgången {year} har status {status}; besluta den innan den stängs.")
+    result = reconcile(ledger, as_of=as_of)
+    open_items = findings_for_year(ledger, result.findings, year)
+    if open_items and not force:
+        raise CycleRefusal(
+            f"Avstämningen har {len(open_items)} avvikelser för {year}; rätta dem eller stäng med "
+            "--force (avvikelserna antecknas i liggaren).",
+            open_items,
+        )
+    plan = Plan(step="close", year=year, recorded_findings=list(open_items))
+    columns = _Columns(_table(ledger, ROUNDS), plan)
+    columns.write("Status", round_row, model.STATUS_CLOSED, add=True)
+    day = (today or dt.date.today()).isoformat()
+    if open_items:
+        listing = "; ".join(f"{f.code} {f.id or f.location}" for f in open_items)
+        note = f"Stängd {day} trots {len(open_items)} avvikelser: {listing}"
+        columns.write(CLOSING_NOTE_COLUMN, round_row, note[:32000], add=True)
+        plan.summary.append(
+            f"Omgångar rad {round_row}: {year} stängd med {len(open_items)} antecknade avvikelser."
+        )
+    else:
+        plan.summary.append(
+            f"Omgångar rad {round_row}: {year} stängd; avstämningen har inga avvikelser för året."
+        )
+    return plan
+
+
+# --- applying to a file ------------------------------------------------------------------------------
+
+
+def apply_plan(path: str | Path, plan: Plan) -> CycleResult:
+    """Write the plan into the ledger file safely, then validate the result."""
+    write = write_cells(path, plan.writes)
+    after = validate_ledger(read_ledger(path, refuse_when_open=False))
+    return CycleResult(plan=plan, write=write, validation_after=after)
+
+
+def new_round(
+    path: str | Path, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+) -> CycleResult:
+    return apply_plan(path, plan_new_round(read_ledger(path), year, opens=opens, closes=closes))
+
+
+def decide(
+    path: str | Path, year: int, *, decided_on: dt.date, diary_number: str | None = None
+) -> CycleResult:
+    return apply_plan(
+        path, plan_decide(read_ledger(path), year, decided_on=decided_on, diary_number=diary_number)
+    )
+
+
+def close(
+    path: str | Path, year: int, *, force: bool = False, as_of: dt.date | None = None
+) -> CycleResult:
+    return apply_plan(path, plan_close(read_ledger(path), year, force=force, as_of=as_of))
