@@ -25,6 +25,11 @@ def test_every_code_in_the_docs_is_in_the_catalogue_and_back() -> None:
     assert documented == set(RULES)
 
 
+def test_every_code_has_a_line_in_the_user_guide() -> None:
+    guide = (ROOT / "docs" / "anvandarguide.md").read_text(encoding="utf-8")
+    assert _codes(guide) == set(RULES)
+
+
 def test_the_contract_is_kept() -> None:
     if not SHARED_SPEC.exists():
         pytest.skip("shared/spec is not beside this checkout")
