@@ -321,9 +321,7 @@ def _print_reconciliation(result: Any) -> None:
     if result.not_run:
         parts.append(plural(len(result.not_run), "kontroll kördes inte", "kontroller kördes inte"))
     if result.validation_errors:
-        parts.append(
-            plural(result.validation_errors, "fel i liggaren", "fel i liggaren")
-        )
+        parts.append(plural(result.validation_errors, "fel i liggaren", "fel i liggaren"))
     click.echo("")
     click.echo(f"{result.name} per {result.as_of.isoformat()}: {'; '.join(parts)}.")
 
