@@ -326,5 +326,166 @@ def _print_reconciliation(result: Any) -> None:
     click.echo(f"{result.name} per {result.as_of.isoformat()}: {'; '.join(parts)}.")
 
 
+# --- rollup and export -----------------------------------------------------------------------------
+
+
+def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False) -> int:
+    """Print an invalid ledger's findings and say that nothing was done; returns exit status 1."""
+    from lumledger.findings import plural, summarize
+
+    summary = summarize(result.findings)
+    if as_json:
+        print_json(
+            {
+                "findings": [f.to_dict() for f in result.findings],
+                "summary": {"file": ledger.name, "valid": False, **summary.to_dict()},
+            }
+        )
+    else:
+        print_findings(result.findings)
+    click.echo(
+        f"{ledger.name}: {plural(summary.errors, 'fel', 'fel')} – liggaren måste rättas innan "
+        f"{what} kan göras; inget har skrivits.",
+        err=True,
+    )
+    return 1
+
+
+def _year_has_applications(result: Any, year: int) -> bool:
+    from lumledger.rollup import count_applications
+
+    return count_applications(result.ledger, year, None) > 0
+
+
+@main.command()
+@click.argument("ledger", type=LEDGER)
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 9999),
+    metavar="ÅÅÅÅ",
+    help="Bara detta år (standard: alla).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    metavar="FIL.xlsx",
+    help="Skriv också summeringen som arbetsbok (med diagram) för utskrift.",
+)
+def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -> None:
+    """Summera LEDGER per år, typ och förvaltning: sökt, beviljat, ram och fleråriga åtaganden.
+
+    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva.
+    """
+
+    def action() -> int:
+        from lumledger.checks import validate_path
+        from lumledger.findings import summarize
+        from lumledger.rollup import compute_rollup, render_rollup_text
+
+        result = validate_path(ledger)
+        if not result.valid:
+            return _refuse_invalid(result, ledger, "summeringen", as_json)
+        if year is not None and not _year_has_applications(result, year):
+            click.echo(f"{ledger.name} har inga ansökningar för år {year}.", err=True)
+            return 1
+        summary = compute_rollup(result.ledger, year)
+        if output is not None:
+            from lumledger.export import write_summary_workbook
+
+            write_summary_workbook(summary, output)
+        if as_json:
+            counts = summarize(result.findings)
+            print_json(
+                {
+                    "findings": [f.to_dict() for f in result.findings],
+                    "summary": {"file": ledger.name, "valid": True, **counts.to_dict()},
+                    "rollup": summary.to_dict(),
+                }
+            )
+        else:
+            click.echo(render_rollup_text(summary), nl=False)
+            if output is not None:
+                click.echo(f"\nSummeringen skrevs till {output}.")
+        return 0
+
+    guarded(action)
+
+
+def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from lumledger.export import FORMATS
+
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [part for part in chosen if part not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"okänt format ”{', '.join(unknown) or value}”; välj bland {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+@main.command()
+@click.argument("ledger", type=LEDGER)
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 9999),
+    required=True,
+    metavar="ÅÅÅÅ",
+    help="Omgångens år.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="MAPP",
+    help="Mappen som bilagorna skrivs i (skapas vid behov).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="xlsx,docx,csv",
+    show_default=True,
+    callback=_formats_option,
+    help="Vilka filer som skrivs, kommaseparerat.",
+)
+def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> None:
+    """Skriv Bilaga 1 och 2 för ÅÅÅÅ som i nämndens beslut (xlsx, docx och csv).
+
+    Filerna heter fordelning-ÅÅÅÅ.xlsx, fordelning-ÅÅÅÅ.docx, bilaga1-ÅÅÅÅ.csv och
+    bilaga2-ÅÅÅÅ.csv. Personuppgifter (Kontaktperson, E-post) kommer aldrig med.
+    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva.
+    """
+
+    def action() -> int:
+        from lumledger.checks import validate_path
+        from lumledger.export import NoApplicationsError, export_year
+        from lumledger.writing import check_output_dir
+
+        result = validate_path(ledger)
+        if not result.valid:
+            return _refuse_invalid(result, ledger, "exporten")
+        if not _year_has_applications(result, year):
+            click.echo(
+                f"{ledger.name} har inga ansökningar för år {year}; inget har skrivits.", err=True
+            )
+            return 1
+        check_output_dir(out_dir)
+        try:
+            paths = export_year(result.ledger, year, out_dir, formats)
+        except NoApplicationsError as exc:
+            click.echo(exc.message, err=True)
+            return 1
+        click.echo(f"Bilaga 1 och 2 för {year} skrevs:")
+        for path in paths:
+            click.echo(f"  {path}")
+        return 0
+
+    guarded(action)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,727 @@
+"""Roll-ups of the LUM ledger: totals per year and type, per administration, study visits,
+frame use and multi-year commitments.
+
+Pure computation over a parsed :class:`~lumledger.reading.Ledger` (pandas, no file formats):
+``lumledger rollup`` prints the result, ``lumledger.export`` turns it into the *Summering*
+workbook, and the small functions at the end (:func:`sum_field`, :func:`count_applications`,
+:func:`frame_left`) back the Excel worksheet functions. All amounts are whole kronor held as
+Python ``int``; the share of the applied sum granted is an exact :class:`~fractions.Fraction`,
+rounded only when it is shown.
+
+Counting rules: an application is *granted* when ``Beviljat belopp`` > 0, *rejected* when it is
+0 and *undecided* when it is blank, so granted + rejected + undecided = applications.
+*Administrations* are the distinct main applicants (``Förvaltning``), as in the ``Beslut`` sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from lumledger import model
+from lumledger.money import format_kr
+from lumledger.reading import to_int
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lumledger.reading import Ledger
+
+#: Fields :func:`sum_field` can add up (whole kronor columns of ``Ansökningar``).
+SUM_FIELDS: tuple[str, ...] = ("Sökt belopp", "Beviljat belopp", "Tidigare beviljat")
+
+#: Longest project, in project years (``Projektår`` is 1, 2 or 3).
+MAX_PROJECT_YEARS = max(model.PROJECT_YEARS)
+
+_FRAME_COLUMN = {model.PROJECT: "Ram projekt", model.STUDY_VISIT: "Ram studiebesök"}
+_KIND_ORDER = {kind: i for i, kind in enumerate(model.APPLICATION_TYPES)}
+
+
+# --- result types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Counts and sums of a group of applications. Amounts in whole kronor."""
+
+    applications: int = 0
+    applied: int = 0
+    granted: int = 0
+    granted_count: int = 0
+    rejected_count: int = 0
+    undecided_count: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            applications=self.applications + other.applications,
+            applied=self.applied + other.applied,
+            granted=self.granted + other.granted,
+            granted_count=self.granted_count + other.granted_count,
+            rejected_count=self.rejected_count + other.rejected_count,
+            undecided_count=self.undecided_count + other.undecided_count,
+        )
+
+    @property
+    def share_granted(self) -> Fraction | None:
+        """Granted / applied, exact; ``None`` when nothing was applied for."""
+        return Fraction(self.granted, self.applied) if self.applied else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applications": self.applications,
+            "applied": self.applied,
+            "granted": self.granted,
+            "granted_count": self.granted_count,
+            "rejected_count": self.rejected_count,
+            "undecided_count": self.undecided_count,
+            "share_granted_percent": percent(self.share_granted),
+        }
+
+
+def add_totals(items: Iterable[Totals]) -> Totals:
+    total = Totals()
+    for item in items:
+        total = total + item
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class YearKindTotals:
+    """One year and type: the figures the decision states, and the frame."""
+
+    year: int
+    kind: str
+    totals: Totals
+    administrations: int  # distinct main applicants
+    frame: int | None  # Ram projekt / Ram studiebesök; None when the round has none
+    frame_left: int | None  # frame - granted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "type": self.kind,
+            "administrations": self.administrations,
+            **self.totals.to_dict(),
+            "frame": self.frame,
+            "frame_left": self.frame_left,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class YearTotals:
+    """One year, both types together."""
+
+    year: int
+    totals: Totals
+    administrations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "administrations": self.administrations, **self.totals.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class AdministrationTotals:
+    """One administration (as main applicant), year and type."""
+
+    year: int
+    kind: str
+    administration: str
+    totals: Totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "type": self.kind,
+            "administration": self.administration,
+            **self.totals.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KindTotals:
+    """One type over every year in the roll-up."""
+
+    kind: str
+    totals: Totals
+    administrations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, "administrations": self.administrations, **self.totals.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A multi-year project: its rows tied together by the ``Projekt`` key.
+
+    A project row with ``Projektår`` but no ``Projekt`` key is its own commitment, keyed by its
+    ``Id`` (``keyed_by_id``). ``granted_so_far`` = the ``Tidigare beviljat`` stated on the
+    earliest recorded row (grants from before the ledger) + every grant recorded in the ledger.
+    """
+
+    key: str
+    keyed_by_id: bool
+    administration: str
+    name: str
+    ids: tuple[str, ...]
+    first_year: int
+    last_year: int
+    project_year: int | None  # Projektår reached (on the latest row that states one)
+    years_left: int | None  # MAX_PROJECT_YEARS - project_year
+    earlier_stated: int  # Tidigare beviljat on the earliest row, 0 when blank
+    granted_recorded: int
+    undecided_count: int
+
+    @property
+    def granted_so_far(self) -> int:
+        return self.earlier_stated + self.granted_recorded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "keyed_by_id": self.keyed_by_id,
+            "administration": self.administration,
+            "name": self.name,
+            "ids": list(self.ids),
+            "first_year": self.first_year,
+            "last_year": self.last_year,
+            "project_year": self.project_year,
+            "years_left": self.years_left,
+            "earlier_stated": self.earlier_stated,
+            "granted_recorded": self.granted_recorded,
+            "granted_so_far": self.granted_so_far,
+            "undecided_count": self.undecided_count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Everything ``lumledger rollup`` reports, for one year or for every year in the ledger."""
+
+    file: str
+    year: int | None  # the year asked for; None = every year
+    years: tuple[int, ...]
+    by_year_kind: tuple[YearKindTotals, ...]
+    by_year: tuple[YearTotals, ...]
+    by_kind: tuple[KindTotals, ...]
+    by_administration: tuple[AdministrationTotals, ...]
+    commitments: tuple[Commitment, ...] = field(default_factory=tuple)
+    # Every administration in the roll-up, in the Förvaltningar sheet's order (then by name).
+    administrations: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.years
+
+    @property
+    def total(self) -> Totals:
+        return add_totals(item.totals for item in self.by_year)
+
+    @property
+    def study_visits(self) -> tuple[YearKindTotals, ...]:
+        return tuple(item for item in self.by_year_kind if item.kind == model.STUDY_VISIT)
+
+    @property
+    def study_visit_total(self) -> KindTotals:
+        for item in self.by_kind:
+            if item.kind == model.STUDY_VISIT:
+                return item
+        return KindTotals(model.STUDY_VISIT, Totals(), 0)
+
+    def administrations_for(self, year: int) -> list[tuple[str, int, int]]:
+        """(administration, applied, granted) for ``year``, both types together, in order."""
+        sums: dict[str, tuple[int, int]] = {name: (0, 0) for name in self.administrations}
+        for item in self.by_administration:
+            if item.year != year:
+                continue
+            applied, granted = sums.get(item.administration, (0, 0))
+            sums[item.administration] = (
+                applied + item.totals.applied,
+                granted + item.totals.granted,
+            )
+        present = {item.administration for item in self.by_administration if item.year == year}
+        return [
+            (name, applied, granted) for name, (applied, granted) in sums.items() if name in present
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: amounts as ints, the share as a percentage rounded to one decimal."""
+        return {
+            "file": self.file,
+            "year": self.year,
+            "years": list(self.years),
+            "administrations": list(self.administrations),
+            "per_year_and_type": [item.to_dict() for item in self.by_year_kind],
+            "per_year": [item.to_dict() for item in self.by_year],
+            "per_type": [item.to_dict() for item in self.by_kind],
+            "per_administration": [item.to_dict() for item in self.by_administration],
+            "study_visits": {
+                "per_year": [item.to_dict() for item in self.study_visits],
+                "total": self.study_visit_total.to_dict(),
+            },
+            "commitments": [item.to_dict() for item in self.commitments],
+            "total": self.total.to_dict(),
+        }
+
+
+def percent(share: Fraction | None) -> float | None:
+    """A share as a percentage rounded half up to one decimal (exact until the last step)."""
+    if share is None:
+        return None
+    tenths = (share * 1000 + Fraction(1, 2)).__floor__()
+    return tenths / 10
+
+
+def format_percent(share: Fraction | None) -> str:
+    """``Fraction(3175000, 10950780)`` -> ``"29,0 %"``; ``None`` -> ``"–"``."""
+    value = percent(share)
+    if value is None:
+        return "–"
+    return f"{value:.1f} %".replace(".", ",")
+
+
+# --- the working frame -------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _canonical_names(ledger: Ledger) -> tuple[dict[str, str], dict[str, int]]:
+    """casefolded name -> name as written in Förvaltningar, and the sheet's order of names."""
+    frame = ledger.frame(model.ADMINISTRATIONS)
+    names: dict[str, str] = {}
+    order: dict[str, int] = {}
+    for value in frame["Namn"].tolist():
+        name = _text(value)
+        if name is not None and name.casefold() not in names:
+            names[name.casefold()] = name
+            order[name] = len(order)
+    return names, order
+
+
+def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
+    """Ansökningar rows that can be rolled up, with normalised columns.
+
+    Columns: ``year``, ``kind``, ``admin``, ``applied`` (blank = 0), ``granted`` (Int64, NA =
+    undecided). Rows without a year, a known type or an administration are left out (they only
+    occur in invalid ledgers, which the commands refuse).
+    """
+    import pandas as pd
+
+    frame = ledger.frame(model.APPLICATIONS)
+    names, _order = _canonical_names(ledger)
+    admin = frame["Förvaltning"].map(
+        lambda v: names.get(v.strip().casefold(), v.strip()) if _text(v) else None
+    )
+    kind = frame["Typ"].map(lambda v: _text(v) if _text(v) in _KIND_ORDER else None)
+    work = pd.DataFrame(
+        {
+            "year": frame["År"].astype("Int64"),
+            "kind": kind.astype(object),
+            "admin": admin.astype(object),
+            "applied": frame["Sökt belopp"].astype("Int64").fillna(0),
+            "granted": frame["Beviljat belopp"].astype("Int64"),
+        },
+        index=frame.index,
+    )
+    keep = work["year"].notna() & work["kind"].notna() & work["admin"].notna()
+    if year is not None:
+        keep &= work["year"] == year
+    work = work[keep.fillna(False).astype(bool)].copy()
+    work["year"] = work["year"].astype("int64")
+    work["is_granted"] = (work["granted"] > 0).fillna(False).astype("int64")
+    work["is_rejected"] = (work["granted"] == 0).fillna(False).astype("int64")
+    work["is_undecided"] = work["granted"].isna().astype("int64")
+    work["granted_sum"] = work["granted"].fillna(0).astype("int64")
+    return work
+
+
+def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
+    if work.empty:
+        return {}
+    grouped = work.groupby(keys, sort=False).agg(
+        applications=("applied", "size"),
+        applied=("applied", "sum"),
+        granted=("granted_sum", "sum"),
+        granted_count=("is_granted", "sum"),
+        rejected_count=("is_rejected", "sum"),
+        undecided_count=("is_undecided", "sum"),
+    )
+    out: dict[Any, Totals] = {}
+    for key, row in zip(grouped.index.tolist(), grouped.to_dict("records"), strict=True):
+        out[key] = Totals(**{str(name): int(value) for name, value in row.items()})
+    return out
+
+
+def _distinct_admins(work: pd.DataFrame, keys: list[str]) -> dict[Any, int]:
+    if work.empty:
+        return {}
+    counted = work.groupby(keys, sort=False)["admin"].nunique()
+    return {key: int(value) for key, value in counted.items()}
+
+
+def _frames(ledger: Ledger) -> dict[tuple[int, str], int]:
+    """(year, type) -> frame, from the first Omgångar row of each year."""
+    frame = ledger.frame(model.ROUNDS)
+    out: dict[tuple[int, str], int] = {}
+    seen: set[int] = set()
+    for record in frame.to_dict("records"):
+        year = to_int(record.get("År"))
+        if year is None or year in seen:
+            continue
+        seen.add(year)
+        for kind, column in _FRAME_COLUMN.items():
+            value = to_int(record.get(column))
+            if value is not None:
+                out[(year, kind)] = value
+    return out
+
+
+# --- the roll-up -------------------------------------------------------------------------------
+
+
+def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
+    """Totals for ``year`` (or every year) of ``ledger``. Exact integer arithmetic throughout.
+
+    Each level is computed from the application rows on its own (not by adding up the level
+    below), so the property tests that parts add up to totals test something.
+    """
+    work = _applications(ledger, year)
+    _names, admin_order = _canonical_names(ledger)
+    frames = _frames(ledger)
+
+    by_yk = _group_totals(work, ["year", "kind"])
+    admins_yk = _distinct_admins(work, ["year", "kind"])
+    year_kind = tuple(
+        YearKindTotals(
+            year=y,
+            kind=k,
+            totals=totals,
+            administrations=admins_yk[(y, k)],
+            frame=frames.get((y, k)),
+            frame_left=None if (y, k) not in frames else frames[(y, k)] - totals.granted,
+        )
+        for (y, k), totals in sorted(
+            by_yk.items(), key=lambda kv: (kv[0][0], _KIND_ORDER[kv[0][1]])
+        )
+    )
+
+    by_y = _group_totals(work, ["year"])
+    admins_y = _distinct_admins(work, ["year"])
+    years = tuple(
+        YearTotals(year=y, totals=totals, administrations=admins_y[y])
+        for y, totals in sorted(by_y.items())
+    )
+
+    by_k = _group_totals(work, ["kind"])
+    admins_k = _distinct_admins(work, ["kind"])
+    kinds = tuple(
+        KindTotals(kind=k, totals=totals, administrations=admins_k[k])
+        for k, totals in sorted(by_k.items(), key=lambda kv: _KIND_ORDER[kv[0]])
+    )
+
+    def admin_rank(name: str) -> tuple[int, str]:
+        return (admin_order.get(name, len(admin_order)), name.casefold())
+
+    by_a = _group_totals(work, ["year", "kind", "admin"])
+    per_admin = tuple(
+        AdministrationTotals(year=y, kind=k, administration=a, totals=totals)
+        for (y, k, a), totals in sorted(
+            by_a.items(), key=lambda kv: (kv[0][0], _KIND_ORDER[kv[0][1]], admin_rank(kv[0][2]))
+        )
+    )
+
+    return Rollup(
+        file=ledger.name,
+        year=year,
+        years=tuple(item.year for item in years),
+        by_year_kind=year_kind,
+        by_year=years,
+        by_kind=kinds,
+        by_administration=per_admin,
+        commitments=tuple(commitments(ledger, year)),
+        administrations=tuple(sorted({a.administration for a in per_admin}, key=admin_rank)),
+    )
+
+
+def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
+    """Multi-year projects (see :class:`Commitment`).
+
+    For a given ``year``: rows up to that year count, and a project is listed when it has a row
+    in ``year`` or may still run in it (years left reach ``year``).
+    """
+    frame = ledger.frame(model.APPLICATIONS)
+    names, _order = _canonical_names(ledger)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    keyed_by_id: dict[str, bool] = {}
+    for record in frame.to_dict("records"):
+        if _text(record.get("Typ")) != model.PROJECT:
+            continue
+        row_year = to_int(record.get("År"))
+        if row_year is None or (year is not None and row_year > year):
+            continue
+        key = _text(record.get("Projekt"))
+        by_id = False
+        if key is None:
+            if to_int(record.get("Projektår")) is None:
+                continue
+            key = _text(record.get("Id"))
+            by_id = True
+            if key is None:
+                continue
+        group_key = key.casefold()
+        row: dict[str, Any] = {str(name): value for name, value in record.items()}
+        groups.setdefault(group_key, []).append({**row, "_year": row_year, "_key": key})
+        keyed_by_id.setdefault(group_key, by_id)
+
+    out: list[Commitment] = []
+    for group_key, rows in groups.items():
+        rows.sort(key=lambda r: r["_year"])
+        first, last = rows[0], rows[-1]
+        stated_years = [
+            (r["_year"], to_int(r.get("Projektår")))
+            for r in rows
+            if to_int(r.get("Projektår")) is not None
+        ]
+        project_year: int | None = None
+        if stated_years:
+            stated_at, stated = stated_years[-1]
+            project_year = (stated or 0) + (last["_year"] - stated_at)
+        years_left = None if project_year is None else max(0, MAX_PROJECT_YEARS - project_year)
+        if year is not None and last["_year"] != year:
+            may_still_run = years_left is not None and last["_year"] + years_left >= year
+            if not may_still_run:
+                continue
+        granted_values = [to_int(r.get("Beviljat belopp")) for r in rows]
+        admin_text = _text(last.get("Förvaltning")) or ""
+        out.append(
+            Commitment(
+                key=first["_key"],
+                keyed_by_id=keyed_by_id[group_key],
+                administration=names.get(admin_text.casefold(), admin_text),
+                name=_text(last.get("Namn")) or "",
+                ids=tuple(_text(r.get("Id")) or "" for r in rows),
+                first_year=first["_year"],
+                last_year=last["_year"],
+                project_year=project_year,
+                years_left=years_left,
+                earlier_stated=to_int(first.get("Tidigare beviljat")) or 0,
+                granted_recorded=sum(v for v in granted_values if v is not None),
+                undecided_count=sum(1 for v in granted_values if v is None),
+            )
+        )
+    out.sort(key=lambda c: (c.first_year, c.administration.casefold(), c.key.casefold()))
+    return out
+
+
+# --- text --------------------------------------------------------------------------------------
+
+_KIND_PLURAL = {model.PROJECT: "Projekt", model.STUDY_VISIT: "Studiebesök"}
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(headers), rule, *(line(r) for r in rows)]
+
+
+def _kr(value: int | None) -> str:
+    return "–" if value is None else format_kr(value)
+
+
+def render_rollup_text(r: Rollup) -> str:
+    """The roll-up as Swedish terminal tables (amounts ``3 175 000``)."""
+    scope = f"år {r.year}" if r.year is not None else "alla år"
+    lines = [f"Summering av {r.file} – {scope}", ""]
+    if r.is_empty:
+        lines.append("Inga ansökningar.")
+        return "\n".join(lines) + "\n"
+
+    lines.append("Per år och typ")
+    rows: list[list[str]] = []
+    for item in r.by_year_kind:
+        t = item.totals
+        rows.append(
+            [
+                str(item.year),
+                item.kind,
+                str(t.applications),
+                str(item.administrations),
+                format_kr(t.applied),
+                format_kr(t.granted),
+                str(t.granted_count),
+                str(t.rejected_count),
+                str(t.undecided_count),
+                format_percent(t.share_granted),
+                _kr(item.frame),
+                _kr(item.frame_left),
+            ]
+        )
+    for y in r.by_year:
+        t = y.totals
+        rows.append(
+            [
+                str(y.year),
+                "Summa",
+                str(t.applications),
+                str(y.administrations),
+                format_kr(t.applied),
+                format_kr(t.granted),
+                str(t.granted_count),
+                str(t.rejected_count),
+                str(t.undecided_count),
+                format_percent(t.share_granted),
+                "",
+                "",
+            ]
+        )
+    rows.sort(key=lambda row: (row[0], row[1] == "Summa"))
+    headers = [
+        "År",
+        "Typ",
+        "Ansökningar",
+        "Förvaltningar",
+        "Sökt",
+        "Beviljat",
+        "Beviljade",
+        "Avslag",
+        "Ej beslutade",
+        "Andel beviljat",
+        "Ram",
+        "Kvar av ram",
+    ]
+    lines += _table(headers, rows, right=set(range(2, 12)))
+
+    lines += ["", "Studiebesök"]
+    rows = []
+    for item in r.study_visits:
+        t = item.totals
+        rows.append(
+            [
+                str(item.year),
+                str(t.applications),
+                format_kr(t.applied),
+                format_kr(t.granted),
+                str(t.granted_count),
+                str(t.rejected_count),
+                _kr(item.frame_left),
+            ]
+        )
+    sv = r.study_visit_total
+    if len(r.study_visits) > 1:
+        t = sv.totals
+        rows.append(
+            [
+                "Summa",
+                str(t.applications),
+                format_kr(t.applied),
+                format_kr(t.granted),
+                str(t.granted_count),
+                str(t.rejected_count),
+                "",
+            ]
+        )
+    if rows:
+        lines += _table(
+            ["År", "Ansökningar", "Sökt", "Beviljat", "Beviljade", "Avslag", "Kvar av ram"],
+            rows,
+            right=set(range(1, 7)),
+        )
+    else:
+        lines.append("Inga studiebesök.")
+
+    lines += ["", "Per förvaltning"]
+    rows = []
+    for a in r.by_administration:
+        t = a.totals
+        rows.append(
+            [
+                str(a.year),
+                a.kind,
+                a.administration,
+                str(t.applications),
+                format_kr(t.applied),
+                format_kr(t.granted),
+                str(t.granted_count),
+                str(t.rejected_count),
+            ]
+        )
+    lines += _table(
+        ["År", "Typ", "Förvaltning", "Ansökningar", "Sökt", "Beviljat", "Beviljade", "Avslag"],
+        rows,
+        right=set(range(3, 8)),
+    )
+
+    lines += ["", "Fleråriga projekt (åtaganden)"]
+    if r.commitments:
+        rows = [
+            [
+                c.key if len(c.key) <= 40 else c.key[:39] + "…",
+                c.administration,
+                f"{c.first_year}–{c.last_year}"
+                if c.first_year != c.last_year
+                else str(c.last_year),
+                "–" if c.project_year is None else str(c.project_year),
+                "–" if c.years_left is None else str(c.years_left),
+                format_kr(c.granted_so_far),
+            ]
+            for c in r.commitments
+        ]
+        lines += _table(
+            ["Projekt", "Förvaltning", "År", "Projektår", "År kvar", "Beviljat hittills"],
+            rows,
+            right={3, 4, 5},
+        )
+    else:
+        lines.append("Inga fleråriga projekt.")
+    return "\n".join(lines) + "\n"
+
+
+# --- small functions for Excel worksheet functions ---------------------------------------------
+
+
+def _selection(ledger: Ledger, year: int | None, kind: str | None) -> pd.DataFrame:
+    frame = ledger.frame(model.APPLICATIONS)
+    mask = frame["År"].notna()
+    if year is not None:
+        mask &= frame["År"] == year
+    if kind is not None:
+        mask &= frame["Typ"].map(_text) == kind
+    return frame[mask.fillna(False).astype(bool)]
+
+
+def sum_field(ledger: Ledger, year: int | None, kind: str | None, field: str) -> int:
+    """Sum of ``field`` (one of :data:`SUM_FIELDS`) for ``year`` and ``kind`` (None = all).
+
+    Blank cells count as 0. Raises ``ValueError`` for another field.
+    """
+    if field not in SUM_FIELDS:
+        raise ValueError(f"okänt fält {field!r}; välj ett av {', '.join(SUM_FIELDS)}")
+    selected = _selection(ledger, year, kind)
+    return int(selected[field].astype("Int64").fillna(0).sum())
+
+
+def count_applications(ledger: Ledger, year: int | None, kind: str | None) -> int:
+    """Number of applications for ``year`` and ``kind`` (None = all)."""
+    return len(_selection(ledger, year, kind))
+
+
+def frame_left(ledger: Ledger, year: int, kind: str) -> int | None:
+    """``Ram …`` for ``year`` minus what is granted; ``None`` when the round states no frame."""
+    limit = _frames(ledger).get((year, kind))
+    if limit is None:
+        return None
+    return limit - sum_field(ledger, year, kind, "Beviljat belopp")
