@@ -98,6 +98,8 @@ def _figure(value: Any) -> Figure:
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
+        if value == value.quantize(Decimal("0.01")):
+            return str(value.quantize(Decimal("0.01")))  # öre: "299999.50"
         return str(value)
     return str(value)
 

@@ -12,7 +12,8 @@ Two layers:
   an empty value, so the schemas never see a bad cell twice.
 
 Frames hold: ``Int64`` for years, counts and whole kronor; ``Decimal`` objects for kronor with
-öre; ``datetime64`` for dates; ``str``/``None`` objects for text. Never floats for money.
+öre; ``datetime64`` for dates; text as pandas strings (missing text is NA: test with
+``isinstance(value, str)`` or ``pd.isna``). Never floats for money.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ from lumledger.money import (
     parse_amount_text,
     parse_date_text,
 )
-from lumledger.package import FORMULA_WITHOUT_VALUE, Package, column_letters, open_package
+from lumledger.package import (
+    FORMULA_WITHOUT_VALUE,
+    Package,
+    column_letters,
+    native_panics_caught,
+    open_package,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +88,8 @@ class FileSource:
         from python_calamine import CalamineWorkbook
 
         try:
-            self._book = CalamineWorkbook.from_path(str(self.path))
+            with native_panics_caught():
+                self._book = CalamineWorkbook.from_path(str(self.path))
         except Exception:  # calamine raises its own error types for broken files
             raise LedgerReadError(
                 f"Filen {self.path.name} går inte att läsa som Excel-arbetsbok; "
@@ -96,10 +104,12 @@ class FileSource:
         return list(self._book.sheet_names)
 
     def read_sheet(self, title: str) -> SheetCells:
+        self.package.check_sheet(title)  # before calamine allocates the sheet's whole used area
         try:
-            sheet = self._book.get_sheet_by_name(title)
-            rows = sheet.to_python(skip_empty_area=True)
-            start = sheet.start
+            with native_panics_caught():  # a Rust panic is a BaseException
+                sheet = self._book.get_sheet_by_name(title)
+                rows = sheet.to_python(skip_empty_area=True)
+                start = sheet.start
         except Exception:
             raise LedgerReadError(
                 f"Bladet {title} i {self.path.name} går inte att läsa; "
@@ -300,9 +310,7 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
         values = columns_raw[position]
         selected = [values[int(i)] for i in keep] if len(keep) != n else list(values)
         special = {
-            r: marker
-            for (r, c), marker in cells.special.items()
-            if c == cells.first_col + position
+            r: marker for (r, c), marker in cells.special.items() if c == cells.first_col + position
         }
         series, col_findings, bad_rows = _parse_column(
             sheet, col, letters[col.name], selected, kept_rows, special

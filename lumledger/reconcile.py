@@ -680,8 +680,9 @@ def _compare_figure(
         decision.row,
         f"{sentence.format(stated=shown(stated))} men liggaren har {shown(counted)} "
         f"({shown(abs(diff))} {more} enligt beslutet)",
-        expected=counted,
-        found=stated,
+        # Like a balance assertion: the decision states what is expected, the ledger is found.
+        expected=stated,
+        found=counted,
     )
 
 

@@ -59,45 +59,41 @@ class RoundsSchema(_Base):
     max_project: Series[Int64] = _amount("Max belopp projekt")
     max_visit: Series[Int64] = _amount("Max belopp studiebesök")
     decided_on: Series[Any] = _optional("Beslutsdatum")
-    diary_number: Series[object] = _optional("Diarienummer")
-    status: Series[object] = pa.Field(
-        alias="Status", nullable=True, isin=list(model.ROUND_STATUSES)
-    )
+    diary_number: Series[Any] = _optional("Diarienummer")
+    status: Series[Any] = pa.Field(alias="Status", nullable=True, isin=list(model.ROUND_STATUSES))
 
 
 class AdministrationsSchema(_Base):
-    name: Series[object] = _required("Namn")
-    full_name: Series[object] = _optional("Fullständigt namn")
-    kind: Series[object] = pa.Field(
-        alias="Typ", nullable=True, isin=list(model.ADMINISTRATION_TYPES)
-    )
-    cost_centre: Series[object] = _optional("KST")
+    name: Series[Any] = _required("Namn")
+    full_name: Series[Any] = _optional("Fullständigt namn")
+    kind: Series[Any] = pa.Field(alias="Typ", nullable=True, isin=list(model.ADMINISTRATION_TYPES))
+    cost_centre: Series[Any] = _optional("KST")
     valid_from: Series[Int64] = _optional("Giltig från")
     valid_to: Series[Int64] = _optional("Giltig till")
 
 
 class ApplicationsSchema(_Base):
-    id: Series[object] = _required("Id")
+    id: Series[Any] = _required("Id")
     year: Series[Int64] = _required("År")
-    kind: Series[object] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
-    administration: Series[object] = _required("Förvaltning")
-    co_applicants: Series[object] = _optional("Medsökande")
-    name: Series[object] = _required("Namn")
-    purpose: Series[object] = _optional("Syfte")
-    project: Series[object] = _optional("Projekt")
+    kind: Series[Any] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
+    administration: Series[Any] = _required("Förvaltning")
+    co_applicants: Series[Any] = _optional("Medsökande")
+    name: Series[Any] = _required("Namn")
+    purpose: Series[Any] = _optional("Syfte")
+    project: Series[Any] = _optional("Projekt")
     project_year: Series[Int64] = pa.Field(
         alias="Projektår", nullable=True, isin=list(model.PROJECT_YEARS)
     )
     earlier_granted: Series[Int64] = _amount("Tidigare beviljat")
     applied: Series[Int64] = _amount("Sökt belopp", required=True)
-    assessment: Series[object] = _optional("Utvärdering")
+    assessment: Series[Any] = _optional("Utvärdering")
     granted: Series[Int64] = _amount("Beviljat belopp")
-    decision: Series[object] = _optional("Beslut")
+    decision: Series[Any] = _optional("Beslut")
     received: Series[Any] = _optional("Inkom")
-    cost_centre: Series[object] = _optional("KST")
-    account: Series[object] = _optional("Betalkonto")
-    contact: Series[object] = _optional("Kontaktperson")
-    email: Series[object] = _optional("E-post")
+    cost_centre: Series[Any] = _optional("KST")
+    account: Series[Any] = _optional("Betalkonto")
+    contact: Series[Any] = _optional("Kontaktperson")
+    email: Series[Any] = _optional("E-post")
     granted_at_decision: Series[Int64] = _amount("Beviljat vid beslut")
 
     @pa.check("Betalkonto", name="LUM-E016", element_wise=True)
@@ -117,7 +113,7 @@ class ApplicationsSchema(_Base):
 
 class DecisionsSchema(_Base):
     year: Series[Int64] = _required("År")
-    kind: Series[object] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
+    kind: Series[Any] = pa.Field(alias="Typ", nullable=False, isin=_TYPES)
     applications: Series[Int64] = _amount("Antal ansökningar")
     administrations: Series[Int64] = _amount("Antal förvaltningar")
     applied: Series[Int64] = _amount("Summa sökt")
@@ -125,33 +121,33 @@ class DecisionsSchema(_Base):
 
 
 class PaymentsSchema(_Base):
-    id: Series[object] = _required("Id")
+    id: Series[Any] = _required("Id")
     date: Series[Any] = _required("Datum")
-    amount: Series[object] = _amount("Belopp", required=True)
-    voucher: Series[object] = _optional("Verifikation")
-    cost_centre: Series[object] = _optional("KST")
+    amount: Series[Any] = _amount("Belopp", required=True)
+    voucher: Series[Any] = _optional("Verifikation")
+    cost_centre: Series[Any] = _optional("KST")
 
 
 class ReportsSchema(_Base):
-    id: Series[object] = _required("Id")
+    id: Series[Any] = _required("Id")
     submitted: Series[Any] = _required("Inlämnad")
-    granted: Series[object] = _amount("Beviljat belopp")
-    own: Series[object] = _amount("Egen insats")
-    other_income: Series[object] = _amount("Övriga intäkter")
-    income: Series[object] = _amount("Summa intäkter")
-    staff: Series[object] = _amount("Personalkostnader")
-    admin: Series[object] = _amount("Administrativa kostnader")
-    training: Series[object] = _amount("Utbildningskostnader")
-    other_costs: Series[object] = _amount("Övriga kostnader")
-    costs: Series[object] = _amount("Summa kostnader")
-    unspent: Series[object] = _amount("Ej förbrukat")
+    granted: Series[Any] = _amount("Beviljat belopp")
+    own: Series[Any] = _amount("Egen insats")
+    other_income: Series[Any] = _amount("Övriga intäkter")
+    income: Series[Any] = _amount("Summa intäkter")
+    staff: Series[Any] = _amount("Personalkostnader")
+    admin: Series[Any] = _amount("Administrativa kostnader")
+    training: Series[Any] = _amount("Utbildningskostnader")
+    other_costs: Series[Any] = _amount("Övriga kostnader")
+    costs: Series[Any] = _amount("Summa kostnader")
+    unspent: Series[Any] = _amount("Ej förbrukat")
 
 
 class RepaymentsSchema(_Base):
-    id: Series[object] = _required("Id")
+    id: Series[Any] = _required("Id")
     date: Series[Any] = _required("Datum")
-    amount: Series[object] = _amount("Belopp", required=True)
-    voucher: Series[object] = _optional("Verifikation")
+    amount: Series[Any] = _amount("Belopp", required=True)
+    voucher: Series[Any] = _optional("Verifikation")
 
 
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {

@@ -290,7 +290,7 @@ def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
     assert (item.sheet, item.cell, item.row) == (model.DECISIONS, "C2", 2)
-    assert (item.expected, item.found) == (2, 3)
+    assert (item.expected, item.found) == (3, 2)  # stated in Beslut, counted in the ledger
     assert "3 projektansökningar 2019" in item.message and "liggaren har 2" in item.message
 
 
@@ -299,7 +299,7 @@ def test_r001_stated_count_of_administrations(tmp_path: Path) -> None:
         rows[model.DECISIONS][1]["Antal förvaltningar"] = 2
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
-    assert (item.sheet, item.cell, item.expected, item.found) == (model.DECISIONS, "D3", 1, 2)
+    assert (item.sheet, item.cell, item.expected, item.found) == (model.DECISIONS, "D3", 2, 1)
 
 
 def test_r001_kept_when_co_applicants_and_same_administration_twice(tmp_path: Path) -> None:
@@ -330,8 +330,8 @@ def test_r002_stated_sum_granted(tmp_path: Path) -> None:
     assert (item.sheet, item.cell, item.expected, item.found) == (
         model.DECISIONS,
         "F4",
-        350_000,
         300_000,
+        350_000,
     )
     assert "50 000 kr mindre" in item.message
 
@@ -341,7 +341,7 @@ def test_r002_stated_sum_applied(tmp_path: Path) -> None:
         rows[model.DECISIONS][0]["Summa sökt"] = 800_000
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R002", None)
-    assert (item.cell, item.expected, item.found) == ("E2", 700_000, 800_000)
+    assert (item.cell, item.expected, item.found) == ("E2", 800_000, 700_000)
 
 
 def test_r003_granted_but_not_paid(tmp_path: Path) -> None:
@@ -600,7 +600,7 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     assert result.validation_errors == 0
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
-        ("LUM-R001", None, model.DECISIONS, "C2", 21, 23),
+        ("LUM-R001", None, model.DECISIONS, "C2", 23, 21),
         ("LUM-R009", "2021-P01", model.REPORTS, "K2", 1_150_000, 1_500_000),
     ]
     r001, r009 = result.findings
