@@ -379,6 +379,10 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
 
     Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva.
     """
+    if output is not None and output.suffix.lower() != ".xlsx":
+        raise click.BadParameter(
+            f"”{output.name}” ska vara en arbetsbok som slutar på .xlsx", param_hint="-o"
+        )
 
     def action() -> int:
         from lumledger.checks import validate_path

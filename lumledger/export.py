@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import os
 import re
 from collections.abc import Sequence
@@ -674,9 +675,11 @@ def write_tables_docx(tables: OfficialTables, path: Path) -> Path:
     _docx_styles(document)
     props = document.core_properties
     props.title = tables.document_title
-    props.author = ""
+    props.author = ""  # never a person's name: the export holds no personal data
     props.last_modified_by = ""
     props.comments = "Skapad av lumledger"
+    props.created = props.modified = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    props.revision = 1
 
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)

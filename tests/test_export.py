@@ -288,6 +288,7 @@ def test_docx_holds_the_summary_and_both_tables(exported: Path) -> None:
     # The header row repeats on every page; the tables sit in an A4 landscape section.
     for table in (table1, table2):
         assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+    assert document.core_properties.author == ""
     last = document.sections[-1]
     assert last.page_width > last.page_height
     assert abs(last.page_width.cm - 29.7) < 0.05
@@ -580,6 +581,9 @@ def test_unreadable_and_unwritable(tmp_path: Path) -> None:
     assert result.exit_code == 2
     result = run("export", EXAMPLE, "--year", 2019, "-o", tmp_path / "x", "--format", "pdf")
     assert result.exit_code == 2 and "okänt format" in result.output
+    result = run("rollup", EXAMPLE, "-o", tmp_path / "summering.csv")
+    assert result.exit_code == 2 and ".xlsx" in result.output
+    assert not (tmp_path / "summering.csv").exists()
 
 
 def test_a_failure_leaves_no_file(
