@@ -5,31 +5,37 @@ controls, ActiveX, cached formula values, Excel 2010 extensions (x14 validations
 more. :func:`write_cells` therefore never re-serialises a workbook. It treats the ``.xlsx``/
 ``.xlsm`` file as a zip of XML parts and
 
-* copies every part it does not need to change unaltered (same order, same compression method,
-  same time stamps; ``vbaProject.bin`` and every other binary part included),
+* copies every part it does not need to change with the same content, byte for byte (same
+  order, same compression method, same time stamps and attributes; ``vbaProject.bin`` and every
+  other binary part included; only the deflate stream is re-encoded, as Excel itself does),
 * edits only the worksheet parts that receive values, as text: each written ``<c>`` element (and
   a ``<row>`` where a new row is needed) is replaced or inserted at its place and everything else
-  in the part is kept character for character; the ``<dimension>`` and a row's ``spans`` hint
-  grow to cover new cells,
-* touches three other parts only when it must:
+  in the part is kept character for character (namespace prefixes, ``mc:Ignorable``,
+  ``x14ac:dyDescent``, extensions); the ``<dimension>`` and a row's ``spans`` hint grow to cover
+  new cells,
+* touches other parts only when it must:
 
   - ``xl/workbook.xml``: ``fullCalcOnLoad="1"`` is set on ``<calcPr>`` when the workbook has
     formulas. Excel does not recalculate a workbook on opening it when the file says it was
     calculated by the same engine, so formulas that depend on a written cell (sums, look-ups,
     cross-sheet references) would keep showing their stale cached values. The flag makes Excel
-    (and LibreOffice) recalculate once; Excel clears it when it next saves. A workbook without
-    formulas is left alone.
+    recalculate once; Excel clears it when it next saves. A workbook without formulas is left
+    alone. (LibreOffice ignores the flag unless told to recalculate on load.)
   - ``xl/styles.xml``: only when a date is written into a cell whose style has no date format;
     a ``yyyy-mm-dd`` number format and a copy of the cell's style with that format are appended
     (existing entries are never changed or reordered).
   - ``xl/calcChain.xml``: only when a write replaces a formula. Excel reports a workbook whose
     calculation chain names a cell without a formula as corrupt; as Microsoft recommends, the
-    chain is then removed (with its relationship and content type) and Excel rebuilds it.
+    chain is then removed, with its relationship (``xl/_rels/workbook.xml.rels``) and content
+    type (``[Content_Types].xml``), and Excel rebuilds it.
 
 Strings are written as inline strings (``sharedStrings.xml`` is never touched), numbers exactly
-as given (``Decimal`` without binary rounding), dates as serial numbers with a date format. A new
-cell takes the style of the nearest cell above it in its column (below the header row), so an
-appended row looks like the rows above it.
+as given (``Decimal`` without binary rounding), dates as serial numbers (1900 or 1904 system)
+with a date format. A new cell takes the style of the nearest cell above it in its column (below
+the header row), else its row's or column's style, so an appended row looks like the rows above.
+Writes that would break the workbook are refused: part of a multi-cell array formula or data
+table, the master of a shared formula other cells use, the inside of a merged range, the header
+of an Excel table; so are digitally signed workbooks and workbooks open in Excel or LibreOffice.
 
 Before anything is written the workbook is copied to a time-stamped backup beside it. The new
 workbook is built in a temporary file in the same folder, compared part by part with the
@@ -37,6 +43,11 @@ original (:func:`verify_only_cells_changed`), and only then moved over the origi
 :func:`os.replace`, which is atomic. The comparison is repeated on the file in place; if it ever
 finds a change other than the intended cells, the backup is put back and
 :class:`~lumledger.findings.LedgerWriteError` is raised. Standard library (and defusedxml) only.
+
+Limits: cached values of formulas that depend on a written cell stay stale until Excel
+recalculates (readers that take cached values, such as lumledger's, see the old figures until
+the workbook has been opened and saved in Excel); rows appended below an Excel table do not
+extend the table; strict Open XML is handled like transitional (not tried in Excel).
 """
 
 from __future__ import annotations
@@ -145,7 +156,7 @@ def write_cells(
                 + _summary(problems)
                 + "); arbetsboken är oförändrad."
             )
-        if file.read_bytes() != original:
+        if _read_original(file) != original:
             raise LedgerWriteError(
                 f"Arbetsboken {file.name} ändrades av ett annat program medan den skrevs; "
                 "ingenting har ändrats, försök igen."
@@ -155,8 +166,8 @@ def write_cells(
             os.replace(temp, file)
         except OSError as exc:
             raise LedgerWriteError(
-                f"Arbetsboken {file.name} kunde inte ersättas ({exc.strerror}); den är kanske "
-                "öppen i ett annat program. Ingenting har ändrats; stäng den och försök igen."
+                f"Arbetsboken {file.name} kunde inte ersättas ({exc.strerror}), kanske för att "
+                "den är öppen i ett annat program; ingenting har ändrats, stäng den och försök igen."
             ) from None
         replaced = True
         _sync_directory(file.parent)
@@ -169,7 +180,15 @@ def write_cells(
 
     problems = verify_only_cells_changed(backup, file, plan.allowed)
     if problems:
-        _restore(backup, file)
+        try:
+            _restore(backup, file)
+        except OSError as exc:
+            raise LedgerWriteError(
+                "Kontrollen efter skrivningen hittade oväntade ändringar ("
+                + _summary(problems)
+                + f") och arbetsboken kunde inte återställas ({exc.strerror}); kopiera "
+                f"säkerhetskopian {backup.name} över {file.name} för hand."
+            ) from None
         raise LedgerWriteError(
             "Kontrollen efter skrivningen hittade oväntade ändringar ("
             + _summary(problems)
@@ -647,7 +666,8 @@ class _Package:
                 calc_chain_rel = rel.id
         sheets: list[_SheetRef] = []
         workbook = _xml_tree(data[workbook_part], workbook_part)
-        for element in workbook.iter():
+        listed: Any = next((e for e in workbook if _local(e.tag) == "sheets"), [])
+        for element in listed:
             if _local(element.tag) != "sheet":
                 continue
             rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
@@ -792,7 +812,7 @@ def _plan(package: _Package, targets: list[_Target]) -> _Plan:
     if new_styles is not None and package.styles_part is not None:
         parts[package.styles_part] = new_styles
 
-    if _has_formulas(package, parts):
+    if _has_formulas(package):
         new_workbook = _set_full_calc_on_load(workbook)
         if new_workbook is not None:
             parts[package.workbook_part] = new_workbook
@@ -808,18 +828,15 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "on")
 
 
-_FORMULA_RE = re.compile(r"<(?:[^\s<>/:]+:)?f[\s/>]")
+_FORMULA_RE = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s/>]")
 
 
-def _has_formulas(package: _Package, new_parts: dict[str, bytes]) -> bool:
-    """Whether any worksheet has a formula (before the writes, or after them)."""
-    for sheet in package.sheets:
-        if sheet.part is None:
-            continue
-        for data in (package.data[sheet.part], new_parts.get(sheet.part, b"")):
-            if _FORMULA_RE.search(data.decode("utf-8", "replace")):
-                return True
-    return False
+def _has_formulas(package: _Package) -> bool:
+    """Whether any worksheet holds a formula (any ``<f>``; one in an extension counts too)."""
+    return any(
+        sheet.part is not None and _FORMULA_RE.search(package.data[sheet.part])
+        for sheet in package.sheets
+    )
 
 
 _CALC_PR_BEFORE = (
@@ -1377,50 +1394,89 @@ def _edit_sheet_xml(
     headers: Sequence[tuple[str, _Range]] = (),
 ) -> _SheetEdit:
     """Set ``targets`` in one worksheet part, changing nothing else in it."""
-    ws = _Sheet(part, xml)
-    doc, text, rows = ws.doc, ws.text, ws.rows
+    return _SheetEditor(_Sheet(part, xml), styles, sheet, headers).apply(targets)
 
-    # What the targets must not break: multi-cell array formulas and data tables, shared-formula
-    # masters that other cells use, merged ranges, table headers.
-    blocked: list[_Range] = []
-    shared_users: dict[str, int] = {}
-    for formula in ws.formula_tags():
-        kind = formula.get(text, "t")
-        if kind == "shared":
-            si = formula.get(text, "si") or ""
-            shared_users[si] = shared_users.get(si, 0) + 1
-        elif kind in ("array", "dataTable"):
-            area = _Range.parse(formula.get(text, "ref") or "")
-            if area is not None and not area.single:
-                blocked.append(area)
-    merged: list[_Range] = []
-    merge_cells = doc.root.find(doc.q("mergeCells"))
-    if merge_cells is not None:
-        for merge in merge_cells.children:
-            area = _Range.parse(merge.get(text, "ref") or "")
-            if area is not None and not area.single:
-                merged.append(area)
 
-    column_styles: dict[int, str] = {}
-    cols = doc.root.find(doc.q("cols"))
-    if cols is not None:
-        for col_el in cols.children:
-            style = col_el.get(text, "style")
-            lo, hi = col_el.get(text, "min"), col_el.get(text, "max")
+class _SheetEditor:
+    """Computes the text edits that put values into one worksheet part."""
+
+    def __init__(
+        self, ws: _Sheet, styles: _Styles, sheet: str, headers: Sequence[tuple[str, _Range]]
+    ) -> None:
+        self.ws, self.styles, self.sheet = ws, styles, sheet
+        self.doc, self.text = ws.doc, ws.text
+        self.removed_formula = False
+        # What a write must not break: multi-cell array formulas and data tables, shared-formula
+        # masters that other cells use, merged ranges, the header rows of Excel tables.
+        self.blocked: list[tuple[_Range, str]] = [
+            (area, f"är en rubrik i tabellen {name}; tabellrubriker ändras bara i Excel")
+            for name, area in headers
+        ]
+        self.shared_users: dict[str, int] = {}
+        for formula in ws.formula_tags():
+            kind = formula.get(self.text, "t")
+            if kind == "shared":
+                si = formula.get(self.text, "si") or ""
+                self.shared_users[si] = self.shared_users.get(si, 0) + 1
+            elif kind in ("array", "dataTable"):
+                area = _Range.parse(formula.get(self.text, "ref") or "")
+                if area is not None and not area.single:
+                    self.blocked.append(
+                        (
+                            area,
+                            f"ingår i en matrisformel eller datatabell ({area}) och kan inte "
+                            "skrivas över; ändra den i Excel i stället",
+                        )
+                    )
+        self.merged: list[_Range] = []
+        merge_cells = self.doc.root.find(self.doc.q("mergeCells"))
+        for merge in merge_cells.children if merge_cells is not None else []:
+            area = _Range.parse(merge.get(self.text, "ref") or "")
+            if area is not None and not area.single:
+                self.merged.append(area)
+        self.column_styles: dict[int, str] = {}
+        cols = self.doc.root.find(self.doc.q("cols"))
+        for col in cols.children if cols is not None else []:
+            style, lo, hi = (col.get(self.text, name) for name in ("style", "min", "max"))
             if style and lo and hi and lo.isdigit() and hi.isdigit():
                 for number in range(int(lo), min(int(hi), MAX_COLUMN) + 1):
-                    column_styles.setdefault(number, style)
+                    self.column_styles.setdefault(number, style)
 
-    by_row: dict[int, list[_Target]] = {}
-    for target in sorted(targets, key=lambda item: (item.row, item.col)):
-        where = f"{sheet}!{target.ref}"
-        for area in blocked:
+    def apply(self, targets: Sequence[_Target]) -> _SheetEdit:
+        ws = self.ws
+        by_row: dict[int, list[_Target]] = {}
+        for target in sorted(targets, key=lambda item: (item.row, item.col)):
+            self._check(target)
+            by_row.setdefault(target.row, []).append(target)
+        edits: list[tuple[int, int, str]] = []
+        written: dict[str, str] = {}
+        new_rows: dict[int, list[str]] = {}  # insertion position -> new rows' text, in order
+        for number, row_targets in sorted(by_row.items()):
+            row = ws.by_number.get(number)
+            if row is not None:
+                edits += self._edit_row(row, row_targets, written)
+                continue
+            row_text = self._new_row(number, row_targets, written)
+            if row_text:
+                new_rows.setdefault(self._new_row_position(number), []).append(row_text)
+        sheet_data = ws.sheet_data
+        if new_rows and sheet_data.empty:
+            tag = _start_tag(self.text, sheet_data, empty=False)
+            body = "".join(text for chunk in new_rows.values() for text in chunk)
+            edits.append((sheet_data.start, sheet_data.end, f"{tag}{body}</{sheet_data.qname}>"))
+        else:
+            edits += [(position, position, "".join(chunk)) for position, chunk in new_rows.items()]
+        edits += self._dimension(
+            [(t.row, t.col) for t in targets if t.value is not None and t.ref in written]
+        )
+        return _SheetEdit(_splice(self.text, edits).encode("utf-8"), self.removed_formula, written)
+
+    def _check(self, target: _Target) -> None:
+        where = f"{self.sheet}!{target.ref}"
+        for area, problem in self.blocked:
             if area.contains(target.row, target.col):
-                raise LedgerWriteError(
-                    f"Cellen {where} ingår i en matrisformel eller datatabell ({area}) och kan inte "
-                    "skrivas över; ändra den i Excel i stället."
-                )
-        for area in merged:
+                raise LedgerWriteError(f"Cellen {where} {problem}.")
+        for area in self.merged:
             if area.contains(target.row, target.col) and (target.row, target.col) != (
                 area.first_row,
                 area.first_col,
@@ -1429,36 +1485,28 @@ def _edit_sheet_xml(
                     f"Cellen {where} ligger inuti de sammanfogade cellerna {area}; skriv i "
                     f"{column_letters(area.first_col)}{area.first_row} i stället."
                 )
-        for name, area in headers:
-            if area.contains(target.row, target.col):
-                raise LedgerWriteError(
-                    f"Cellen {where} är en rubrik i tabellen {name}; tabellrubriker ändras bara "
-                    "i Excel."
-                )
-        by_row.setdefault(target.row, []).append(target)
 
-    def inherited_style(row_number: int, col: int) -> str | None:
-        found, style = ws.style_above(row_number, col)
+    def _inherited_style(self, row_number: int, col: int) -> str | None:
+        """A new cell's style: the nearest cell above's, else the row's or the column's."""
+        found, style = self.ws.style_above(row_number, col)
         if found:
             return style
-        own_row = ws.by_number.get(row_number)
-        if own_row is not None and _truthy(own_row.element.get(text, "customFormat")):
-            return own_row.element.get(text, "s")
-        return column_styles.get(col)
+        own_row = self.ws.by_number.get(row_number)
+        if own_row is not None and _truthy(own_row.element.get(self.text, "customFormat")):
+            return own_row.element.get(self.text, "s")
+        return self.column_styles.get(col)
 
-    removed_formula = False
-
-    def cell_xml(target: _Target, cell: _Cell | None) -> str:
-        nonlocal removed_formula
-        where = f"{sheet}!{target.ref}"
-        style = cell.style if cell is not None else inherited_style(target.row, target.col)
+    def _cell_xml(self, target: _Target, cell: _Cell | None) -> str:
+        doc, text = self.doc, self.text
+        where = f"{self.sheet}!{target.ref}"
+        style = cell.style if cell is not None else self._inherited_style(target.row, target.col)
         value = target.value
         if isinstance(value, dt.date):
             base = int(style) if style and style.isdigit() else 0
-            if not styles.is_date(base):
+            if not self.styles.is_date(base):
                 with_time = isinstance(value, dt.datetime) and _has_time(value)
-                style = str(styles.date_style(base, with_time, where))
-        kind, inner = _cell_content(doc, value, where, styles.date1904)
+                style = str(self.styles.date_style(base, with_time, where))
+        kind, inner = _cell_content(doc, value, where, self.styles.date1904)
         if cell is None:
             tag = f'<{doc.q("c")} r="{target.ref}"'
             if style is not None and style != "0":
@@ -1467,126 +1515,116 @@ def _edit_sheet_xml(
                 tag += f' t="{kind}"'
             return f"{tag}>{inner}</{doc.q('c')}>" if inner else f"{tag}/>"
         if cell.formula is not None:
-            removed_formula = True
+            self.removed_formula = True
             if (
                 cell.formula.get(text, "t") == "shared"
                 and cell.formula.get(text, "ref")
-                and shared_users.get(cell.formula.get(text, "si") or "", 0) > 1
+                and self.shared_users.get(cell.formula.get(text, "si") or "", 0) > 1
             ):
                 raise LedgerWriteError(
                     f"Cellen {where} bär en delad formel som andra celler använder och kan inte "
                     "skrivas över; ändra den i Excel i stället."
                 )
         ext = cell.element.find(doc.q("extLst"))
-        body = inner + (ws.slice(ext) if ext is not None else "")
+        body = inner + (self.ws.slice(ext) if ext is not None else "")
         set_attrs: dict[str, str] = {}
         if style is not None and style != cell.style:
             set_attrs["s"] = style
         if kind is not None:
             set_attrs["t"] = kind
+        # t, cm (formula metadata) and vm (value metadata) describe the old value.
         drop = [name for name in ("t", "cm", "vm") if name not in set_attrs]
         tag = _start_tag(text, cell.element, set_attrs=set_attrs, drop=drop, empty=not body)
         return f"{tag}{body}</{doc.q('c')}>" if body else tag
 
-    edits: list[tuple[int, int, str]] = []
-    written: dict[str, str] = {}
-    dimension_cells: list[tuple[int, int]] = []
-    new_rows: dict[int, list[str]] = {}  # insertion position -> row texts in order
-    for number, row_targets in sorted(by_row.items()):
-        row = ws.by_number.get(number)
-        if row is None:
-            present = [target for target in row_targets if target.value is not None]
-            if not present:
-                continue
-            cells_text = ""
-            for target in present:
-                xml_text = cell_xml(target, None)
-                written[target.ref] = xml_text
-                cells_text += xml_text
-                dimension_cells.append((target.row, target.col))
-            template = next((r for r in reversed(rows) if HEADER_ROW < r.number < number), None)
-            row_tag = f'<{doc.q("row")} r="{number}"'
-            if template is not None:
-                for attr in template.element.attrs(text).values():
-                    if attr.name in _NEW_ROW_ATTRS or attr.name.endswith(":dyDescent"):
-                        row_tag += attr.raw
-            row_text = f"{row_tag}>{cells_text}</{doc.q('row')}>"
-            following = next((r for r in rows if r.number > number), None)
-            if following is not None:
-                position = following.element.start
-            elif rows:
-                position = rows[-1].element.end
-            else:
-                position = ws.sheet_data.open_end
-            new_rows.setdefault(position, []).append(row_text)
-            continue
-
-        row_cells = ws.cells(row)
-        cells_by_col = {cell.col: cell for cell in row_cells}
+    def _edit_row(
+        self, row: _Row, targets: list[_Target], written: dict[str, str]
+    ) -> list[tuple[int, int, str]]:
+        text = self.text
+        cells = self.ws.cells(row)
+        by_col = {cell.col: cell for cell in cells}
+        edits: list[tuple[int, int, str]] = []
         insertions: dict[int, list[str]] = {}
         new_cols: list[int] = []
-        for target in row_targets:
-            existing = cells_by_col.get(target.col)
+        for target in targets:
+            existing = by_col.get(target.col)
             if existing is None and target.value is None:
-                continue
-            xml_text = cell_xml(target, existing)
-            written[target.ref] = xml_text
-            if target.value is not None:
-                dimension_cells.append((target.row, target.col))
+                continue  # nothing to clear
+            xml = self._cell_xml(target, existing)
+            written[target.ref] = xml
             if existing is not None:
-                edits.append((existing.element.start, existing.element.end, xml_text))
+                edits.append((existing.element.start, existing.element.end, xml))
                 continue
             new_cols.append(target.col)
-            following_cell = next((c for c in row_cells if c.col > target.col), None)
-            if following_cell is not None:
-                if following_cell.element.get(text, "r") is None:
-                    raise LedgerWriteError(
-                        f"Bladet {sheet} har celler utan adress på rad {number}, så en ny cell kan "
-                        "inte placeras säkert; öppna och spara arbetsboken i Excel och försök igen."
-                    )
-                position = following_cell.element.start
-            elif row_cells:
-                position = row_cells[-1].element.end
+            following = next((cell for cell in cells if cell.col > target.col), None)
+            # A cell without an address sits right after its left neighbour, so a new cell is
+            # never placed just before one (its column would already exist).
+            if following is not None:
+                position = following.element.start
             else:
-                position = row.element.open_end
-            insertions.setdefault(position, []).append(xml_text)
+                position = cells[-1].element.end if cells else row.element.open_end
+            insertions.setdefault(position, []).append(xml)
         if not new_cols:
-            continue
+            return edits
         spans = _widened_spans(row.element.get(text, "spans"), new_cols)
         set_attrs = {"spans": spans} if spans is not None else {}
         if row.element.empty:
             tag = _start_tag(text, row.element, set_attrs=set_attrs, empty=False)
-            body = "".join(piece for chunk in insertions.values() for piece in chunk)
+            body = "".join(xml for chunk in insertions.values() for xml in chunk)
             edits.append((row.element.start, row.element.end, f"{tag}{body}</{row.element.qname}>"))
-            continue
+            return edits
         if set_attrs:
-            tag = _start_tag(text, row.element, set_attrs=set_attrs)
-            edits.append((row.element.start, row.element.open_end, tag))
-        for position, chunk in insertions.items():
-            edits.append((position, position, "".join(chunk)))
+            edits.append(
+                (
+                    row.element.start,
+                    row.element.open_end,
+                    _start_tag(text, row.element, set_attrs=set_attrs),
+                )
+            )
+        edits += [(position, position, "".join(chunk)) for position, chunk in insertions.items()]
+        return edits
 
-    if new_rows:
-        sheet_data = ws.sheet_data
-        if sheet_data.empty:
-            tag = _start_tag(text, sheet_data, empty=False)
-            body = "".join(row_text for chunk in new_rows.values() for row_text in chunk)
-            edits.append((sheet_data.start, sheet_data.end, f"{tag}{body}</{sheet_data.qname}>"))
-        else:
-            for position, chunk in new_rows.items():
-                edits.append((position, position, "".join(chunk)))
+    def _new_row(self, number: int, targets: list[_Target], written: dict[str, str]) -> str:
+        """A new ``<row>`` for ``targets`` that looks like the nearest row above it."""
+        cells = ""
+        for target in targets:
+            if target.value is None:
+                continue  # nothing to clear
+            xml = self._cell_xml(target, None)
+            written[target.ref] = xml
+            cells += xml
+        if not cells:
+            return ""
+        tag = f'<{self.doc.q("row")} r="{number}"'
+        template = next((r for r in reversed(self.ws.rows) if HEADER_ROW < r.number < number), None)
+        if template is not None:
+            for attr in template.element.attrs(self.text).values():
+                if attr.name in _NEW_ROW_ATTRS or attr.name.endswith(":dyDescent"):
+                    tag += attr.raw
+        return f"{tag}>{cells}</{self.doc.q('row')}>"
 
-    dimension = doc.root.find(doc.q("dimension"))
-    if dimension is not None and dimension_cells:
-        area = _Range.parse(dimension.get(text, "ref") or "")
-        if area is not None:
-            grown = area
-            for row_number, col in dimension_cells:
-                grown = grown.union(row_number, col)
-            if grown != area:
-                tag = _start_tag(text, dimension, set_attrs={"ref": str(grown)})
-                edits.append((dimension.start, dimension.open_end, tag))
+    def _new_row_position(self, number: int) -> int:
+        rows = self.ws.rows
+        following = next((row for row in rows if row.number > number), None)
+        if following is not None:
+            return following.element.start
+        return rows[-1].element.end if rows else self.ws.sheet_data.open_end
 
-    return _SheetEdit(_splice(text, edits).encode("utf-8"), removed_formula, written)
+    def _dimension(self, cells: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """The ``<dimension>`` grown to cover the written cells (it is a hint; it never shrinks)."""
+        dimension = self.doc.root.find(self.doc.q("dimension"))
+        if dimension is None or not cells:
+            return []
+        area = _Range.parse(dimension.get(self.text, "ref") or "")
+        if area is None:
+            return []
+        grown = area
+        for row, col in cells:
+            grown = grown.union(row, col)
+        if grown == area:
+            return []
+        tag = _start_tag(self.text, dimension, set_attrs={"ref": str(grown)})
+        return [(dimension.start, dimension.open_end, tag)]
 
 
 def _has_time(value: dt.datetime) -> bool:

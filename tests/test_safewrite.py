@@ -837,3 +837,41 @@ def test_writing_into_a_table_body_and_clearing_a_missing_cell(tmp_path: Path) -
     assert changed_parts(before, after) == {"xl/worksheets/sheet1.xml"}
     assert openpyxl.load_workbook(path)["template"]["A2"].value == "rad i tabellen"
     assert b'r="C7"' not in after["xl/worksheets/sheet1.xml"]  # nothing to clear, nothing added
+
+
+def test_calc_pr_is_added_where_the_schema_wants_it(tmp_path: Path) -> None:
+    path = minimal_xlsx(
+        tmp_path / "formel.xlsx",
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c>'
+        '<c r="B1"><f>A1*2</f><v>2</v></c></row></sheetData></worksheet>',
+    )
+    before = parts(path)
+    write_cells(path, [CellWrite("Blad1", "A1", 5)], now=NOW)
+    after = parts(path)
+    assert changed_parts(before, after) == {"xl/worksheets/data.xml", "xl/workbook.xml"}
+    assert after["xl/workbook.xml"] == before["xl/workbook.xml"].replace(
+        b"</sheets>", b'</sheets><calcPr fullCalcOnLoad="1"/>'
+    )
+    # The formula and its (now stale) cached value stay; Excel recalculates on opening.
+    assert '<c r="B1"><f>A1*2</f><v>2</v></c>' in sheet_text(path)
+
+
+def test_cell_extensions_row_styles_and_cells_without_address(tmp_path: Path) -> None:
+    path = minimal_xlsx(
+        tmp_path / "diverse.xlsx",
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+        '<row r="1"><c r="A1" t="s" vm="1"><v>0</v><extLst><ext uri="{X}"/></extLst></c></row>'
+        '<row r="2" s="0" customFormat="1"><c r="A2"><v>1</v></c></row>'
+        '<row r="3"><c><v>1</v></c><c><v>2</v></c></row>'
+        "</sheetData></worksheet>",
+    )
+    write_cells(path, [CellWrite("Blad1", "A1", 7), CellWrite("Blad1", "C2", "x")], now=NOW)
+    xml = sheet_text(path)
+    assert '<c r="A1"><v>7</v><extLst><ext uri="{X}"/></extLst></c>' in xml
+    assert '<c r="C2" t="inlineStr">' in xml
+    write_cells(path, [CellWrite("Blad1", "C3", 3)], now=NOW)  # after the address-less cells
+    assert '<c><v>2</v></c><c r="C3"><v>3</v></c></row>' in sheet_text(path)
+    write_cells(path, [CellWrite("Blad1", "B3", 4)], now=NOW)  # an address-less cell
+    assert '<row r="3"><c><v>1</v></c><c><v>4</v></c><c r="C3"><v>3</v></c></row>' in sheet_text(
+        path
+    )
