@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -340,16 +339,7 @@ def export_year(
         for target, writer in targets:
             temp = stack.enter_context(atomic_output(target))
             writer(tables, temp)
-            _shareable(temp)
     return [target for target, _writer in targets]
-
-
-def _shareable(path: Path) -> None:
-    """Give a finished temporary file the permissions a new file gets (``mkstemp`` makes it
-    private, 0600), so the renamed export can be read by colleagues like any other file."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
 
 
 # --- csv -----------------------------------------------------------------------------------------
@@ -934,7 +924,6 @@ def write_summary_workbook(r: SupportsToDict, path: Path) -> Path:
     path = Path(path)
     with atomic_output(path) as temp:
         _summary_book(data).save(temp)
-        _shareable(temp)
     return path
 
 

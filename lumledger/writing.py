@@ -63,6 +63,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        _make_shareable(temp)
         os.replace(temp, target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
@@ -72,3 +73,11 @@ def atomic_output(target: Path) -> Iterator[Path]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _make_shareable(path: Path) -> None:
+    """Give a finished output the permissions a new file normally gets (mkstemp makes it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):  # a file system without POSIX modes keeps what it has
+        path.chmod(0o666 & ~umask)
