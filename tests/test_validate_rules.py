@@ -64,6 +64,7 @@ def test_e002_required_column_missing_names_closest_header(tmp_path: Path) -> No
     e002 = [f for f in found if f.code == "LUM-E002"]
     assert len(e002) == 1
     assert e002[0].expected == "Sökt belopp" and e002[0].found == "Sökt belop"
+    assert e002[0].cell == "K1"  # the look-alike header, where the officer corrects it
     assert "Sökt belop" in e002[0].message
     # The unrecognised header is also reported as unknown (W003), and nothing else.
     assert {f.code for f in found} == {"LUM-E002", "LUM-W003"}
