@@ -367,3 +367,16 @@ def test_libreoffice_imports_the_vba_project_and_binds_the_buttons(built_path: P
             for button in BUTTONS
         ]
     }
+
+
+def test_start_sheet_has_the_year_input_that_xl_reads() -> None:
+    import openpyxl
+
+    from lumledger import xl
+
+    book = openpyxl.load_workbook(ROOT / "workbooks" / "lumledger.xlsm", keep_vba=True)
+    start = book[xl.YEAR_SHEET]
+    assert start["B3"].value and "År" in str(start["B3"].value)
+    assert start[xl.YEAR_CELL].value is None
+    ranges = [str(v.sqref) for v in start.data_validations.dataValidation]
+    assert xl.YEAR_CELL in ranges

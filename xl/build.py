@@ -103,6 +103,8 @@ START_SUBTITLE = (
     "redovisningar år för år."
 )
 START_HEADING = "Så här använder du arbetsboken"
+YEAR_LABEL = "År för export och årets cykel:"
+YEAR_CELL = "C3"  # read by lumledger.xl (export, new_round, decide, close)
 START_STEPS: tuple[str, ...] = (
     "1. Aktivera makron när Excel frågar (Aktivera innehåll). Knapparna kör Python-paketet "
     "lumledger, som måste vara installerat på datorn; sökvägen till Python står på bladet "
@@ -118,7 +120,7 @@ START_STEPS: tuple[str, ...] = (
 COMMAND_HEADING = "Samma sak på kommandoraden"
 
 # Column widths of the Start sheet (characters) and the button's size (pixels).
-START_WIDTHS = {"A": 2, "B": 24, "C": 2, "D": 100, "E": 44}
+START_WIDTHS = {"A": 2, "B": 26, "C": 8, "D": 100, "E": 44}
 BUTTON_ROW_HEIGHT = 24  # points
 BUTTON_SIZE = {"width": 165, "height": 28, "x_offset": 4, "y_offset": 2}
 
@@ -406,6 +408,26 @@ def _write_start(workbook: Any, config: ButtonConfig) -> None:
     sheet.write_string("B1", START_TITLE, title)
     sheet.set_row(0, 30)
     sheet.write_string("B2", START_SUBTITLE)
+    # The year the export and budget-cycle buttons act on (lumledger.xl reads Start!C3; empty
+    # means the latest round for export and the natural next step for the cycle buttons).
+    year_input = workbook.add_format(
+        {"bg_color": "#FFF2CC", "border": 1, "bold": True, "align": "center", "num_format": "0"}
+    )
+    sheet.write_string("B3", YEAR_LABEL, workbook.add_format({"bold": True, "align": "right"}))
+    sheet.write_blank(YEAR_CELL, None, year_input)
+    sheet.data_validation(
+        YEAR_CELL,
+        {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 1900,
+            "maximum": 9999,
+            "input_title": "År",
+            "input_message": "Året som Exportera bilagor och årets cykel gäller. Tomt: senaste/nästa år.",
+            "error_title": "Ogiltigt år",
+            "error_message": "Skriv ett årtal med fyra siffror, t.ex. 2019.",
+        },
+    )
     sheet.write_string("B4", START_HEADING, heading)
     for row, step in enumerate(START_STEPS, start=5):
         sheet.write_string(f"B{row}", step)
