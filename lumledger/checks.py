@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lumledger import model
@@ -180,13 +181,40 @@ def _kr(value: Any) -> str:
 # --- rules across rows and sheets --------------------------------------------------------------------
 
 
-def _rows(table: Table | None, *columns: str) -> Iterable[tuple[int, tuple[Any, ...]]]:
+def _rows(
+    table: Table | None, *columns: str, where: Any = None
+) -> Iterable[tuple[int, tuple[Any, ...]]]:
+    """``(row, values)`` per row of ``table``, in order; only the rows of the boolean mask
+    ``where`` when given. A rule computes ``where`` for the whole column at once (a superset of
+    the rows it reports) and looks at those rows one by one: no per-row loop over a large sheet."""
     if table is None:
         return []
     frame = table.frame
+    if where is None:
+        return zip(
+            frame.index.tolist(),
+            zip(*(frame[c].tolist() for c in columns), strict=True),
+            strict=True,
+        )
+    positions = np.flatnonzero(np.asarray(where, dtype=bool))
     return zip(
-        frame.index.tolist(), zip(*(frame[c].tolist() for c in columns), strict=True), strict=True
+        frame.index[positions].tolist(),
+        zip(*(frame[c].take(positions).tolist() for c in columns), strict=True),
+        strict=True,
     )
+
+
+def _numbers(series: pd.Series) -> Any:
+    """An Int64 (or numeric) column as a float array, NaN where empty (exact below 2**53)."""
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _distinct_mask(series: pd.Series, predicate: Callable[[Any], bool]) -> Any:
+    """``predicate(value)`` for every non-empty cell of ``series``, evaluated once per distinct
+    value (names and Ids recur), as a boolean array; empty cells are False."""
+    codes, distinct = pd.factorize(series)
+    verdicts = np.fromiter(map(predicate, distinct), dtype=bool, count=len(distinct))
+    return (codes >= 0) & verdicts[np.maximum(codes, 0)] if len(distinct) else codes >= 0
 
 
 def check_duplicates(ledger: Ledger) -> list[Finding]:
@@ -261,7 +289,9 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
     admins = _administrations(ledger)
     names = [a.name for a in admins.values()]
     out: list[Finding] = []
-    for row, (name, year_value) in _rows(apps, "Förvaltning", "År"):
+    for row, (name, year_value) in _rows(
+        apps, "Förvaltning", "År", where=_unknown_or_invalid_administration(apps, admins)
+    ):
         if not isinstance(name, str):
             continue
         year = to_int(year_value)
@@ -303,6 +333,30 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
     return out
 
 
+def _unknown_or_invalid_administration(apps: Table, admins: dict[str, _Admin]) -> Any:
+    """Rows whose Förvaltning is unknown, or known but outside its years (the E006 rows)."""
+    frame = apps.frame
+    codes, distinct = pd.factorize(frame["Förvaltning"])
+    # One slot per distinct name, plus a last one (index -1) for empty cells.
+    unknown = np.zeros(len(distinct) + 1, dtype=bool)
+    lows = np.full(len(distinct) + 1, np.nan)
+    highs = np.full(len(distinct) + 1, np.nan)
+    for k, name in enumerate(distinct):
+        if not isinstance(name, str):
+            continue
+        admin = admins.get(name.casefold())
+        if admin is None:
+            unknown[k] = True
+            continue
+        if admin.valid_from is not None:
+            lows[k] = admin.valid_from
+        if admin.valid_to is not None:
+            highs[k] = admin.valid_to
+    years = _numbers(frame["År"])
+    outside = (years < lows[codes]) | (years > highs[codes])  # NaN (no year, no limit): False
+    return unknown[codes] | outside
+
+
 def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
     """Year -> (row, values) of the first Omgångar row for that year."""
     table = ledger.table(ROUNDS)
@@ -334,6 +388,18 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
     if granted.empty:
         return []
     keys = granted["Förvaltning"].map(_casefold)
+    # Only the groups with more granted rows than their year allows are looked at one by one.
+    sizes = granted.groupby([keys, granted["År"], granted["Typ"]], dropna=True)["År"].transform(
+        "size"
+    )
+    years = _numbers(granted["År"])
+    allowed = np.full(len(granted), float(model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION))
+    for round_year, (_row, values) in rounds.items():
+        allowed[years == round_year] = _max_granted(values)
+    over = _numbers(sizes) > allowed
+    granted, keys = granted[over], keys[over]
+    if granted.empty:
+        return []
     out: list[Finding] = []
     for (_admin_key, year_value, kind), group in granted.groupby(
         [keys, granted["År"], granted["Typ"]], dropna=True, sort=True
@@ -376,7 +442,9 @@ def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
         table = ledger.table(sheet)
         if table is None or not table.has("År"):
             continue
-        for row, (value,) in _rows(table, "År"):
+        numbers = _numbers(table.frame["År"])
+        without_round = ~np.isnan(numbers) & ~np.isin(numbers, sorted(years))
+        for row, (value,) in _rows(table, "År", where=without_round):
             year = to_int(value)
             if year is not None and year not in years:
                 out.append(
@@ -442,8 +510,15 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
                 caps[(round_year, kind_name)] = cap
     if not caps:
         return []
+    frame = apps.frame
+    years, applied_numbers = _numbers(frame["År"]), _numbers(frame["Sökt belopp"])
+    above = np.zeros(len(frame), dtype=bool)
+    for (cap_year, cap_kind), cap in caps.items():
+        above |= (years == cap_year) & _equals(frame["Typ"], cap_kind) & (applied_numbers > cap)
     out: list[Finding] = []
-    for row, (year_value, kind, applied_value) in _rows(apps, "År", "Typ", "Sökt belopp"):
+    for row, (year_value, kind, applied_value) in _rows(
+        apps, "År", "Typ", "Sökt belopp", where=above
+    ):
         year, applied = to_int(year_value), to_int(applied_value)
         if year is None or applied is None or not isinstance(kind, str):
             continue
@@ -464,6 +539,11 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
     return out
 
 
+def _equals(series: pd.Series, value: Any) -> Any:
+    """``series == value`` as a boolean array (empty cells: False)."""
+    return series.eq(value).to_numpy(dtype=bool, na_value=False)
+
+
 def check_known_ids(ledger: Ledger) -> list[Finding]:
     """LUM-E017: an Id in Utbetalningar, Redovisningar or Återbetalningar not in Ansökningar."""
     apps = ledger.table(APPLICATIONS)
@@ -475,7 +555,11 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
         table = ledger.table(sheet)
         if table is None or not table.has("Id"):
             continue
-        for row, (value,) in _rows(table, "Id"):
+
+        def unknown(value: Any) -> bool:
+            return isinstance(value, str) and value.casefold() not in known
+
+        for row, (value,) in _rows(table, "Id", where=_distinct_mask(table.frame["Id"], unknown)):
             if isinstance(value, str) and value.casefold() not in known:
                 out.append(
                     finding(
@@ -499,7 +583,9 @@ def check_received_in_window(ledger: Ledger) -> list[Finding]:
         return []
     rounds = _rounds(ledger)
     out: list[Finding] = []
-    for row, (year_value, received_value) in _rows(apps, "År", "Inkom"):
+    for row, (year_value, received_value) in _rows(
+        apps, "År", "Inkom", where=_outside_window(apps, rounds)
+    ):
         year, received = to_int(year_value), to_date(received_value)
         if year is None or received is None or year not in rounds:
             continue
@@ -526,6 +612,26 @@ def check_received_in_window(ledger: Ledger) -> list[Finding]:
     return out
 
 
+def _outside_window(apps: Table, rounds: dict[int, tuple[int, dict[str, Any]]]) -> Any:
+    """Rows whose Inkom lies outside their round's window (the W004 rows)."""
+    frame = apps.frame
+    received = frame["Inkom"]
+    if not pd.api.types.is_datetime64_dtype(received.dtype):
+        return np.ones(len(frame), dtype=bool)  # not the reader's dates: every row, one by one
+    days = received.to_numpy(dtype="datetime64[s]")
+    years = _numbers(frame["År"])
+    outside = np.zeros(len(frame), dtype=bool)
+    for year, (_row, values) in rounds.items():
+        opens = to_date(values.get("Ansökan öppnar"))
+        closes = to_date(values.get("Ansökan stänger"))
+        if opens is None and closes is None:
+            continue
+        early = days < np.datetime64(opens, "s") if opens else False
+        late = days > np.datetime64(closes, "s") if closes else False
+        outside |= (years == year) & (early | late)
+    return outside
+
+
 _DECIDED = (model.STATUS_DECIDED, model.STATUS_CLOSED)
 
 
@@ -541,8 +647,13 @@ def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
     }
     if not decided:
         return []
+    empty_when_decided = np.isin(_numbers(apps.frame["År"]), sorted(decided)) & np.isnan(
+        _numbers(apps.frame["Beviljat belopp"])
+    )
     out: list[Finding] = []
-    for row, (year_value, granted) in _rows(apps, "År", "Beviljat belopp"):
+    for row, (year_value, granted) in _rows(
+        apps, "År", "Beviljat belopp", where=empty_when_decided
+    ):
         year = to_int(year_value)
         if (
             year in decided
@@ -570,8 +681,16 @@ def check_co_applicants(ledger: Ledger) -> list[Finding]:
         return []
     admins = _administrations(ledger)
     names = [a.name for a in admins.values()]
+
+    def has_unknown(value: Any) -> bool:
+        return isinstance(value, str) and any(
+            part.casefold() not in admins for part in split_co_applicants(value)
+        )
+
     out: list[Finding] = []
-    for row, (value,) in _rows(apps, "Medsökande"):
+    for row, (value,) in _rows(
+        apps, "Medsökande", where=_distinct_mask(apps.frame["Medsökande"], has_unknown)
+    ):
         if not isinstance(value, str):
             continue
         for part in split_co_applicants(value):
@@ -604,9 +723,17 @@ def check_frozen_grants(ledger: Ledger) -> list[Finding]:
     if apps is None or not apps.has("Beviljat vid beslut"):
         return []
     rounds = _rounds(ledger)
+    decided = sorted(y for y, (_r, v) in rounds.items() if v.get("Status") in _DECIDED)
+    granted_numbers = _numbers(apps.frame["Beviljat belopp"])
+    frozen_numbers = _numbers(apps.frame["Beviljat vid beslut"])
+    changed = (
+        np.isin(_numbers(apps.frame["År"]), decided)
+        & ~np.isnan(frozen_numbers)
+        & (np.isnan(granted_numbers) | (granted_numbers != frozen_numbers))
+    )
     out: list[Finding] = []
     for row, (year_value, granted_value, frozen_value) in _rows(
-        apps, "År", "Beviljat belopp", "Beviljat vid beslut"
+        apps, "År", "Beviljat belopp", "Beviljat vid beslut", where=changed
     ):
         year, granted, frozen = to_int(year_value), to_int(granted_value), to_int(frozen_value)
         if year is None or frozen is None or year not in rounds:

@@ -279,17 +279,16 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
 
     n = len(data_rows)
     row_numbers = np.arange(first_data_row, first_data_row + n, dtype=np.int64)
-    width = max((len(r) for r in data_rows), default=0)
-    # Column-wise view of the data (calamine rows are rectangular; live books may not be).
-    if n and all(len(r) == width for r in data_rows):
-        columns_raw: list[Sequence[Any]] = list(zip(*data_rows, strict=True))
-    else:
-        columns_raw = [[r[j] if j < len(r) else None for r in data_rows] for j in range(width)]
+    # Each column classified once (types, trimmed text, empty cells), as numpy object arrays.
+    raw = _raw_columns(data_rows)
+    # The rows are consumed: let their lists go before parsing (a large sheet's are ~200 MB).
+    cells.rows = ()
+    del rows, data_rows
 
     # Which rows are empty (every cell empty), counting special cells as content.
     nonempty = np.zeros(n, dtype=bool)
-    for values in columns_raw:
-        nonempty |= _nonempty_mask(values)
+    for column in raw:
+        nonempty |= ~column.blank
     for r, _c in cells.special:
         i = r - first_data_row
         if 0 <= i < n:
@@ -304,11 +303,10 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
     invalid: set[tuple[int, str]] = set()
     for col in spec:
         position = positions.get(col.name)
-        if position is None or position >= len(columns_raw):
+        if position is None or position >= len(raw):
             frame_columns[col.name] = _empty_series(col.kind, len(keep))
             continue
-        values = columns_raw[position]
-        selected = [values[int(i)] for i in keep] if len(keep) != n else list(values)
+        selected = raw[position] if len(keep) == n else raw[position].take(keep)
         special = {
             r: marker for (r, c), marker in cells.special.items() if c == cells.first_col + position
         }
@@ -330,13 +328,103 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
     return table, findings
 
 
-def _nonempty_mask(values: Sequence[Any]) -> Any:
+@dataclass(slots=True)
+class _RawColumn:
+    """One column of cell values, classified once with whole-array operations.
+
+    ``values``: the cells as a numpy object array; ``types``: ``type(value)`` of each (so a parser
+    selects e.g. every ``float`` cell at once); ``text``: ``value.strip()`` where the value is a
+    ``str``, else the value; ``blank``: the cell is empty (``None``, or text of spaces only).
+    Only the cells that need it (a number typed as text, a date typed as text …) are then
+    looked at one by one: no per-cell Python loop on the common path of a large ledger.
+    """
+
+    values: Any
+    types: Any
+    text: Any
+    blank: Any
+
+    @classmethod
+    def of(cls, values: Any, types: Any, *, unusual: bool = True) -> _RawColumn:
+        """Classify one column: ``values`` and ``types`` are object arrays of the same length;
+        ``unusual`` says whether any cell may be of a type outside :data:`_PLAIN_TYPES`."""
+        import numpy as np
+
+        is_str = _is_type(types, str)
+        is_none = _is_type(types, type(None))
+        text = values
+        blank = is_none.copy()
+        strings = np.flatnonzero(is_str)
+        if strings.size:
+            text = values.copy()
+            stripped = np.fromiter(
+                map(str.strip, values[strings]), dtype=object, count=strings.size
+            )
+            text[strings] = stripped
+            blank[strings] = stripped == ""
+        if unusual:
+            plain = is_str | is_none
+            for kind in _PLAIN_TYPES:
+                plain |= _is_type(types, kind)
+            for i in np.flatnonzero(~plain):  # unusual cell types (a live book's): empty if == ""
+                blank[i] = bool(values[i] == "")
+        return cls(values, types, text, blank)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self, positions: Any) -> _RawColumn:
+        return _RawColumn(
+            self.values[positions],
+            self.types[positions],
+            self.text[positions],
+            self.blank[positions],
+        )
+
+    def of_type(self, kind: type) -> Any:
+        """Boolean mask of the cells whose value is exactly of type ``kind``."""
+        return _is_type(self.types, kind)
+
+
+def _raw_columns(rows: Sequence[Sequence[Any]]) -> list[_RawColumn]:
+    """The columns of ``rows`` (a sheet's data rows), each classified by :meth:`_RawColumn.of`.
+
+    The rows become one two-dimensional object array in a single call (calamine's rows are
+    rectangular); ragged rows (a live book's) are padded with ``None`` cell by cell.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(rows)
+    grid: Any = None
+    if n:
+        try:
+            grid = np.array(rows, dtype=object)
+        except ValueError:  # ragged rows
+            grid = None
+        if grid is not None and (grid.ndim != 2 or grid.shape[0] != n):
+            grid = None  # cells that are sequences themselves
+    if grid is None:
+        width = max((len(r) for r in rows), default=0)
+        grid = np.empty((n, width), dtype=object)  # filled with None
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                grid[i, j] = value
+    types = np.frompyfunc(type, 1, 1)(grid) if grid.size else np.empty(grid.shape, dtype=object)
+    unusual = not set(pd.unique(types.ravel())) <= _PLAIN_TYPE_SET
+    return [_RawColumn.of(grid[:, j], types[:, j], unusual=unusual) for j in range(grid.shape[1])]
+
+
+def _is_type(types: Any, kind: Any) -> Any:
+    """Elementwise ``type(value) is kind`` over an object array of types."""
     import numpy as np
 
-    out = np.empty(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        out[i] = not (v is None or v == "" or (type(v) is str and not v.strip()))
-    return out
+    return np.equal(types, kind)
+
+
+# Cell types that never equal "" (so are never blank).
+_PLAIN_TYPES: tuple[type, ...] = (float, int, bool, dt.date, dt.datetime, dt.time, dt.timedelta)
+_PLAIN_TYPE_SET: frozenset[type] = frozenset((str, type(None), *_PLAIN_TYPES))
 
 
 def _empty_series(kind: Kind, length: int) -> Any:
@@ -438,7 +526,7 @@ def _parse_column(
     sheet: str,
     column: model.Column,
     letter: str,
-    values: list[Any],
+    values: _RawColumn,
     rows: Any,
     special: dict[int, str],
 ) -> tuple[Any, list[Finding], list[int]]:
@@ -448,33 +536,35 @@ def _parse_column(
     return series, collector.findings, collector.bad_rows
 
 
-def _parse_text(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+def _parse_text(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Collector) -> Any:
     import numpy as np
 
-    result = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        t = type(v)
-        if t is str:
-            s = v.strip()
-            result[i] = s or None
-        elif v is None:
-            result[i] = None
-        elif t is float:
-            result[i] = str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-        elif t is bool:
-            result[i] = "SANT" if v else "FALSKT"
-        elif isinstance(v, dt.datetime):
-            result[i] = v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-        elif isinstance(v, dt.date):
-            result[i] = v.isoformat()
-        else:
-            result[i] = str(v).strip() or None
+    result = np.full(len(raw), None, dtype=object)
+    is_str = raw.of_type(str)
+    result[is_str] = raw.text[is_str]
+    result[is_str & raw.blank] = None
+    for i in np.flatnonzero(~is_str & ~raw.of_type(type(None))):
+        result[i] = _text_of(raw.values[i])
     for row, marker in special.items():
         pos = _position(rows, row)
         if pos is not None:
             result[pos] = None
             out.special(row, marker)
     return result
+
+
+def _text_of(v: Any) -> str | None:
+    """A non-text cell (number, truth value, date …) in a text column, as text."""
+    t = type(v)
+    if t is float:
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if t is bool:
+        return "SANT" if v else "FALSKT"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip() or None
 
 
 def _position(rows: Any, row: int) -> int | None:
@@ -517,18 +607,19 @@ def _to_decimal(value: Any, row: int, out: _Collector) -> Decimal | None:
     return None
 
 
-def _parse_integers(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+def _parse_integers(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Collector) -> Any:
     """Years, counts and whole kronor -> Int64, vectorised for the common all-number column."""
     import numpy as np
     import pandas as pd
 
+    values = raw.values
     n = len(values)
     kind = out.column.kind
     data = np.zeros(n, dtype=np.int64)
     mask = np.ones(n, dtype=bool)  # True = missing
-    is_float = np.fromiter((type(v) is float for v in values), dtype=bool, count=n)
+    is_float = raw.of_type(float)
     if is_float.any():
-        floats = np.array([values[i] for i in np.flatnonzero(is_float)], dtype=np.float64)
+        floats = values[is_float].astype(np.float64)
         ok = (
             np.isfinite(floats)
             & (np.abs(floats) < float(MAX_ABS_AMOUNT))
@@ -544,10 +635,8 @@ def _parse_integers(values: list[Any], rows: Any, special: dict[int, str], out: 
                 int(rows[i]),
                 out,
             )
-    for i in np.flatnonzero(~is_float):
+    for i in np.flatnonzero(~is_float & ~raw.blank):  # text, integers, dates …: one by one
         v = values[i]
-        if v is None or v == "":
-            continue
         row = int(rows[i])
         dec = _to_decimal(v, row, out)
         if dec is None:
@@ -588,15 +677,34 @@ def _integer_problem(dec: Decimal | None, raw: Any, row: int, out: _Collector) -
         out.wrong_type(row, raw if not isinstance(raw, float) else str(dec))
 
 
-def _parse_kronor(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
-    """Kronor with öre -> Decimal objects (exact)."""
+def _parse_kronor(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Collector) -> Any:
+    """Kronor with öre -> Decimal objects (exact).
+
+    Number cells are checked as whole arrays: a double has at most two decimals exactly when
+    ``rint(v * 100) / 100 == v`` (below ``_FAST_KRONOR`` the cents fit a double exactly), and the
+    Decimal of each distinct amount is made once. Everything else goes cell by cell.
+    """
     import numpy as np
 
-    result = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        if v is None or v == "":
-            result[i] = None
-            continue
+    values = raw.values
+    result = np.full(len(values), None, dtype=object)
+    fast = np.zeros(len(values), dtype=bool)
+    floats_at = np.flatnonzero(raw.of_type(float))
+    if floats_at.size:
+        floats = values[floats_at].astype(np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            ok = np.isfinite(floats) & (np.abs(floats) < _FAST_KRONOR)
+            ok &= ~((floats == 0) & np.signbit(floats))  # -0.0 keeps its sign: cell by cell
+            ok &= np.rint(floats * 100) / 100 == floats
+        whole = ok & (floats == np.floor(floats))
+        fast[floats_at[ok]] = True
+        for selected, make in ((whole, _decimal_of_whole), (ok & ~whole, _decimal_of_float)):
+            if selected.any():
+                distinct, inverse = np.unique(floats[selected], return_inverse=True)
+                made = np.fromiter(map(make, distinct.tolist()), dtype=object, count=distinct.size)
+                result[floats_at[selected]] = made[inverse]
+    for i in np.flatnonzero(~fast & ~raw.blank):  # text, odd numbers …: one by one
+        v = values[i]
         row = int(rows[i])
         dec = _to_decimal(v, row, out)
         if dec is not None and abs(dec) >= MAX_ABS_AMOUNT:
@@ -616,23 +724,35 @@ def _parse_kronor(values: list[Any], rows: Any, special: dict[int, str], out: _C
     return result
 
 
-def _parse_dates(values: list[Any], rows: Any, special: dict[int, str], out: _Collector) -> Any:
+# Below this size a kronor amount's cents (value * 100) are exact in a double.
+_FAST_KRONOR = 1e13
+
+
+def _decimal_of_whole(value: float) -> Decimal:
+    return Decimal(int(value))
+
+
+def _decimal_of_float(value: float) -> Decimal:
+    return decimal_from_number(value)
+
+
+def _parse_dates(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Collector) -> Any:
     import numpy as np
 
+    values = raw.values
     result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    for i, v in enumerate(values):
-        if v is None or v == "":
-            continue
-        t = type(v)
+    is_date = raw.of_type(dt.date)
+    if is_date.any():
+        result[is_date] = values[is_date].astype("datetime64[s]")
+    is_datetime = raw.of_type(dt.datetime)
+    if is_datetime.any():
+        days = [v.date() for v in values[is_datetime]]
+        result[is_datetime] = np.array(days, dtype="datetime64[s]")
+    for i in np.flatnonzero(~is_date & ~is_datetime & ~raw.blank):  # text and others: one by one
+        v = values[i]
         row = int(rows[i])
-        if t is dt.date:
-            result[i] = np.datetime64(v, "s")
-        elif t is dt.datetime:
-            result[i] = np.datetime64(v.date(), "s")
-        elif t is str:
+        if type(v) is str:
             text = v.strip()
-            if not text:
-                continue
             try:
                 parsed = parse_date_text(text)
             except ValueError:
@@ -656,7 +776,7 @@ def _parse_dates(values: list[Any], rows: Any, special: dict[int, str], out: _Co
     return result
 
 
-_PARSERS: dict[Kind, Callable[[list[Any], Any, dict[int, str], _Collector], Any]] = {
+_PARSERS: dict[Kind, Callable[[_RawColumn, Any, dict[int, str], _Collector], Any]] = {
     Kind.TEXT: _parse_text,
     Kind.YEAR: _parse_integers,
     Kind.INTEGER: _parse_integers,

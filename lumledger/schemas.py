@@ -96,9 +96,9 @@ class ApplicationsSchema(_Base):
     email: Series[Any] = _optional("E-post")
     granted_at_decision: Series[Int64] = _amount("Beviljat vid beslut")
 
-    @pa.check("Betalkonto", name="LUM-E016", element_wise=True)
-    def account_passes_mod10(cls, value: Any) -> bool:
-        return value is None or check_payment_account(str(value)).ok
+    @pa.check("Betalkonto", name="LUM-E016")
+    def account_passes_mod10(cls, accounts: pd.Series) -> pd.Series:
+        return accounts_pass_mod10(accounts)
 
     @pa.dataframe_check(name="LUM-E008")
     def granted_not_above_applied(cls, df: pd.DataFrame) -> Any:
@@ -109,6 +109,64 @@ class ApplicationsSchema(_Base):
     def no_project_year_for_study_visits(cls, df: pd.DataFrame) -> Any:
         wrong = (df["Typ"] == model.STUDY_VISIT) & df["Projektår"].notna()
         return ~wrong.astype(bool)
+
+
+def accounts_pass_mod10(accounts: pd.Series) -> pd.Series:
+    """``Betalkonto`` cells that pass :func:`check_payment_account` (or are empty), as a mask.
+
+    The whole column at once: each distinct account is checked once (an administration's
+    account recurs on all its applications), then mapped back onto the rows.
+    """
+    import numpy as np
+
+    present = accounts.notna().to_numpy(dtype=bool)
+    ok = np.ones(len(accounts), dtype=bool)
+    if present.any():
+        codes, distinct = pd.factorize(accounts[present])
+        texts = np.fromiter(map(str, distinct), dtype=object, count=len(distinct))
+        matched, verdicts = _bankgiro_fast(texts)
+        for i in np.flatnonzero(~matched):
+            verdicts[i] = check_payment_account(texts[i]).ok
+        ok[present] = verdicts[codes]
+    return pd.Series(ok, index=accounts.index)
+
+
+# The usual spellings, checked as arrays of characters: "Bankgiro 123-4567", "Bankgiro
+# 1234-5678", "123-4567", "1234-5678" (ASCII digits). They mean exactly what
+# check_payment_account makes of them: a bankgiro number whose last digit is the mod-10 check.
+_BANKGIRO_FORMS = tuple((prefix, head) for prefix in ("Bankgiro ", "") for head in (3, 4))
+
+
+def _bankgiro_fast(texts: Any) -> tuple[Any, Any]:
+    """``(matched, ok)`` masks over an object array of ``str``: which texts have one of the
+    usual bankgiro spellings, and which of those pass the mod-10 (Luhn) check."""
+    import numpy as np
+
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    matched = np.zeros(n, dtype=bool)
+    ok = np.zeros(n, dtype=bool)
+    for prefix, head in _BANKGIRO_FORMS:
+        size = len(prefix) + head + 5
+        at = np.flatnonzero(lengths == size)
+        if not at.size:
+            continue
+        chars = np.array(texts[at].tolist(), dtype=f"<U{size}").view(np.uint32)
+        chars = chars.reshape(len(at), size)
+        start = len(prefix)
+        good = chars[:, start + head] == ord("-")
+        if prefix:
+            good &= np.all(chars[:, :start] == np.array([ord(c) for c in prefix]), axis=1)
+        digits = np.concatenate([chars[:, start : start + head], chars[:, start + head + 1 :]], 1)
+        digits = digits.astype(np.int64) - ord("0")
+        good &= np.all((digits >= 0) & (digits <= 9), axis=1)
+        from_right = digits[:, ::-1]
+        doubled = from_right[:, 1::2] * 2
+        doubled -= 9 * (doubled > 9)
+        total = from_right[:, ::2].sum(axis=1) + doubled.sum(axis=1)
+        matched[at[good]] = True
+        ok[at[good]] = (total % 10 == 0)[good]
+    return matched, ok
 
 
 class DecisionsSchema(_Base):
