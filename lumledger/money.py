@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 # Spaces people type or paste between digit groups: plain, no-break, narrow no-break, thin.
 GROUP_SPACES = " \u00a0\u202f\u2009"
@@ -19,11 +19,11 @@ _MINUS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (Word turns "-" in
 _AMOUNT_RE = re.compile(
     r"""^
     (?P<sign>[-\u2212\u2013])?\s*
-    (?P<int>\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+|\d+)
-    (?:,(?P<frac>\d{1,2}|-{1,2}))?
-    \s*(?:kr\.?|kronor|sek|:-)?
+    (?P<int>[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+|[0-9]+)
+    (?:,(?P<frac>[0-9]{1,2}|-{1,2}))?
+    \s*(?:[kK][rR]\.?|[kK][rR][oO][nN][oO][rR]|[sS][eE][kK]|:-)?
     $""",
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,  # not IGNORECASE: it would take the Kelvin sign (U+212A) for a "k"
 )
 
 
@@ -71,7 +71,12 @@ def is_whole(value: Decimal) -> bool:
 
 
 def has_at_most_two_decimals(value: Decimal) -> bool:
-    return value == value.quantize(Decimal("0.01"))
+    """Whether ``value`` has no digits beyond öre; exact for any size (never raises)."""
+    if not value.is_finite():
+        return False
+    _sign, digits, exponent = value.as_tuple()
+    beyond = -2 - int(exponent)  # how many stored digits lie beyond the öre
+    return beyond <= 0 or not any(digits[-beyond:])
 
 
 def _group(digits: str, sep: str) -> str:
@@ -86,12 +91,19 @@ def format_kr(value: int | Decimal | None, *, sep: str = " ", unit: bool = False
         return ""
     dec = Decimal(value)
     sign = "-" if dec < 0 else ""
-    dec = abs(dec)
+    dec = dec.copy_abs()  # exact: abs() would round to the context's 28 digits
     if is_whole(dec):
         text = _group(str(int(dec)), sep)
     else:
-        whole, frac = f"{dec.quantize(Decimal('0.01'))}".split(".")
+        # Round to öre with enough precision for any size (quantize raises beyond 28 digits).
+        digits = max(len(dec.as_tuple().digits), 1) + dec.adjusted() + 4
+        with localcontext() as context:
+            context.prec = max(28, digits)
+            rounded = dec.quantize(Decimal("0.01"))
+        whole, frac = f"{rounded:f}".split(".")
         text = f"{_group(whole, sep)},{frac}"
+        if sign and rounded == 0:
+            sign = ""
     return f"{sign}{text}{' kr' if unit else ''}"
 
 

@@ -11,8 +11,13 @@ and formulas saved without a cached value. Standard library only.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 import re
+import sys
+import tempfile
+import typing
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -30,6 +35,11 @@ SMALL_PART = 10_000_000
 MAX_PARTS = 10_000
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
+# python-calamine builds a dense grid from the first to the last used cell of a sheet, so a stray
+# cell at XFD1048576 beside A1 means 17 billion cells. A sheet whose used area exceeds this is
+# refused before calamine reads it. It lets through Excel's every row times 52 columns (A..AZ).
+MAX_GRID_CELLS = 60_000_000
+NARROW_COLUMNS = 52
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -48,6 +58,24 @@ class Package:
     path: Path
     sheets: dict[str, str] = field(default_factory=dict)  # title -> part name, workbook order
     parts_with_special_cells: set[str] = field(default_factory=set)
+    # part -> its used area (first row, first col, last row, last col; 1-based) when too large
+    oversized: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+
+    def check_sheet(self, title: str) -> None:
+        """Refuse (``LedgerReadError``) a sheet whose used area calamine could not hold."""
+        part = self.sheets.get(title)
+        if part is None and self.oversized:
+            part = max(self.oversized, key=lambda name: _cells(self.oversized[name]))
+        if part is None or part not in self.oversized:
+            return
+        top, left, bottom, right = self.oversized[part]
+        area = f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
+        raise LedgerReadError(
+            f"Bladet {title} i {self.path.name} har innehåll utspritt över ett orimligt stort "
+            f"område ({area}, över {MAX_GRID_CELLS // 1_000_000} miljoner celler) och läses "
+            "inte; ta bort innehållet långt utanför tabellen (Ctrl+End visar sista cellen) "
+            "och spara igen."
+        )
 
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
         """Cells calamine reads as empty but are not: ``{(row, col): "#N/A" | FORMULA_WITHOUT_VALUE}``."""
@@ -56,6 +84,67 @@ class Package:
             return {}
         with zipfile.ZipFile(self.path) as archive:
             return scan_special_cells(_read_part(archive, part))
+
+
+class NativePanic(RuntimeError):
+    """A panic inside a native (Rust) reader, turned into an ordinary exception."""
+
+
+@contextlib.contextmanager
+def native_panics_caught() -> Iterator[None]:
+    """Run a python-calamine call so that a Rust panic becomes :class:`NativePanic`.
+
+    python-calamine raises ``pyo3_runtime.PanicException`` (a ``BaseException``, so it slips past
+    ``except Exception``) for cells it cannot convert, e.g. a date-formatted ``-1E+308``, after
+    Rust's panic hook has printed to the process's standard error. That text is held back in a
+    temporary file and dropped on a panic; anything else written meanwhile is passed through.
+    """
+    saved = _redirect_stderr()
+    panicked = False
+    try:
+        yield
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        panicked = True
+        raise NativePanic(str(exc)) from None
+    finally:
+        if saved is not None:
+            _restore_stderr(saved, replay=not panicked)
+
+
+def _redirect_stderr() -> tuple[int, typing.IO[bytes]] | None:
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stderr.flush()
+    try:
+        sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _restore_stderr
+    except OSError:
+        return None
+    try:
+        saved = os.dup(2)
+    except OSError:
+        sink.close()
+        return None
+    try:
+        os.dup2(sink.fileno(), 2)
+    except OSError:
+        os.close(saved)
+        sink.close()
+        return None
+    return saved, sink
+
+
+def _restore_stderr(saved: tuple[int, typing.IO[bytes]], *, replay: bool) -> None:
+    fd, sink = saved
+    with sink:
+        os.dup2(fd, 2)
+        os.close(fd)
+        if replay:
+            sink.seek(0)
+            text = sink.read(1 << 20)
+            if text:
+                with contextlib.suppress(OSError):
+                    os.write(2, text)
 
 
 def lock_file_for(path: Path) -> list[Path]:
@@ -111,9 +200,11 @@ def open_package(path: str | Path, *, refuse_when_open: bool = True) -> Package:
         ) from None
     with archive:
         _check_sizes(archive, shown)
-        special_parts = _check_integrity(archive, shown)
+        special_parts, oversized = _check_integrity(archive, shown)
         sheets = _sheet_parts(archive, shown)
-    return Package(path=file, sheets=sheets, parts_with_special_cells=special_parts)
+    return Package(
+        path=file, sheets=sheets, parts_with_special_cells=special_parts, oversized=oversized
+    )
 
 
 def _ole_message(file: Path) -> str:
@@ -173,47 +264,91 @@ def _read_part(archive: zipfile.ZipFile, name: str, *, shown: str = "") -> bytes
     return b"".join(chunks)
 
 
-_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_SPECIAL_MARKERS = (b't="e"', b"<f")
+_DTD_RE = re.compile(
+    rb"<!(?:DOCTYPE|ENTITY)"
+    rb"|<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)"
+    rb"|\x00<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)"
+)
+_FORMULA_RE = re.compile(rb"<f[\s/>]")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<")
+_DTD_MESSAGE = (
+    "Filen {shown} innehåller XML-deklarationer (DOCTYPE/ENTITY) som Excel aldrig skriver; "
+    "den kan vara skadlig och läses inte."
+)
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> tuple[int, bool]:
-    """Stream one part: real size within limits, CRC intact, no DTD. Returns (size, has_special)."""
-    limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
-    size = 0
-    tail = b""
-    has_special = False
-    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+def _looks_like_xml(name: str, head: bytes) -> bool:
+    """Parts an XML parser would read: by name, or by content whatever the part is called."""
+    return name.lower().endswith(_XML_SUFFIXES) or head.lstrip(b" \t\r\n").startswith(_XML_STARTS)
+
+
+def _is_worksheet(name: str) -> bool:
+    """Parts python-calamine can read as a worksheet: it only accepts ``xl/worksheets/…``."""
+    return name.lower().startswith("xl/worksheets/") and not name.lower().endswith(".rels")
+
+
+CHUNK = 1 << 22
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's inflated bytes, chunk by chunk (memory stays bounded whatever the part)."""
     with archive.open(info) as stream:
-        while True:
-            chunk = stream.read(1 << 22)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise LedgerReadError(_bomb_message(shown))
-            if is_xml:
-                window = tail + chunk
-                if any(marker in window for marker in _DTD_MARKERS):
-                    raise LedgerReadError(
-                        f"Filen {shown} innehåller XML-deklarationer (DOCTYPE/ENTITY) som Excel "
-                        "aldrig skriver; den kan vara skadlig och läses inte."
-                    )
-                if not has_special:
-                    has_special = any(marker in window for marker in _SPECIAL_MARKERS)
-                tail = chunk[-16:]
-    return size, has_special
+        while chunk := stream.read(CHUNK):
+            yield chunk
 
 
-def _check_integrity(archive: zipfile.ZipFile, shown: str) -> set[str]:
-    """Inflate every part once (CRC, truncation, real sizes, no DTD); the parts that need a scan."""
+@dataclass(slots=True)
+class _PartScan:
+    size: int = 0
+    has_special: bool = False
+    grid: _GridScan | None = None
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _PartScan:
+    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits."""
+    limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
+    result = _PartScan(grid=_GridScan(shown) if _is_worksheet(info.filename) else None)
+    tail = b""
+    is_xml: bool | None = None
+    for chunk in _chunks(archive, info):
+        result.size += len(chunk)
+        if result.size > limit:
+            raise LedgerReadError(_bomb_message(shown))
+        if is_xml is None:
+            is_xml = result.grid is not None or _looks_like_xml(info.filename, chunk[:64])
+        if not is_xml:
+            continue
+        window = tail + chunk
+        # One fast byte search each; the exact pattern only where the byte occurs.
+        if window.find(b"!") >= 0 and _DTD_RE.search(window):
+            raise LedgerReadError(_DTD_MESSAGE.format(shown=shown))
+        if not result.has_special:
+            result.has_special = window.find(b"#") >= 0 or bool(_FORMULA_RE.search(window))
+        if result.grid is not None:
+            result.grid.feed(chunk)
+        tail = chunk[-32:]
+    if result.grid is not None:
+        result.grid.finish()
+    return result
+
+
+def _check_integrity(
+    archive: zipfile.ZipFile, shown: str
+) -> tuple[set[str], dict[str, tuple[int, int, int, int]]]:
+    """Inflate every part once (CRC, truncation, real sizes, no DTD, cells within Excel's limits).
+
+    Returns the parts that need a scan for special cells, and the worksheets too large to read.
+    """
     total = 0
     special: set[str] = set()
+    oversized: dict[str, tuple[int, int, int, int]] = {}
     for info in archive.infolist():
         if info.is_dir():
             continue
         try:
-            size, has_special = _scan_part(archive, info, shown)
+            scan = _scan_part(archive, info, shown)
+            area = scan.grid.used_area(archive, info) if scan.grid is not None else None
         except LedgerReadError:
             raise
         except (
@@ -229,12 +364,214 @@ def _check_integrity(archive: zipfile.ZipFile, shown: str) -> set[str]:
                 f"Filen {shown} är skadad (delen {info.filename} går inte att packa upp); "
                 "hämta en hel kopia eller spara om den i Excel."
             ) from None
-        total += size
+        total += scan.size
         if total > MAX_TOTAL_UNCOMPRESSED:
             raise LedgerReadError(_bomb_message(shown))
-        if has_special:
+        if scan.has_special:
             special.add(info.filename)
-    return special
+        if area is not None and _cells(area) > MAX_GRID_CELLS:
+            oversized[info.filename] = area
+    return special, oversized
+
+
+# --- the used area of a worksheet, as calamine will see it -----------------------------------------
+#
+# python-calamine places a cell at its ``r`` attribute, or, without one, right of the previous cell
+# (``<row>`` without ``r`` is the row after the previous one), ignores namespace prefixes, and
+# allocates every cell between the first and the last non-empty one. A cheap first pass looks only
+# for what Excel never writes into a narrow ledger: a cell without ``<c r="`` right after the tag
+# name, a reference with two letters or seven digits, a prefixed element. Only a worksheet with
+# such a cell is read a second time, exactly.
+
+# A cell tag that is not ``<c r="A1"``..``<c r="Z999999"`` (one letter, at most six digits).
+_UNUSUAL_CELL_RE = re.compile(rb'<c(?! r="[A-Za-z][0-9]{1,6}")(?=[\s/>])')
+_ODD_CELL_RE = re.compile(rb'<c(?! r="[A-Za-z]+[0-9]+")(?=[\s/>])')
+_PREFIXED_RE = re.compile(rb"<[^\s<>/!?:]*:(?:c|row|dimension)[\s/>]")
+_LETTERS_RE = re.compile(rb'<c r="([A-Za-z]{2,})')
+_DEEP_ROW_RE = re.compile(rb'<c r="[A-Za-z]+([0-9]{7,})')
+_DIMENSION_RE = re.compile(rb'<dimension\b[^<>]*?\sref\s*=\s*["\']([^"\']*)["\']')
+_PREFIX = rb"(?:[^\s<>/!?:]*:)?"
+_EMPTY_ROW = _PREFIX + rb"row(?![^<>]*?\sr\s*=)(?:\s[^<>]*)?/>\s*"
+_TAG_RE = re.compile(
+    # after "<": a run of empty rows without a reference (each one row on), the end of a row,
+    # or the start tag of a row or a cell
+    rb"<(?:(" + _EMPTY_ROW + rb"(?:<" + _EMPTY_ROW + rb")*)"
+    rb"|(/" + _PREFIX + rb"row\s*>)"
+    rb"|" + _PREFIX + rb"(c|row)(?=[\s/>])([^<>]*)>)"
+)
+_R_ATTR_RE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+_REF_PARTS_RE = re.compile(rb"^([A-Za-z]*)([0-9]+)$")
+
+
+def _cells(area: tuple[int, int, int, int]) -> int:
+    top, left, bottom, right = area
+    return (bottom - top + 1) * (right - left + 1)
+
+
+def _letters_number(letters: bytes) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + (char - 64)
+    return number
+
+
+class _GridScan:
+    """Watches one worksheet part stream by: cells beyond Excel's limits, and its used area."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.carry = b""
+        self.exact = False  # a cell calamine places by counting: read the part again, exactly
+        self.max_col = 0  # widest column seen among references of two or more letters
+        self.before_data = True
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk
+        cut = data.rfind(b">") + 1
+        if cut == 0 and len(data) < (1 << 24):
+            self.carry = data
+            return
+        cut = cut or len(data)
+        self.carry = data[cut:]
+        self._window(data[:cut])
+
+    def finish(self) -> None:
+        self._window(self.carry)
+        self.carry = b""
+
+    def _window(self, window: bytes) -> None:
+        if self.before_data:
+            dimension = _DIMENSION_RE.search(window)
+            if dimension is not None:
+                for ref in dimension.group(1).split(b":"):
+                    parts = _REF_PARTS_RE.match(ref.strip())
+                    if parts is not None:
+                        self._check_limits(int(parts.group(2)), _letters_number(parts.group(1)))
+            if b"<sheetData" in window or b":sheetData" in window:
+                self.before_data = False
+        if window.find(b":") >= 0 and _PREFIXED_RE.search(window):
+            self.exact = True
+        if self.exact or not _UNUSUAL_CELL_RE.search(window):
+            return
+        if _ODD_CELL_RE.search(window):
+            self.exact = True
+            return
+        for letters in set(_LETTERS_RE.findall(window)):
+            column = _letters_number(letters[:8])
+            self._check_limits(1, column)
+            self.max_col = max(self.max_col, column)
+        for digits in set(_DEEP_ROW_RE.findall(window)):
+            self._check_limits(int(digits[:12]), 1)
+
+    def _check_limits(self, row: int, col: int) -> None:
+        if row > MAX_ROWS or col > MAX_COLUMNS:
+            raise LedgerReadError(
+                f"Filen {self.shown} har celler utanför Excels gränser (högst 1 048 576 rader "
+                "och 16 384 kolumner, XFD); den är skadad eller konstruerad och läses inte."
+            )
+
+    def used_area(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+    ) -> tuple[int, int, int, int] | None:
+        """The used area when it could be large (read exactly), else ``None`` (it is small)."""
+        if not self.exact and self.max_col <= NARROW_COLUMNS:
+            return None  # at most MAX_ROWS x NARROW_COLUMNS cells
+        exact = _ExactGrid(self)
+        for chunk in _chunks(archive, info):
+            exact.feed(chunk)
+            if exact.exceeded:
+                return exact.area()
+        exact.finish()
+        return exact.area()
+
+
+class _ExactGrid:
+    """Replays python-calamine's placement of cells, tag by tag, for the used area."""
+
+    def __init__(self, scan: _GridScan) -> None:
+        self.scan = scan
+        self.carry = b""
+        self.row = 0  # 0-based, as calamine counts
+        self.col = 0
+        self.top = self.left = MAX_ROWS + MAX_COLUMNS
+        self.bottom = self.right = -1
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk
+        cut = data.rfind(b">") + 1
+        if cut == 0 and len(data) < (1 << 24):
+            self.carry = data
+            return
+        cut = cut or len(data)
+        self.carry = data[cut:]
+        self._window(data[:cut])
+
+    def finish(self) -> None:
+        self._window(self.carry)
+        self.carry = b""
+
+    def _window(self, window: bytes) -> None:
+        row, col = self.row, self.col
+        top, left, bottom, right = self.top, self.left, self.bottom, self.right
+        for empty_rows, closing, name, attrs in _TAG_RE.findall(window):
+            if empty_rows:
+                row += empty_rows.count(b"/>")
+                col = 0
+                continue
+            if closing:
+                row += 1
+                col = 0
+                continue
+            if name == b"row":
+                if b"r" in attrs:
+                    ref = _ref(attrs)
+                    if ref is not None:
+                        row = ref[0]
+                if attrs.endswith(b"/"):  # <row/> is a start and an end for calamine
+                    row += 1
+                    col = 0
+                continue
+            if b"r" in attrs:
+                ref = _ref(attrs)
+                if ref is not None and ref[1] >= 0:
+                    row, col = ref
+            if row >= MAX_ROWS or col >= MAX_COLUMNS:
+                self.scan._check_limits(row + 1, col + 1)
+            if not attrs.endswith(b"/"):  # <c/> holds no value
+                if row < top:
+                    top = row
+                if row > bottom:
+                    bottom = row
+                if col < left:
+                    left = col
+                if col > right:
+                    right = col
+            col += 1
+        self.row, self.col = row, col
+        self.top, self.left, self.bottom, self.right = top, left, bottom, right
+
+    @property
+    def exceeded(self) -> bool:
+        """The cells seen so far already span more than the limit (no need to read on)."""
+        area = self.area()
+        return area is not None and _cells(area) > MAX_GRID_CELLS
+
+    def area(self) -> tuple[int, int, int, int] | None:
+        if self.bottom < 0:
+            return None
+        return (self.top + 1, self.left + 1, self.bottom + 1, self.right + 1)
+
+
+def _ref(attrs: bytes) -> tuple[int, int] | None:
+    """``(row, col)`` 0-based from an ``r`` attribute (``col`` -1 when it has no letters)."""
+    match = _R_ATTR_RE.search(attrs)
+    if match is None:
+        return None
+    parts = _REF_PARTS_RE.match(match.group(1))
+    if parts is None:
+        return None
+    row = int(parts.group(2)[:12]) - 1
+    return row, _letters_number(parts.group(1)[:8]) - 1
 
 
 def _sheet_parts(archive: zipfile.ZipFile, shown: str) -> dict[str, str]:
@@ -271,19 +608,22 @@ def _sheet_parts(archive: zipfile.ZipFile, shown: str) -> dict[str, str]:
                 else posixpath.normpath(posixpath.join(base, target))
             )
             targets[rel.get("Id", "")] = part
+    by_folded = {name.casefold(): name for name in names}  # calamine ignores case, like Excel
     sheets: dict[str, str] = {}
     for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
         title = sheet.get("name", "")
         rel_id = sheet.get(f"{{{_NS_REL}}}id", "")
         part = targets.get(rel_id, "")
-        if part in names:
+        part = part if part in names else by_folded.get(part.casefold(), "")
+        if part:
             sheets[title] = part
     return sheets
 
 
 # --- cells calamine cannot see ---------------------------------------------------------------------
 
-_CELL_RE = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.DOTALL)
+# Linear on any input: attributes stop at the next tag, a body never spans another cell's start.
+_CELL_RE = re.compile(rb"<c\b([^<>]*?)(?:/>|>((?:[^<]|<(?!/c>|c\b))*+)</c>)")
 _REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _TYPE_ERROR_RE = re.compile(rb'\bt="e"')
 _VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
@@ -310,7 +650,7 @@ def scan_special_cells(xml: bytes) -> dict[tuple[int, int], str]:
     if b't="e"' not in xml and b"<f" not in xml:
         return found
     for match in _iter_candidate_cells(xml):
-        attrs, body = match.group(1), match.group(3) or b""
+        attrs, body = match.group(1), match.group(2) or b""
         ref = _REF_RE.search(attrs)
         if ref is None:
             continue
@@ -327,6 +667,6 @@ def scan_special_cells(xml: bytes) -> dict[tuple[int, int], str]:
 
 def _iter_candidate_cells(xml: bytes) -> Iterator[re.Match[bytes]]:
     for match in _CELL_RE.finditer(xml):
-        attrs, body = match.group(1), match.group(3) or b""
+        attrs, body = match.group(1), match.group(2) or b""
         if b't="e"' in attrs or b"<f" in body:
             yield match
