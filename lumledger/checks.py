@@ -513,8 +513,9 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
     frame = apps.frame
     years, applied_numbers = _numbers(frame["År"]), _numbers(frame["Sökt belopp"])
     above = np.zeros(len(frame), dtype=bool)
+    of_kind = {kind: _equals(frame["Typ"], kind) for kind in {kind for _year, kind in caps}}
     for (cap_year, cap_kind), cap in caps.items():
-        above |= (years == cap_year) & _equals(frame["Typ"], cap_kind) & (applied_numbers > cap)
+        above |= (years == cap_year) & of_kind[cap_kind] & (applied_numbers > cap)
     out: list[Finding] = []
     for row, (year_value, kind, applied_value) in _rows(
         apps, "År", "Typ", "Sökt belopp", where=above
@@ -549,7 +550,7 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
     apps = ledger.table(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
-    known = {v.casefold() for v in apps.frame["Id"].dropna() if isinstance(v, str)}
+    known = {v.casefold() for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
     out: list[Finding] = []
     for sheet in (model.PAYMENTS, model.REPORTS, model.REPAYMENTS):
         table = ledger.table(sheet)
