@@ -23,7 +23,7 @@ from typing import Any
 from lumledger import model
 from lumledger.checks import Validation, validate_ledger
 from lumledger.findings import Finding
-from lumledger.model import APPLICATIONS, ROUNDS
+from lumledger.model import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
 from lumledger.reading import Ledger, Table, read_ledger, to_date, to_int
 from lumledger.safewrite import CellWrite, WriteResult, write_cells
@@ -99,21 +99,6 @@ def _next_row(table: Table) -> int:
     return int(index.max()) + 1 if len(index) else table.header_row + 1
 
 
-def _letter(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (ord(char) - 64)
-    return number
-
-
 class _Columns:
     """Column letters of one sheet, adding a header cell for a column the sheet lacks."""
 
@@ -121,7 +106,7 @@ class _Columns:
         self.table = table
         self.plan = plan
         used = list(table.letters.values()) + list(table.extra_columns.values())
-        self.next_free = max((_column_number(letter) for letter in used), default=0) + 1
+        self.next_free = max((column_number(letter) for letter in used), default=0) + 1
         self.added: dict[str, str] = {}
 
     def letter(self, column: str, *, add: bool = False) -> str | None:
@@ -132,7 +117,7 @@ class _Columns:
                     existing = letter
         if existing is not None or not add:
             return existing
-        letter = _letter(self.next_free)
+        letter = column_letters(self.next_free)
         self.next_free += 1
         self.added[column] = letter
         self.plan.writes.append(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lumledger.model import INPUT_SHEETS, RULES, WARNING
+from lumledger.model import INPUT_SHEETS, RULES, WARNING, column_number
 
 Figure = int | str | None
 
@@ -107,13 +107,6 @@ def _figure(value: Any) -> Figure:
 _CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (ord(char) - 64)
-    return number
-
-
 def sort_key(item: Finding) -> tuple[int, str, int, int, str]:
     """Sheets in the format's order, then row, then column, then code."""
     sheet_rank = INPUT_SHEETS.index(item.sheet) if item.sheet in INPUT_SHEETS else len(INPUT_SHEETS)
@@ -122,7 +115,7 @@ def sort_key(item: Finding) -> tuple[int, str, int, int, str]:
     if item.cell:
         match = _CELL_RE.match(item.cell)
         if match:
-            col = _column_number(match[1])
+            col = column_number(match[1])
     return (sheet_rank, item.sheet or "", row, col, item.code)
 
 

@@ -163,6 +163,26 @@ REPORT_COST_LINES: tuple[str, ...] = (
 PERSONAL_DATA_COLUMNS: tuple[str, ...] = ("Kontaktperson", "E-post")
 
 
+# --- cell addresses -------------------------------------------------------------------------------
+
+
+def column_number(letters: str) -> int:
+    """``"A"`` -> 1, ``"AA"`` -> 27 (case-insensitive)."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + (ord(char) - 64)
+    return number
+
+
+def column_letters(number: int) -> str:
+    """1 -> ``"A"``, 27 -> ``"AA"``."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def column(sheet: str, name: str) -> Column:
     for col in COLUMNS[sheet]:
         if col.name == name:

@@ -462,36 +462,6 @@ def collect_facts(ledger: Ledger) -> Facts:
 # --- shared helpers for the checks ------------------------------------------------------------------
 
 
-def _finding(
-    code: str,
-    sheet: str | None,
-    cell: str | None,
-    row: int | None,
-    message: str,
-    *,
-    expected: Any = None,
-    found: Any = None,
-    id: str | None = None,
-) -> Finding:
-    """A finding whose amounts are JSON-exact: whole kronor as int, öre as ``"1234.50"``."""
-    return finding(
-        code,
-        sheet,
-        cell,
-        row,
-        message,
-        expected=_figure(expected),
-        found=_figure(found),
-        id=id,
-    )
-
-
-def _figure(value: Any) -> Any:
-    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
-        return to_json_amount(value)
-    return value
-
-
 def _kr(value: Amount | None) -> str:
     return "tomt" if value is None else format_kr(value, unit=True)
 
@@ -673,7 +643,7 @@ def _compare_figure(
     shown = _kr if money else str
     diff = stated - counted
     more = ("mer" if diff > 0 else "mindre") if money else ("fler" if diff > 0 else "färre")
-    return _finding(
+    return finding(
         code,
         DECISIONS,
         facts.cell(DECISIONS, column, decision.row),
@@ -838,7 +808,7 @@ def check_r003(
             if not facts.decided(app.year):
                 continue
             out.append(
-                _finding(
+                finding(
                     "LUM-R003",
                     APPLICATIONS,
                     facts.cell(APPLICATIONS, "Beviljat belopp", app.row),
@@ -857,7 +827,7 @@ def check_r003(
         more = "mer" if paid > granted else "mindre"
         last = payments[-1]
         out.append(
-            _finding(
+            finding(
                 "LUM-R003",
                 PAYMENTS,
                 facts.cell(PAYMENTS, "Belopp", last.row) if len(payments) == 1 else None,
@@ -902,7 +872,7 @@ def check_r004(
             continue
         granted = "0 kr (avslag)" if app.granted == 0 else "tomt (inget beslut)"
         out.append(
-            _finding(
+            finding(
                 "LUM-R004",
                 PAYMENTS,
                 facts.cell(PAYMENTS, "Belopp", payment.row),
@@ -968,7 +938,7 @@ def check_r005(
         if today <= due:
             continue
         out.append(
-            _finding(
+            finding(
                 "LUM-R005",
                 APPLICATIONS,
                 facts.cell(APPLICATIONS, "Id", app.row),
@@ -1045,7 +1015,7 @@ def check_r006(
                 f"{_kr(granted)} ({_kr(abs(diff))} {'mer' if diff > 0 else 'mindre'} i redovisningen)"
             )
         out.append(
-            _finding(
+            finding(
                 "LUM-R006",
                 REPORTS,
                 facts.cell(REPORTS, "Beviljat belopp", report.row),
@@ -1102,7 +1072,7 @@ def _check_stated_sum(
             continue
         diff = stated - computed
         out.append(
-            _finding(
+            finding(
                 code,
                 REPORTS,
                 facts.cell(REPORTS, column, report.row),
@@ -1167,7 +1137,7 @@ def check_r009(
             else None
         )
         out.append(
-            _finding(
+            finding(
                 "LUM-R009",
                 REPORTS,
                 cell,
@@ -1232,7 +1202,7 @@ def check_r010(
             continue
         diff = stated_value - unspent
         out.append(
-            _finding(
+            finding(
                 "LUM-R010",
                 REPORTS,
                 facts.cell(REPORTS, "Ej förbrukat", report.row),
@@ -1295,7 +1265,7 @@ def check_r010(
             else ""
         )
         out.append(
-            _finding(
+            finding(
                 "LUM-R010",
                 sheet,
                 cell,
@@ -1362,7 +1332,7 @@ def check_r011(
         ids = ", ".join(a.id for a in earlier) if earlier else "inga tidigare år i liggaren"
         diff = app.previous - recorded
         out.append(
-            _finding(
+            finding(
                 "LUM-R011",
                 APPLICATIONS,
                 facts.cell(APPLICATIONS, "Tidigare beviljat", app.row),
@@ -1387,7 +1357,7 @@ def check_r011(
             if after.project_year == wanted:
                 continue
             out.append(
-                _finding(
+                finding(
                     "LUM-R011",
                     APPLICATIONS,
                     facts.cell(APPLICATIONS, "Projektår", after.row),

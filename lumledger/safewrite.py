@@ -70,6 +70,7 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeElementTree
 
 from lumledger.findings import LedgerWriteError
+from lumledger.model import column_letters, column_number
 
 CellValue = str | int | Decimal | dt.date | None
 
@@ -246,21 +247,6 @@ def parse_cell_ref(ref: str) -> tuple[int, int]:
     if col > MAX_COLUMN or row > MAX_ROW:
         raise ValueError(f"cell address outside the sheet: {ref!r}")
     return row, col
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + (ord(char) - 64)
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _normalise_writes(writes: Sequence[CellWrite]) -> list[_Target]:
