@@ -1,0 +1,370 @@
+"""Benchmark lumledger against its baselines, in fresh processes, and print the ratios of issue 8.
+
+    python benchmarks/run.py                      # 1 000, 100 000 and 1 048 575 rows, median of 3
+    python benchmarks/run.py --sizes 1000,100000 --repeat 3 --out benchmarks/out/results.json
+
+Every measurement is one fresh child process: wall time with ``time.perf_counter`` around it, peak
+memory as the child's ``ru_maxrss`` (``os.wait4``). The cases of one run are interleaved (round 1
+of every case, then round 2 …) so that a change in the machine's load hits all of them alike; each
+figure is the median over the rounds. Compared, in the same run:
+
+* start-up: ``lumledger --help`` against ``python -c "import click"``;
+* the example ledger: ``lumledger validate workbooks/lum-exempel.xlsx`` against
+  ``python -c "import pandas, pandera.pandas, openpyxl, python_calamine"``;
+* each generated ledger (``benchmarks/ledgers.py``; cached in ``--cache``, keyed by the generator's
+  version): ``lumledger validate``, ``rollup`` and ``reconcile`` against python-calamine reading
+  every sheet of the same file with ``to_python`` (what lumledger reads), with python-calamine on
+  ``Ansökningar`` alone and the floor (inflate every sheet part and tokenise it with expat) for
+  reference.
+
+Prints a table (seconds, peak MB, ratio to the baseline, the target and whether it holds) and writes
+it, with the machine and the load, as JSON to ``--out``. Standard library only (plus XlsxWriter to
+generate the ledgers); nothing is asserted: the test suite runs this on 200 rows to prove it works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import ledgers  # noqa: E402
+
+DEFAULT_SIZES = (1_000, 100_000, ledgers.MAX_DATA_ROWS)
+EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
+
+CALAMINE = """
+import sys
+from python_calamine import CalamineWorkbook
+book = CalamineWorkbook.from_path(sys.argv[1])
+for name in sys.argv[2:] or book.sheet_names:
+    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
+    del rows
+"""
+
+FLOOR = """
+import sys, zipfile
+from xml.parsers import expat
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"):
+            continue
+        if not name.endswith(".xml"):
+            continue
+        parser = expat.ParserCreate()
+        with archive.open(name) as part:
+            while chunk := part.read(1 << 20):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+"""
+
+IMPORTS = "import pandas, pandera.pandas, openpyxl, python_calamine"
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    rows: int | None = None  # the ledger's size, for the cases on generated ledgers
+    ledger: str | None = None
+    seconds: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+    status: list[int] = field(default_factory=list)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def median_mb(self) -> float:
+        return statistics.median(self.rss_kb) / 1024
+
+
+@dataclass(frozen=True)
+class Ratio:
+    label: str
+    case: str
+    baseline: str
+    target: float | None  # None: shown for reference only
+    memory_target: float | None = None
+
+
+def lumledger_command() -> str:
+    """The ``lumledger`` console script itself (not a pyenv shim, which adds ~0.1 s)."""
+    script = Path(sysconfig.get_path("scripts")) / "lumledger"
+    if script.exists():
+        return str(script)
+    found = shutil.which("lumledger")
+    if found is None:
+        raise SystemExit("lumledger is not installed (pip install -e .)")
+    return found
+
+
+def measure(case: Case) -> None:
+    """Run ``case`` once in a fresh process: wall time and peak memory of that process."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            case.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):
+            errors.seek(0)
+            text = errors.read().decode("utf-8", "replace").strip()
+            raise SystemExit(f"{case.name} failed ({child.returncode}): {text[-2000:]}")
+    case.seconds.append(elapsed)
+    case.rss_kb.append(usage.ru_maxrss)
+    case.status.append(child.returncode)
+
+
+def ledger_path(cache: Path, rows: int, *, clean: bool = False) -> Path:
+    kind = "-clean" if clean else ""
+    path = cache / f"lum-g{ledgers.GENERATOR_VERSION}{kind}-{rows}.xlsx"
+    if not path.exists():
+        print(f"generating {path.name} ({rows:,} rows) …", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        ledgers.write_ledger(path, rows, clean=clean)
+        print(f"  {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return path
+
+
+def build_cases(
+    sizes: list[int], cache: Path, commands: list[str], example: Path
+) -> tuple[list[Case], list[Ratio]]:
+    python, lumledger = sys.executable, lumledger_command()
+    cases = [
+        Case("import click", [python, "-c", "import click"]),
+        Case("lumledger --help", [lumledger, "--help"]),
+        Case("import pandas+pandera+openpyxl+calamine", [python, "-c", IMPORTS]),
+        Case("validate lum-exempel.xlsx", [lumledger, "validate", str(example)]),
+    ]
+    ratios = [
+        Ratio("start-up", "lumledger --help", "import click", 2.0),
+        Ratio(
+            "validate example",
+            "validate lum-exempel.xlsx",
+            "import pandas+pandera+openpyxl+calamine",
+            1.25,
+        ),
+    ]
+    for rows in sizes:
+        path = str(ledger_path(cache, rows))
+        big = rows == ledgers.MAX_DATA_ROWS
+        cases += [
+            Case(f"calamine {rows}", [python, "-c", CALAMINE, path], rows, path),
+            Case(
+                f"calamine Ansökningar {rows}",
+                [python, "-c", CALAMINE, path, "Ansökningar"],
+                rows,
+                path,
+            ),
+            Case(f"floor {rows}", [python, "-c", FLOOR, path], rows, path),
+        ]
+        clean = ""
+        if "rollup" in commands:  # rollup refuses a ledger with errors: its clean twin
+            clean = str(ledger_path(cache, rows, clean=True))
+            cases.append(
+                Case(f"calamine clean {rows}", [python, "-c", CALAMINE, clean], rows, clean)
+            )
+        for command in commands:
+            on_clean = command == "rollup"
+            name = f"{command} {'clean ' if on_clean else ''}{rows}"
+            ledger = clean if on_clean else path
+            cases.append(Case(name, [lumledger, command, ledger], rows, ledger))
+            baseline = f"calamine {'clean ' if on_clean else ''}{rows}"
+            target = 2.0 if command == "validate" else 2.5
+            label = f"{command} {rows:,} rows{' (clean)' if on_clean else ''}"
+            ratios.append(
+                Ratio(
+                    label,
+                    name,
+                    baseline,
+                    target if big else None,
+                    2.0 if big and command == "validate" else None,
+                )
+            )
+            ratios.append(Ratio(f"{label} vs floor", name, f"floor {rows}", None))
+    return cases, ratios
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    versions = {}
+    for name in (
+        "pandas",
+        "pandera",
+        "numpy",
+        "python-calamine",
+        "openpyxl",
+        "click",
+        "xlsxwriter",
+    ):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # a missing package is just not listed
+            pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
+
+
+def report(cases: list[Case], ratios: list[Ratio]) -> tuple[str, list[dict[str, Any]]]:
+    by_name = {case.name: case for case in cases}
+    lines = [
+        f"{'case':44} {'median s':>9} {'runs (s)':>24} {'peak MB':>9}",
+        "-" * 90,
+    ]
+    for case in cases:
+        runs = " ".join(f"{s:.2f}" for s in case.seconds)
+        lines.append(f"{case.name:44} {case.median_seconds:9.2f} {runs:>24} {case.median_mb:9.0f}")
+    lines += [
+        "",
+        f"{'ratio':38} {'time':>6} {'target':>7} {'memory':>7} {'target':>7}  holds",
+        "-" * 82,
+    ]
+    rows: list[dict[str, Any]] = []
+    for ratio in ratios:
+        case, base = by_name[ratio.case], by_name[ratio.baseline]
+        time_ratio = case.median_seconds / base.median_seconds
+        memory_ratio = case.median_mb / base.median_mb
+        holds = None
+        if ratio.target is not None:
+            holds = time_ratio <= ratio.target and (
+                ratio.memory_target is None or memory_ratio <= ratio.memory_target
+            )
+        target = f"≤{ratio.target:g}" if ratio.target is not None else "–"
+        memory_target = f"≤{ratio.memory_target:g}" if ratio.memory_target is not None else "–"
+        verdict = {True: "yes", False: "NO", None: "(info)"}[holds]
+        lines.append(
+            f"{ratio.label:38} {time_ratio:6.2f} {target:>7} {memory_ratio:7.2f} {memory_target:>7}  {verdict}"
+        )
+        rows.append(
+            {
+                "ratio": ratio.label,
+                "case": ratio.case,
+                "baseline": ratio.baseline,
+                "time_ratio": round(time_ratio, 3),
+                "time_target": ratio.target,
+                "memory_ratio": round(memory_ratio, 3),
+                "memory_target": ratio.memory_target,
+                "holds": holds,
+            }
+        )
+    return "\n".join(lines), rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(n) for n in DEFAULT_SIZES),
+        help="application rows of the generated ledgers, comma-separated (max 1048575)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; each figure is the median")
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "results.json")
+    parser.add_argument("--cache", type=Path, default=HERE / "out" / "ledgers")
+    parser.add_argument(
+        "--commands",
+        default="validate,rollup,reconcile",
+        help="lumledger commands to run on the generated ledgers",
+    )
+    parser.add_argument("--example", type=Path, default=EXAMPLE)
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="untimed rounds of the small cases first"
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    commands = [c for c in args.commands.split(",") if c.strip()]
+
+    cases, ratios = build_cases(sizes, args.cache, commands, args.example)
+    load_before = os.getloadavg()
+    started = time.time()
+    for _ in range(args.warmup):  # warm the page cache and byte-code caches; not timed
+        for case in cases:
+            if case.rows is None or case.rows <= 1000:
+                measure(case)
+                case.seconds.clear()
+                case.rss_kb.clear()
+                case.status.clear()
+    for path in {case.ledger for case in cases if case.ledger}:
+        Path(path).read_bytes()  # into the page cache
+    for round_number in range(args.repeat):
+        for case in cases:
+            measure(case)
+            print(
+                f"round {round_number + 1}/{args.repeat}  {case.name:44} {case.seconds[-1]:7.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    table, ratio_rows = report(cases, ratios)
+    print(table)
+    result = {
+        "machine": machine(),
+        "conditions": {
+            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+            "minutes": round((time.time() - started) / 60, 1),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "repeat": args.repeat,
+            "generator_version": ledgers.GENERATOR_VERSION,
+        },
+        "cases": {
+            case.name: {
+                "argv": [Path(a).name if os.sep in a else a for a in case.argv],
+                "rows": case.rows,
+                "seconds": [round(s, 3) for s in case.seconds],
+                "median_seconds": round(case.median_seconds, 3),
+                "peak_mb": [round(kb / 1024, 1) for kb in case.rss_kb],
+                "median_peak_mb": round(case.median_mb, 1),
+                "exit_status": case.status,
+            }
+            for case in cases
+        },
+        "ratios": ratio_rows,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
