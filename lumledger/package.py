@@ -26,6 +26,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from lumledger.findings import LedgerReadError
+from lumledger.model import column_letters, column_number
 
 # Limits. A ledger of Excel's full 1 048 575 rows holds about 850 MB of XML.
 MAX_TOTAL_UNCOMPRESSED = 2_000_000_000
@@ -40,6 +41,10 @@ MAX_COLUMNS = 16_384
 # refused before calamine reads it. It lets through Excel's every row times 52 columns (A..AZ).
 MAX_GRID_CELLS = 60_000_000
 NARROW_COLUMNS = 52
+# A sheet read exactly (cells without references, or wider than AZ) whose used area is large and
+# almost empty is refused too: a few kilobytes must not cost seconds of empty cells.
+SPARSE_MIN_CELLS = 5_000_000
+SPARSE_RATIO = 50  # used area per cell with a value
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -70,11 +75,11 @@ class Package:
             return
         top, left, bottom, right = self.oversized[part]
         area = f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
+        count = f"{_cells(self.oversized[part]):,}".replace(",", " ")
         raise LedgerReadError(
             f"Bladet {title} i {self.path.name} har innehåll utspritt över ett orimligt stort "
-            f"område ({area}, över {MAX_GRID_CELLS // 1_000_000} miljoner celler) och läses "
-            "inte; ta bort innehållet långt utanför tabellen (Ctrl+End visar sista cellen) "
-            "och spara igen."
+            f"område ({area}, {count} celler) och läses inte; ta bort "
+            "innehållet långt utanför tabellen (Ctrl+End visar sista cellen) och spara igen."
         )
 
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
@@ -369,7 +374,7 @@ def _check_integrity(
             raise LedgerReadError(_bomb_message(shown))
         if scan.has_special:
             special.add(info.filename)
-        if area is not None and _cells(area) > MAX_GRID_CELLS:
+        if area is not None:
             oversized[info.filename] = area
     return special, oversized
 
@@ -473,16 +478,30 @@ class _GridScan:
     def used_area(
         self, archive: zipfile.ZipFile, info: zipfile.ZipInfo
     ) -> tuple[int, int, int, int] | None:
-        """The used area when it could be large (read exactly), else ``None`` (it is small)."""
+        """The used area when calamine could not hold it, else ``None``.
+
+        A narrow sheet whose cells all have references needs no second look: at most
+        ``MAX_ROWS`` x ``NARROW_COLUMNS`` cells. Any other is replayed exactly; it is too large
+        when its area exceeds ``MAX_GRID_CELLS``, or exceeds ``SPARSE_MIN_CELLS`` while holding
+        fewer than one value per ``SPARSE_RATIO`` cells.
+        """
         if not self.exact and self.max_col <= NARROW_COLUMNS:
-            return None  # at most MAX_ROWS x NARROW_COLUMNS cells
+            return None
         exact = _ExactGrid(self)
         for chunk in _chunks(archive, info):
             exact.feed(chunk)
             if exact.exceeded:
                 return exact.area()
         exact.finish()
-        return exact.area()
+        area = exact.area()
+        if area is None:
+            return None
+        cells = _cells(area)
+        if cells > MAX_GRID_CELLS:
+            return area
+        if cells > SPARSE_MIN_CELLS and cells > SPARSE_RATIO * exact.values:
+            return area
+        return None
 
 
 class _ExactGrid:
@@ -493,6 +512,7 @@ class _ExactGrid:
         self.carry = b""
         self.row = 0  # 0-based, as calamine counts
         self.col = 0
+        self.values = 0  # cells that may hold a value (not self-closing)
         self.top = self.left = MAX_ROWS + MAX_COLUMNS
         self.bottom = self.right = -1
 
@@ -511,7 +531,7 @@ class _ExactGrid:
         self.carry = b""
 
     def _window(self, window: bytes) -> None:
-        row, col = self.row, self.col
+        row, col, values = self.row, self.col, self.values
         top, left, bottom, right = self.top, self.left, self.bottom, self.right
         for empty_rows, closing, name, attrs in _TAG_RE.findall(window):
             if empty_rows:
@@ -538,6 +558,7 @@ class _ExactGrid:
             if row >= MAX_ROWS or col >= MAX_COLUMNS:
                 self.scan._check_limits(row + 1, col + 1)
             if not attrs.endswith(b"/"):  # <c/> holds no value
+                values += 1
                 if row < top:
                     top = row
                 if row > bottom:
@@ -547,7 +568,7 @@ class _ExactGrid:
                 if col > right:
                     right = col
             col += 1
-        self.row, self.col = row, col
+        self.row, self.col, self.values = row, col, values
         self.top, self.left, self.bottom, self.right = top, left, bottom, right
 
     @property
@@ -627,21 +648,6 @@ _CELL_RE = re.compile(rb"<c\b([^<>]*?)(?:/>|>((?:[^<]|<(?!/c>|c\b))*+)</c>)")
 _REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _TYPE_ERROR_RE = re.compile(rb'\bt="e"')
 _VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (ord(char) - 64)
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def scan_special_cells(xml: bytes) -> dict[tuple[int, int], str]:

@@ -40,6 +40,7 @@ from lumledger.money import (
 )
 from lumledger.package import (
     FORMULA_WITHOUT_VALUE,
+    NativePanic,
     Package,
     column_letters,
     native_panics_caught,
@@ -110,6 +111,12 @@ class FileSource:
                 sheet = self._book.get_sheet_by_name(title)
                 rows = sheet.to_python(skip_empty_area=True)
                 start = sheet.start
+        except (NativePanic, OverflowError):  # a date or time far outside Excel's range
+            raise LedgerReadError(
+                f"Bladet {title} i {self.path.name} går inte att läsa: ett tal som är formaterat "
+                "som datum eller tid ligger långt utanför Excels datumintervall (Excel visar "
+                "#####); ge cellen formatet Tal eller rätta värdet."
+            ) from None
         except Exception:
             raise LedgerReadError(
                 f"Bladet {title} i {self.path.name} går inte att läsa; "
