@@ -11,8 +11,8 @@ Id …), and a handful of round-level findings (a frame exceeded, a decision who
 administration granted too many applications) make every rule do real work.
 
 The output is deterministic for a given ``rows`` and :data:`GENERATOR_VERSION`; change the version
-whenever the output changes, so cached ledgers are rebuilt. XlsxWriter's ``constant_memory`` mode
-keeps memory flat (it writes inline strings rather than a shared-string table); Excel's limit of
+whenever the output changes, so cached ledgers are rebuilt. Text goes into a shared-string table,
+as Excel writes it (so XlsxWriter holds the workbook in memory until it is closed); Excel's limit of
 1 048 575 data rows takes about two minutes.
 """
 
@@ -29,7 +29,7 @@ from xlsxwriter.workbook import Workbook
 
 from lumledger.model import COLUMNS, INPUT_SHEETS, Kind
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20190101
 MAX_DATA_ROWS = 1_048_575  # Excel's 1 048 576 rows less the header
 
@@ -335,12 +335,18 @@ def write_ledger(
     rows: int,
     *,
     clean: bool = False,
+    shared_strings: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write a ledger with ``rows`` application rows to ``path`` (``.xlsx``); returns the path.
 
     ``clean`` leaves out every injected finding (the same rows otherwise): ``lumledger rollup``
-    refuses a ledger with errors, so it is measured on the clean twin."""
+    refuses a ledger with errors, so it is measured on the clean twin. ``shared_strings`` writes
+    text as Excel does, into one shared-string table (XlsxWriter then holds the whole workbook
+    in memory: about 5 GB for Excel's full height); without it, XlsxWriter's ``constant_memory``
+    mode writes every text inline in the sheet, which keeps memory flat but makes the
+    applications sheet of a full-height ledger 1.5 GB of XML, beyond lumledger's zip-bomb limit
+    for one part."""
     if not 1 <= rows <= MAX_DATA_ROWS:
         raise ValueError(f"rows must be 1..{MAX_DATA_ROWS}")
     path = Path(path)
@@ -368,7 +374,9 @@ def write_ledger(
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    workbook = Workbook(str(tmp), {"constant_memory": True, "tmpdir": str(path.parent)})
+    workbook = Workbook(
+        str(tmp), {"constant_memory": shared_strings is False, "tmpdir": str(path.parent)}
+    )
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     kr_format = workbook.add_format({"num_format": "#,##0.00"})
     sheets = {name: workbook.add_worksheet(name) for name in INPUT_SHEETS}

@@ -213,7 +213,8 @@ def _distinct_mask(series: pd.Series, predicate: Callable[[Any], bool]) -> Any:
     """``predicate(value)`` for every non-empty cell of ``series``, evaluated once per distinct
     value (names and Ids recur), as a boolean array; empty cells are False."""
     codes, distinct = pd.factorize(series)
-    verdicts = np.fromiter(map(predicate, distinct), dtype=bool, count=len(distinct))
+    values = np.asarray(distinct, dtype=object)  # iterating a pandas string array is slow
+    verdicts = np.fromiter(map(predicate, values), dtype=bool, count=len(values))
     return (codes >= 0) & verdicts[np.maximum(codes, 0)] if len(distinct) else codes >= 0
 
 
@@ -341,7 +342,7 @@ def _unknown_or_invalid_administration(apps: Table, admins: dict[str, _Admin]) -
     unknown = np.zeros(len(distinct) + 1, dtype=bool)
     lows = np.full(len(distinct) + 1, np.nan)
     highs = np.full(len(distinct) + 1, np.nan)
-    for k, name in enumerate(distinct):
+    for k, name in enumerate(np.asarray(distinct, dtype=object)):
         if not isinstance(name, str):
             continue
         admin = admins.get(name.casefold())
