@@ -853,7 +853,11 @@ def make_hostile(rng: random.Random) -> bytes:
             return package(
                 [("Omgångar", hostile_sheet(dtd, "xxe"))], sheet_targets=["worksheets/data.bin"]
             )
-        base = make_ledger(rng, wildness=0.0)
+        if where == "shared":
+            cell = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+            base = package([("Omgångar", worksheet(cell))], shared=["År"])
+        else:
+            base = make_ledger(rng, wildness=0.0)
         part = "xl/sharedStrings.xml" if where == "shared" else "xl/workbook.xml"
 
         def inject(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> None:

@@ -28,9 +28,10 @@ from xml.etree import ElementTree
 from lumledger.findings import LedgerReadError
 from lumledger.model import column_letters, column_number
 
-# Limits. A ledger of Excel's full 1 048 575 rows holds about 850 MB of XML.
-MAX_TOTAL_UNCOMPRESSED = 2_000_000_000
-MAX_PART_UNCOMPRESSED = 1_500_000_000
+# Limits. A ledger of Excel's full 1 048 575 rows holds 0.85 to 1.7 GB of XML (1.5 GB in one
+# sheet with every column filled); a zip bomb is caught by its ratio long before these sizes.
+MAX_TOTAL_UNCOMPRESSED = 6_000_000_000
+MAX_PART_UNCOMPRESSED = 4_000_000_000
 MAX_RATIO = 200  # uncompressed / compressed bytes of one part, once the part exceeds SMALL_PART
 SMALL_PART = 10_000_000
 MAX_PARTS = 10_000
