@@ -250,6 +250,30 @@ def test_zip_bomb_that_lies_about_its_size_is_refused(
     assert_refused(path)
 
 
+def test_size_limits_let_a_full_height_ledger_through() -> None:
+    """A ledger with Excel's 1 048 575 rows and every column: 1.5 GB of XML in its largest sheet,
+    1.7 GB in all, packed about ten to one. A bomb of the same size packs a thousand to one."""
+    from lumledger import package
+
+    class Archive:
+        def __init__(self, *sizes: tuple[int, int]) -> None:
+            self.infos = []
+            for i, (size, packed) in enumerate(sizes):
+                info = zipfile.ZipInfo(f"xl/worksheets/sheet{i}.xml")
+                info.file_size, info.compress_size = size, packed
+                self.infos.append(info)
+
+        def infolist(self) -> list[zipfile.ZipInfo]:
+            return self.infos
+
+    ledger = Archive(
+        (1_514_161_309, 140_000_000), (102_320_100, 9_000_000), (101_127_679, 9_000_000)
+    )
+    package._check_sizes(ledger, "stor.xlsx")  # type: ignore[arg-type]
+    with pytest.raises(LedgerReadError, match="zip-bomb"):
+        package._check_sizes(Archive((1_514_161_309, 1_500_000)), "bomb.xlsx")  # type: ignore[arg-type]
+
+
 def test_many_parts_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "delar.xlsx"
     extra = [(f"junk/{i}.txt", b"x") for i in range(10_001)]
