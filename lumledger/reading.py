@@ -320,6 +320,9 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
         series, col_findings, bad_rows = _parse_column(
             sheet, col, letters[col.name], selected, kept_rows, special
         )
+        if col.kind is Kind.TEXT and _has_values(series):
+            # Text as pandas' ``str`` dtype, as the frame would infer it, minus the inference.
+            series = pd.array(series, dtype="str")
         frame_columns[col.name] = series
         findings.extend(col_findings)
         invalid.update((r, col.name) for r in bad_rows)
@@ -339,26 +342,27 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
 class _RawColumn:
     """One column of cell values, classified once with whole-array operations.
 
-    ``values``: the cells as a numpy object array; ``types``: ``type(value)`` of each (so a parser
-    selects e.g. every ``float`` cell at once); ``text``: ``value.strip()`` where the value is a
-    ``str``, else the value; ``blank``: the cell is empty (``None``, or text of spaces only).
+    ``values``: the cells as a numpy object array; ``types``: the type of each cell as a small
+    integer, the code of ``type(value)`` in ``kinds`` (so a parser selects e.g. every ``float``
+    cell at once); ``text``: ``value.strip()`` where the value is a ``str``, else the value;
+    ``blank``: the cell is empty (``None``, or text of spaces only).
     Only the cells that need it (a number typed as text, a date typed as text …) are then
     looked at one by one: no per-cell Python loop on the common path of a large ledger.
     """
 
     values: Any
     types: Any
+    kinds: dict[type, int]
     text: Any
     blank: Any
 
     @classmethod
-    def of(cls, values: Any, types: Any, *, unusual: bool = True) -> _RawColumn:
-        """Classify one column: ``values`` and ``types`` are object arrays of the same length;
-        ``unusual`` says whether any cell may be of a type outside :data:`_PLAIN_TYPES`."""
+    def of(cls, values: Any, types: Any, kinds: dict[type, int]) -> _RawColumn:
+        """Classify one column: ``values`` (object array) and ``types`` (codes in ``kinds``)."""
         import numpy as np
 
-        is_str = _is_type(types, str)
-        is_none = _is_type(types, type(None))
+        is_str = types == kinds.get(str, -1)
+        is_none = types == kinds.get(type(None), -1)
         text = values
         blank = is_none.copy()
         strings = np.flatnonzero(is_str)
@@ -369,13 +373,10 @@ class _RawColumn:
             )
             text[strings] = stripped
             blank[strings] = stripped == ""
-        if unusual:
-            plain = is_str | is_none
-            for kind in _PLAIN_TYPES:
-                plain |= _is_type(types, kind)
-            for i in np.flatnonzero(~plain):  # unusual cell types (a live book's): empty if == ""
-                blank[i] = bool(values[i] == "")
-        return cls(values, types, text, blank)
+        unusual = [code for kind, code in kinds.items() if kind not in _PLAIN_TYPE_SET]
+        for i in np.flatnonzero(np.isin(types, unusual)) if unusual else ():
+            blank[i] = bool(values[i] == "")  # an unusual cell type (a live book's): empty if == ""
+        return cls(values, types, kinds, text, blank)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -384,13 +385,14 @@ class _RawColumn:
         return _RawColumn(
             self.values[positions],
             self.types[positions],
+            self.kinds,
             self.text[positions],
             self.blank[positions],
         )
 
     def of_type(self, kind: type) -> Any:
         """Boolean mask of the cells whose value is exactly of type ``kind``."""
-        return _is_type(self.types, kind)
+        return self.types == self.kinds.get(kind, -1)
 
 
 def _raw_columns(rows: Sequence[Sequence[Any]]) -> list[_RawColumn]:
@@ -417,21 +419,26 @@ def _raw_columns(rows: Sequence[Sequence[Any]]) -> list[_RawColumn]:
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 grid[i, j] = value
+    # Each cell's type as a small integer: one pass of type(), one of hashing.
     types = np.frompyfunc(type, 1, 1)(grid) if grid.size else np.empty(grid.shape, dtype=object)
-    unusual = not set(pd.unique(types.ravel())) <= _PLAIN_TYPE_SET
-    return [_RawColumn.of(grid[:, j], types[:, j], unusual=unusual) for j in range(grid.shape[1])]
+    codes, distinct = pd.factorize(types.ravel())
+    codes = codes.reshape(grid.shape).astype(np.int16)  # a sheet has a handful of cell types
+    kinds = {kind: code for code, kind in enumerate(distinct)}
+    return [_RawColumn.of(grid[:, j], codes[:, j], kinds) for j in range(grid.shape[1])]
 
 
-def _is_type(types: Any, kind: Any) -> Any:
-    """Elementwise ``type(value) is kind`` over an object array of types."""
+# Cell types that are text, empty, or never equal "" (so are never blank).
+_PLAIN_TYPE_SET: frozenset[type] = frozenset(
+    (str, type(None), float, int, bool, dt.date, dt.datetime, dt.time, dt.timedelta)
+)
+
+
+def _has_values(values: Any) -> bool:
+    """Whether an object array holds anything but ``None``."""
     import numpy as np
 
-    return np.equal(types, kind)
-
-
-# Cell types that never equal "" (so are never blank).
-_PLAIN_TYPES: tuple[type, ...] = (float, int, bool, dt.date, dt.datetime, dt.time, dt.timedelta)
-_PLAIN_TYPE_SET: frozenset[type] = frozenset((str, type(None), *_PLAIN_TYPES))
+    empty: Any = None
+    return bool(np.not_equal(values, empty).any())
 
 
 def _empty_series(kind: Kind, length: int) -> Any:
@@ -750,11 +757,10 @@ def _parse_dates(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Coll
     result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
     is_date = raw.of_type(dt.date)
     if is_date.any():
-        result[is_date] = values[is_date].astype("datetime64[s]")
+        result[is_date] = _days(values[is_date])
     is_datetime = raw.of_type(dt.datetime)
     if is_datetime.any():
-        days = [v.date() for v in values[is_datetime]]
-        result[is_datetime] = np.array(days, dtype="datetime64[s]")
+        result[is_datetime] = _days(values[is_datetime])  # the date; the time is dropped
     for i in np.flatnonzero(~is_date & ~is_datetime & ~raw.blank):  # text and others: one by one
         v = values[i]
         row = int(rows[i])
@@ -781,6 +787,18 @@ def _parse_dates(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Coll
             result[pos] = np.datetime64("NaT")
             out.special(row, marker)
     return result
+
+
+def _days(dates: Any) -> Any:
+    """``date``/``datetime`` objects -> ``datetime64[s]`` at midnight of their date (by ordinal:
+    a C call each, where numpy's own conversion parses every object)."""
+    import numpy as np
+
+    ordinals = np.fromiter(map(dt.date.toordinal, dates), dtype=np.int64, count=len(dates))
+    return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[s]")
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 _PARSERS: dict[Kind, Callable[[_RawColumn, Any, dict[int, str], _Collector], Any]] = {
