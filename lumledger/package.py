@@ -329,7 +329,7 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _
         # One fast byte search each; the exact pattern only where the byte occurs.
         if window.find(b"!") >= 0 and _DTD_RE.search(window):
             raise LedgerReadError(_DTD_MESSAGE.format(shown=shown))
-        if not result.has_special:
+        if result.grid is not None and not result.has_special:  # only sheets have cells
             result.has_special = window.find(b"#") >= 0 or bool(_FORMULA_RE.search(window))
         if result.grid is not None:
             result.grid.feed(chunk)
