@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,23 +114,64 @@ def lumledger_command() -> str:
     return found
 
 
-def measure(case: Case) -> None:
-    """Run ``case`` once in a fresh process: wall time and peak memory of that process."""
+# Runs each measured command for the benchmark and reports its time and peak memory. It is
+# started first, while small: Linux carries a process's peak memory over into the children it
+# forks, so children of a large parent would report the parent's size as theirs.
+SPAWNER = """
+import json, os, subprocess, sys, tempfile, time
+for line in sys.stdin:
+    argv, env = json.loads(line)
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        child = subprocess.Popen(
-            case.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
-        )
+        child = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=errors)
         _pid, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode not in (0, 1):
-            errors.seek(0)
-            text = errors.read().decode("utf-8", "replace").strip()
-            raise SystemExit(f"{case.name} failed ({child.returncode}): {text[-2000:]}")
-    case.seconds.append(elapsed)
-    case.rss_kb.append(usage.ru_maxrss)
-    case.status.append(child.returncode)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        text = errors.read()[-2000:].decode("utf-8", "replace")
+    print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), text]),
+          flush=True)
+"""
+
+
+class Spawner:
+    """A small process that runs the measured commands (see :data:`SPAWNER`)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-S", "-c", SPAWNER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        # Children import lumledger from this checkout, whatever `pip install -e` points at.
+        self.env = dict(os.environ)
+        self.env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
+
+    def run(self, argv: list[str]) -> tuple[float, int, int, str]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps([argv, self.env]) + "\n")
+        self.process.stdin.flush()
+        seconds, rss_kb, status, errors = json.loads(self.process.stdout.readline())
+        return seconds, rss_kb, status, errors
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def measure(spawner: Spawner, case: Case) -> None:
+    """Run ``case`` once in a fresh process: wall time and peak memory of that process."""
+    seconds, rss_kb, status, errors = spawner.run(case.argv)
+    if status not in (0, 1):
+        raise SystemExit(f"{case.name} failed ({status}): {errors.strip()}")
+    case.seconds.append(seconds)
+    case.rss_kb.append(rss_kb)
+    case.status.append(status)
 
 
 def ledger_path(cache: Path, rows: int, *, clean: bool = False) -> Path:
@@ -314,26 +354,31 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     commands = [c for c in args.commands.split(",") if c.strip()]
 
+    spawner = Spawner()  # first, while this process is small
     cases, ratios = build_cases(sizes, args.cache, commands, args.example)
+    source = spawner.env["PYTHONPATH"].split(os.pathsep)[0]
     load_before = os.getloadavg()
     started = time.time()
     for _ in range(args.warmup):  # warm the page cache and byte-code caches; not timed
         for case in cases:
             if case.rows is None or case.rows <= 1000:
-                measure(case)
+                measure(spawner, case)
                 case.seconds.clear()
                 case.rss_kb.clear()
                 case.status.clear()
     for path in {case.ledger for case in cases if case.ledger}:
-        Path(path).read_bytes()  # into the page cache
+        with open(path, "rb") as ledger:  # into the page cache, a chunk at a time
+            while ledger.read(1 << 20):
+                pass
     for round_number in range(args.repeat):
         for case in cases:
-            measure(case)
+            measure(spawner, case)
             print(
                 f"round {round_number + 1}/{args.repeat}  {case.name:44} {case.seconds[-1]:7.2f} s",
                 file=sys.stderr,
                 flush=True,
             )
+    spawner.close()
     table, ratio_rows = report(cases, ratios)
     print(table)
     result = {
@@ -345,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "repeat": args.repeat,
             "generator_version": ledgers.GENERATOR_VERSION,
+            "lumledger_from": source,
         },
         "cases": {
             case.name: {

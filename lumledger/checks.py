@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lumledger import model
+from lumledger import model, progress
 from lumledger.findings import Finding, finding, sorted_findings
 from lumledger.model import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
 from lumledger.money import check_payment_account, format_kr
@@ -45,7 +45,13 @@ class Validation:
 
 def validate_path(path: str | Path) -> Validation:
     """Read ``path`` read-only and run every rule. Raises ``LedgerReadError`` (exit 2)."""
-    return validate_ledger(read_ledger(path))
+    with progress.part(0.0, _READING_SHARE):
+        ledger = read_ledger(path)
+    with progress.part(_READING_SHARE, 1.0):
+        return validate_ledger(ledger)
+
+
+_READING_SHARE = 0.8  # of a validation's time, on a large ledger
 
 
 def validate_source(source: CellSource) -> Validation:
@@ -54,10 +60,14 @@ def validate_source(source: CellSource) -> Validation:
 
 def validate_ledger(ledger: Ledger) -> Validation:
     found: list[Finding] = list(ledger.findings)
-    for table in ledger.tables.values():
+    steps = len(ledger.tables) + len(CROSS_RULES)
+    for step, table in enumerate(ledger.tables.values()):
+        progress.report(f"Kontrollerar {table.sheet}", step / steps)
         found.extend(schema_findings(table))
-    for rule in CROSS_RULES:
+    for step, rule in enumerate(CROSS_RULES, start=len(ledger.tables)):
+        progress.report("Kontrollerar mellan bladen", step / steps)
         found.extend(rule(ledger))
+    progress.report("Kontrollerar mellan bladen", 1.0)
     return Validation(ledger=ledger, findings=sorted_findings(_drop_cascades(ledger, found)))
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -72,6 +74,50 @@ def print_findings(items: Iterable[Finding], *, with_id: bool = False) -> None:
         click.echo(f"{prefix}{where}  {item.code}  {item.message}")
 
 
+PROGRESS_DELAY = 1.0  # seconds of work before a progress bar appears
+_PROGRESS_STEPS = 1000
+
+
+@contextmanager
+def progress_bar() -> Iterator[None]:
+    """Draw the progress the library reports (:mod:`lumledger.progress`) as a bar on standard
+    error while the block runs: only on a terminal, and only once the work has taken a second
+    (a small ledger is done before any bar would show). The bar is gone when the block ends."""
+    if not _is_terminal(sys.stderr):
+        yield
+        return
+    from lumledger import progress
+
+    started = time.monotonic()
+    bar: Any = None
+
+    def show(label: str, fraction: float) -> None:
+        nonlocal bar
+        if bar is None:
+            if time.monotonic() - started < PROGRESS_DELAY:
+                return
+            bar = click.progressbar(
+                length=_PROGRESS_STEPS, label=label, file=sys.stderr, show_eta=False, width=30
+            )
+            bar.__enter__()
+        bar.label = label
+        bar.update(max(round(fraction * _PROGRESS_STEPS) - bar.pos, 0))
+
+    try:
+        with progress.listening(show):
+            yield
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def print_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
@@ -89,7 +135,8 @@ def validate(ledger: Path, as_json: bool) -> None:
         from lumledger.checks import validate_path
         from lumledger.findings import plural, summarize
 
-        result = validate_path(ledger)
+        with progress_bar():
+            result = validate_path(ledger)
         summary = summarize(result.findings)
         if as_json:
             print_json(
@@ -127,7 +174,8 @@ def _run_cycle(step: Callable[[], Any]) -> None:
         from lumledger.cycle import CycleRefusal
 
         try:
-            result = step()
+            with progress_bar():
+                result = step()
         except CycleRefusal as refusal:
             print_findings(refusal.findings, with_id=True)
             click.echo(refusal.message, err=True)
@@ -251,13 +299,19 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
     """
 
     def action() -> int:
+        from lumledger import progress
         from lumledger.reconcile import reconcile_path
 
-        result = reconcile_path(ledger, as_of)
-        if output is not None:
-            from lumledger.reconcile_report import write_workbook
+        with progress_bar():
+            with progress.part(0.0, 0.8):
+                result = reconcile_path(ledger, as_of)
+            progress.report("Stämmer av", 1.0 if output is None else 0.9)
+            if output is not None:
+                from lumledger.reconcile_report import write_workbook
 
-            write_workbook(result, output, source=ledger)
+                progress.report(f"Skriver {output.name}", 0.9)
+                write_workbook(result, output, source=ledger)
+                progress.report(f"Skriver {output.name}", 1.0)
         if as_json:
             print_json(result.to_dict())
         else:
@@ -389,17 +443,22 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
         from lumledger.findings import summarize
         from lumledger.rollup import compute_rollup, render_rollup_text
 
-        result = validate_path(ledger)
+        with progress_bar():
+            result = validate_path(ledger)
         if not result.valid:
             return _refuse_invalid(result, ledger, "summeringen", as_json)
         if year is not None and not _year_has_applications(result, year):
             click.echo(f"{ledger.name} har inga ansökningar för år {year}.", err=True)
             return 1
-        summary = compute_rollup(result.ledger, year)
-        if output is not None:
-            from lumledger.export import write_summary_workbook
+        with progress_bar():
+            summary = compute_rollup(result.ledger, year)
+            if output is not None:
+                from lumledger import progress
+                from lumledger.export import write_summary_workbook
 
-            write_summary_workbook(summary, output)
+                progress.report(f"Skriver {output.name}", 0.0)
+                write_summary_workbook(summary, output)
+                progress.report(f"Skriver {output.name}", 1.0)
         if as_json:
             counts = summarize(result.findings)
             print_json(
@@ -469,7 +528,8 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
         from lumledger.export import NoApplicationsError, export_year
         from lumledger.writing import check_output_dir
 
-        result = validate_path(ledger)
+        with progress_bar():
+            result = validate_path(ledger)
         if not result.valid:
             return _refuse_invalid(result, ledger, "exporten")
         if not _year_has_applications(result, year):

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lumledger import model
+from lumledger import model, progress
 from lumledger.findings import Finding, LedgerReadError, finding
 from lumledger.model import Kind
 from lumledger.money import (
@@ -86,6 +87,7 @@ class FileSource:
     def __init__(self, path: str | Path, *, refuse_when_open: bool = True) -> None:
         self.path = Path(path)
         self.package: Package = open_package(self.path, refuse_when_open=refuse_when_open)
+        self._sizes: dict[str, int] | None = None
         from python_calamine import CalamineWorkbook
 
         try:
@@ -103,6 +105,16 @@ class FileSource:
 
     def sheet_titles(self) -> list[str]:
         return list(self._book.sheet_names)
+
+    def sheet_size(self, title: str) -> int:
+        """The size of the sheet's XML in bytes (as the zip declares it), 0 when unknown."""
+        if self._sizes is None:
+            try:
+                with zipfile.ZipFile(self.path) as archive:
+                    self._sizes = {i.filename: i.file_size for i in archive.infolist()}
+            except (OSError, zipfile.BadZipFile):
+                self._sizes = {}
+        return self._sizes.get(self.package.sheets.get(title, ""), 0)
 
     def read_sheet(self, title: str) -> SheetCells:
         self.package.check_sheet(title)  # before calamine allocates the sheet's whole used area
@@ -176,7 +188,11 @@ class Ledger:
 
 def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
     """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2)."""
-    return load_ledger(FileSource(path, refuse_when_open=refuse_when_open))
+    progress.report("Kontrollerar filen", 0.0)
+    with progress.part(0.0, 0.15):  # the package check inflates every part once
+        source = FileSource(path, refuse_when_open=refuse_when_open)
+    with progress.part(0.15, 1.0):
+        return load_ledger(source)
 
 
 def load_ledger(source: CellSource) -> Ledger:
@@ -187,6 +203,13 @@ def load_ledger(source: CellSource) -> Ledger:
     tables: dict[str, Table] = {}
     findings: list[Finding] = []
     missing: list[str] = []
+    # Progress: each sheet's share of the reading is its share of the workbook's XML.
+    sizes = {
+        sheet: _sheet_size(source, by_key[_key(sheet)])
+        for sheet in model.INPUT_SHEETS
+        if _key(sheet) in by_key
+    }
+    total, done = sum(sizes.values()) or 1, 0
     for sheet in model.INPUT_SHEETS:
         title = by_key.get(_key(sheet))
         if title is None:
@@ -205,13 +228,26 @@ def load_ledger(source: CellSource) -> Ledger:
                     )
                 )
             continue
-        table, sheet_findings = _load_table(sheet, source.read_sheet(title))
+        with progress.part(done / total, (done + sizes[sheet]) / total):
+            progress.report(f"Läser {sheet}", 0.0)
+            cells = source.read_sheet(title)
+            progress.report(f"Tolkar {sheet}", _READ_SHARE)
+            table, sheet_findings = _load_table(sheet, cells)
+            del cells
+        done += sizes[sheet]
         tables[sheet] = table
         findings.extend(sheet_findings)
     return Ledger(name=source.name, tables=tables, findings=findings, missing_sheets=missing)
 
 
 _OUTPUT_KEYS = {title.casefold() for title in model.OUTPUT_SHEETS}
+_READ_SHARE = 0.7  # of a sheet's reading time, python-calamine's; the rest is parsing
+
+
+def _sheet_size(source: CellSource, title: str) -> int:
+    """A sheet's weight for progress: its XML size when the source knows it, else 1."""
+    size = getattr(source, "sheet_size", None)
+    return max(int(size(title)), 1) if callable(size) else 1
 
 
 def _key(text: object) -> str:
@@ -265,18 +301,19 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
                 found=text,
             )
         )
-    # A header cell that calamine reported as an error or a formula without value is still a header.
     for col in spec:
         if col.required and col.name not in positions:
             close = difflib.get_close_matches(
                 col.name, [t for t in header_texts if _key(t) not in spec_by_key], n=1, cutoff=0.5
             )
             hint = f" (närmast liknande rubrik: ”{close[0]}”)" if close else ""
+            # Point at the look-alike header when there is one: that is the cell to correct.
+            near = f"{extra[close[0]]}1" if close and close[0] in extra else None
             findings.append(
                 finding(
                     "LUM-E002",
                     sheet,
-                    None,
+                    near,
                     1,
                     f"Den obligatoriska kolumnen ”{col.name}” saknas i bladet {sheet}{hint}",
                     expected=col.name,
@@ -308,7 +345,8 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
     index = pd.Index(kept_rows, name="row")
     frame_columns: dict[str, Any] = {}
     invalid: set[tuple[int, str]] = set()
-    for col in spec:
+    for number, col in enumerate(spec):
+        progress.report(f"Tolkar {sheet}", _READ_SHARE + (1 - _READ_SHARE) * number / len(spec))
         position = positions.get(col.name)
         if position is None or position >= len(raw):
             frame_columns[col.name] = _empty_series(col.kind, len(keep))
