@@ -472,11 +472,8 @@ _PLAIN_TYPE_SET: frozenset[type] = frozenset(
 
 
 def _has_values(values: Any) -> bool:
-    """Whether an object array holds anything but ``None``."""
-    import numpy as np
-
-    empty: Any = None
-    return bool(np.not_equal(values, empty).any())
+    """Whether an object array holds anything but ``None`` (stops at the first value)."""
+    return any(value is not None for value in values)
 
 
 def _empty_series(kind: Kind, length: int) -> Any:
