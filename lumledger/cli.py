@@ -42,11 +42,19 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def guarded(action: Callable[[], int]) -> NoReturn:
-    """Run ``action`` and exit with its status; known errors become one Swedish sentence."""
+def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
+    """Run ``action`` and exit with its status; known errors become one Swedish sentence.
+
+    With ``ledger``, the file is checked first (standard library only), before the action
+    imports pandas: an unreadable or hostile file is refused at once.
+    """
     from lumledger.findings import LedgerReadError, LedgerWriteError
 
     try:
+        if ledger is not None:
+            from lumledger.package import open_package
+
+            open_package(ledger)
         status = action()
     except (LedgerReadError, LedgerWriteError) as exc:
         _fail(exc.message)
@@ -158,7 +166,7 @@ def validate(ledger: Path, as_json: bool) -> None:
             )
         return 0 if result.valid else 1
 
-    guarded(action)
+    guarded(action, ledger)
 
 
 # --- cycle -----------------------------------------------------------------------------------------
@@ -169,7 +177,7 @@ def cycle() -> None:
     """Årets cykel: ny omgång, beslut och stängning. Skriver i liggaren, efter en säkerhetskopia."""
 
 
-def _run_cycle(step: Callable[[], Any]) -> None:
+def _run_cycle(step: Callable[[], Any], ledger: Path) -> None:
     def action() -> int:
         from lumledger.cycle import CycleRefusal
 
@@ -190,7 +198,7 @@ def _run_cycle(step: Callable[[], Any]) -> None:
             click.echo(f"Obs: liggaren har nu {len(after.errors)} fel; se ovan.")
         return 0
 
-    guarded(action)
+    guarded(action, ledger)
 
 
 def _date(value: str | None, option: str) -> Any:
@@ -224,7 +232,7 @@ def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | 
 
         return new_round(ledger, year, opens=opens_on, closes=closes_on)
 
-    _run_cycle(step)
+    _run_cycle(step, ledger)
 
 
 @cycle.command("decide")
@@ -241,7 +249,7 @@ def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) ->
 
         return decide(ledger, year, decided_on=day, diary_number=dnr)
 
-    _run_cycle(step)
+    _run_cycle(step, ledger)
 
 
 @cycle.command("close")
@@ -258,7 +266,7 @@ def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> No
 
         return close(ledger, year, force=force, as_of=as_of_day)
 
-    _run_cycle(step)
+    _run_cycle(step, ledger)
 
 
 # --- reconcile -------------------------------------------------------------------------------------
@@ -320,7 +328,7 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
                 click.echo(f"Avstämningen skrevs till {output}.")
         return 0 if result.clean else 1
 
-    guarded(action)
+    guarded(action, ledger)
 
 
 def _print_reconciliation(result: Any) -> None:
@@ -474,7 +482,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
                 click.echo(f"\nSummeringen skrevs till {output}.")
         return 0
 
-    guarded(action)
+    guarded(action, ledger)
 
 
 def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -548,7 +556,7 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
             click.echo(f"  {path}")
         return 0
 
-    guarded(action)
+    guarded(action, ledger)
 
 
 if __name__ == "__main__":  # pragma: no cover

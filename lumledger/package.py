@@ -162,9 +162,49 @@ def lock_file_for(path: Path) -> list[Path]:
     return candidates
 
 
+_last_opened: tuple[tuple[str, int, int, int, bool], Package] | None = None
+
+
+def _identity(file: Path, refuse_when_open: bool) -> tuple[str, int, int, int, bool] | None:
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    if not file.is_file():
+        return None
+    return (str(file.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, refuse_when_open)
+
+
 def open_package(path: str | Path, *, refuse_when_open: bool = True) -> Package:
-    """Check ``path`` and return its :class:`Package`, or raise :class:`LedgerReadError`."""
+    """Check ``path`` and return its :class:`Package`, or raise :class:`LedgerReadError`.
+
+    The last file checked is remembered by path, size, modification time and inode: the command
+    line checks a file before it imports pandas (so a hostile file is refused in milliseconds),
+    and the reader then reuses that check instead of inflating the file a second time.
+    """
+    global _last_opened
     file = Path(path)
+    key = _identity(file, refuse_when_open)
+    if key is not None and _last_opened is not None and _last_opened[0] == key:
+        if refuse_when_open:
+            _refuse_if_open(file)
+        return _last_opened[1]
+    package = _open_package(file, refuse_when_open=refuse_when_open)
+    if key is not None:
+        _last_opened = (key, package)
+    return package
+
+
+def _refuse_if_open(file: Path) -> None:
+    for lock in lock_file_for(file):
+        if lock.exists():
+            raise LedgerReadError(
+                f"Arbetsboken {file.name} är öppen i Excel (låsfilen {lock.name} finns); spara och "
+                "stäng den i Excel, eller använd knappen Validera i arbetsboken."
+            )
+
+
+def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
     shown = file.name
     if not file.exists():
         raise LedgerReadError(f"Filen {shown} finns inte; kontrollera sökvägen och filnamnet.")
@@ -173,12 +213,7 @@ def open_package(path: str | Path, *, refuse_when_open: bool = True) -> Package:
             f"{shown} är en mapp, inte en arbetsbok; ange en .xlsx- eller .xlsm-fil."
         )
     if refuse_when_open:
-        for lock in lock_file_for(file):
-            if lock.exists():
-                raise LedgerReadError(
-                    f"Arbetsboken {shown} är öppen i Excel (låsfilen {lock.name} finns); spara och "
-                    "stäng den i Excel, eller använd knappen Validera i arbetsboken."
-                )
+        _refuse_if_open(file)
     try:
         with file.open("rb") as handle:
             head = handle.read(8)

@@ -224,3 +224,18 @@ def test_help_does_not_import_pandas() -> None:
         if name.split(".")[0] in {"pandas", "pandera", "openpyxl", "numpy", "xlwings", "docx"}
     }
     assert not heavy, sorted(heavy)[:10]
+
+
+def test_unreadable_file_is_refused_before_the_heavy_imports(tmp_path: Path) -> None:
+    """The file check runs before pandas is imported: a hostile file costs milliseconds."""
+    hostile = Path(__file__).parent / "fuzz_corpus" / "billion-laughs.xlsx"
+    for path in (hostile, tmp_path / "saknas.xlsx"):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "lumledger.cli", "validate", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+        assert not {name for name in imported if name.split(".")[0] in {"pandas", "pandera"}}
