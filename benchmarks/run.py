@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +138,7 @@ for line in sys.stdin:
 class Spawner:
     """A small process that runs the measured commands (see :data:`SPAWNER`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Path) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-S", "-c", SPAWNER],
             stdin=subprocess.PIPE,
@@ -145,10 +146,10 @@ class Spawner:
             text=True,
             encoding="utf-8",
         )
-        # Children import lumledger from this checkout, whatever `pip install -e` points at.
+        # Children import lumledger from ``source``, whatever `pip install -e` points at.
         self.env = dict(os.environ)
         self.env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+            p for p in (str(source), os.environ.get("PYTHONPATH", "")) if p
         )
 
     def run(self, argv: list[str]) -> tuple[float, int, int, str]:
@@ -242,6 +243,26 @@ def build_cases(
             )
             ratios.append(Ratio(f"{label} vs floor", name, f"floor {rows}", None))
     return cases, ratios
+
+
+_PYCACHE = shutil.ignore_patterns("__pycache__")
+
+
+def _revision() -> str:
+    """The checkout's commit, with ``+changes`` when lumledger/ differs from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "lumledger"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{commit}{'+changes' if dirty else ''}" or "unknown"
 
 
 def machine() -> dict[str, Any]:
@@ -354,9 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     commands = [c for c in args.commands.split(",") if c.strip()]
 
-    spawner = Spawner()  # first, while this process is small
+    # A copy of this checkout's lumledger: edits made while the benchmark runs do not mix in.
+    snapshot = Path(tempfile.mkdtemp(prefix="lumledger-bench-"))
+    shutil.copytree(ROOT / "lumledger", snapshot / "lumledger", ignore=_PYCACHE)
+    spawner = Spawner(snapshot)  # first, while this process is small
     cases, ratios = build_cases(sizes, args.cache, commands, args.example)
-    source = spawner.env["PYTHONPATH"].split(os.pathsep)[0]
     load_before = os.getloadavg()
     started = time.time()
     for _ in range(args.warmup):  # warm the page cache and byte-code caches; not timed
@@ -379,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     spawner.close()
+    shutil.rmtree(snapshot, ignore_errors=True)
     table, ratio_rows = report(cases, ratios)
     print(table)
     result = {
@@ -390,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "repeat": args.repeat,
             "generator_version": ledgers.GENERATOR_VERSION,
-            "lumledger_from": source,
+            "lumledger": _revision(),
         },
         "cases": {
             case.name: {
