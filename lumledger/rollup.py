@@ -446,6 +446,19 @@ def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
     )
 
 
+_COMMITMENT_COLUMNS = (
+    "Id",
+    "År",
+    "Typ",
+    "Förvaltning",
+    "Namn",
+    "Projekt",
+    "Projektår",
+    "Tidigare beviljat",
+    "Beviljat belopp",
+)
+
+
 def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     """Multi-year projects (see :class:`Commitment`).
 
@@ -456,7 +469,17 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     names, _order = _canonical_names(ledger)
     groups: dict[str, list[dict[str, Any]]] = {}
     keyed_by_id: dict[str, bool] = {}
-    for record in frame.to_dict("records"):
+    # Only project rows with a year and a key or a project year can be part of a commitment:
+    # select them (and the columns used) with whole-column operations before going row by row.
+    candidates = (
+        (frame["Typ"] == model.PROJECT).fillna(False).astype(bool)
+        & frame["År"].notna().to_numpy(dtype=bool)
+        & (frame["Projekt"].notna() | frame["Projektår"].notna()).to_numpy(dtype=bool)
+    )
+    if year is not None:
+        candidates &= (frame["År"] <= year).fillna(False).to_numpy(dtype=bool)
+    columns = [c for c in _COMMITMENT_COLUMNS if c in frame.columns]
+    for record in frame.loc[candidates, columns].to_dict("records"):
         if _text(record.get("Typ")) != model.PROJECT:
             continue
         row_year = to_int(record.get("År"))
