@@ -240,7 +240,7 @@ def check_duplicates(ledger: Ledger) -> list[Finding]:
         if table is None or not table.has(column):
             continue
         series = table.frame[column]
-        keys = series.map(normalise) if series.dtype == object else series
+        keys = series if column == "År" else series.map(normalise)
         duplicated = keys.notna() & keys.duplicated(keep=False)
         if not duplicated.any():
             continue

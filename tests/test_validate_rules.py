@@ -105,6 +105,11 @@ def test_e005_duplicate_id(tmp_path: Path) -> None:
     assert len(found) == 1 and "rad 2" in at(found, APPS, "A4").message
 
 
+def test_e005_duplicate_id_differing_only_in_case_and_spaces(tmp_path: Path) -> None:
+    path = make_ledger(tmp_path, change=lambda r: r[APPS][2].update({"Id": " 2019-p01 "}))
+    at(assert_only(path, "LUM-E005"), APPS, "A4")
+
+
 def test_e005_duplicate_round_year(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[ROUNDS].append(dict(r[ROUNDS][0])))
     at(assert_only(path, "LUM-E005"), ROUNDS, "A3")
