@@ -456,15 +456,10 @@ def _letters_number(letters: bytes) -> int:
     return number
 
 
-class _GridScan:
-    """Watches one worksheet part stream by: cells beyond Excel's limits, and its used area."""
+class _TagWindows:
+    """Feeds a part's XML to ``_window`` in pieces that end at a tag boundary (``>``)."""
 
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-        self.carry = b""
-        self.exact = False  # a cell calamine places by counting: read the part again, exactly
-        self.max_col = 0  # widest column seen among references of two or more letters
-        self.before_data = True
+    carry: bytes
 
     def feed(self, chunk: bytes) -> None:
         data = self.carry + chunk
@@ -479,6 +474,20 @@ class _GridScan:
     def finish(self) -> None:
         self._window(self.carry)
         self.carry = b""
+
+    def _window(self, window: bytes) -> None:
+        raise NotImplementedError
+
+
+class _GridScan(_TagWindows):
+    """Watches one worksheet part stream by: cells beyond Excel's limits, and its used area."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.carry = b""
+        self.exact = False  # a cell calamine places by counting: read the part again, exactly
+        self.max_col = 0  # widest column seen among references of two or more letters
+        self.before_data = True
 
     def _window(self, window: bytes) -> None:
         if self.before_data:
@@ -540,7 +549,7 @@ class _GridScan:
         return None
 
 
-class _ExactGrid:
+class _ExactGrid(_TagWindows):
     """Replays python-calamine's placement of cells, tag by tag, for the used area."""
 
     def __init__(self, scan: _GridScan) -> None:
@@ -551,20 +560,6 @@ class _ExactGrid:
         self.values = 0  # cells that may hold a value (not self-closing)
         self.top = self.left = MAX_ROWS + MAX_COLUMNS
         self.bottom = self.right = -1
-
-    def feed(self, chunk: bytes) -> None:
-        data = self.carry + chunk
-        cut = data.rfind(b">") + 1
-        if cut == 0 and len(data) < (1 << 24):
-            self.carry = data
-            return
-        cut = cut or len(data)
-        self.carry = data[cut:]
-        self._window(data[:cut])
-
-    def finish(self) -> None:
-        self._window(self.carry)
-        self.carry = b""
 
     def _window(self, window: bytes) -> None:
         row, col, values = self.row, self.col, self.values
