@@ -463,14 +463,6 @@ def worksheet(rows_xml: str, *, head: str = "", tail: str = "", prefix: str = ""
     )
 
 
-def _letters(number: int) -> str:
-    text = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
-
 def _raw_cell(rng: random.Random, ref: str | None, n_shared: int) -> str:
     r = f' r="{ref}"' if ref is not None else ""
     s = f' s="{rng.randrange(6)}"' if rng.random() < 0.3 else ""
@@ -518,7 +510,7 @@ def make_rawxml(rng: random.Random) -> bytes:
     for sheet in rng.sample(model.INPUT_SHEETS, rng.randint(1, len(model.INPUT_SHEETS))):
         columns = model.COLUMNS[sheet]
         header = "".join(
-            f'<c r="{_letters(j + 1)}1" t="inlineStr"><is><t>{escape(c.name)}</t></is></c>'
+            f'<c r="{model.column_letters(j + 1)}1" t="inlineStr"><is><t>{escape(c.name)}</t></is></c>'
             for j, c in enumerate(columns)
         )
         rows = [f'<row r="1">{header}</row>']
@@ -529,7 +521,7 @@ def make_rawxml(rng: random.Random) -> bytes:
             cells = []
             explicit = rng.random() > 0.15
             for j in range(rng.randint(0, len(columns) + 2)):
-                ref: str | None = f"{_letters(j + 1)}{number}"
+                ref: str | None = f"{model.column_letters(j + 1)}{number}"
                 if not explicit or rng.random() < 0.05:
                     ref = None
                 elif rng.random() < 0.05:

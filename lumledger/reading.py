@@ -594,11 +594,8 @@ def _parse_text(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Colle
     result[is_str & raw.blank] = None
     for i in np.flatnonzero(~is_str & ~raw.of_type(type(None))):
         result[i] = _text_of(raw.values[i])
-    for row, marker in special.items():
-        pos = _position(rows, row)
-        if pos is not None:
-            result[pos] = None
-            out.special(row, marker)
+    for pos in _special_positions(rows, special, out):
+        result[pos] = None
     return result
 
 
@@ -614,6 +611,17 @@ def _text_of(v: Any) -> str | None:
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v).strip() or None
+
+
+def _special_positions(rows: Any, special: dict[int, str], out: _Collector) -> list[int]:
+    """Report each special cell (error, formula without value) once; their positions in ``rows``."""
+    positions: list[int] = []
+    for row, marker in special.items():
+        pos = _position(rows, row)
+        if pos is not None:
+            out.special(row, marker)
+            positions.append(pos)
+    return positions
 
 
 def _position(rows: Any, row: int) -> int | None:
@@ -702,11 +710,8 @@ def _parse_integers(raw: _RawColumn, rows: Any, special: dict[int, str], out: _C
                 int(rows[i]), int(data[i]), " (ett årtal skrivs med fyra siffror, t.ex. 2019)"
             )
         mask |= bad_year
-    for row, marker in special.items():
-        pos = _position(rows, row)
-        if pos is not None:
-            mask[pos] = True
-            out.special(row, marker)
+    for pos in _special_positions(rows, special, out):
+        mask[pos] = True
     return pd.arrays.IntegerArray(data, mask)
 
 
@@ -765,11 +770,8 @@ def _parse_kronor(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Col
         elif dec is not None and dec == dec.to_integral_value():
             dec = dec.quantize(Decimal(1))
         result[i] = dec
-    for row, marker in special.items():
-        pos = _position(rows, row)
-        if pos is not None:
-            result[pos] = None
-            out.special(row, marker)
+    for pos in _special_positions(rows, special, out):
+        result[pos] = None
     return result
 
 
@@ -816,11 +818,8 @@ def _parse_dates(raw: _RawColumn, rows: Any, special: dict[int, str], out: _Coll
             result[i] = np.datetime64(parsed, "s")
         else:
             out.wrong_type(row, v)
-    for row, marker in special.items():
-        pos = _position(rows, row)
-        if pos is not None:
-            result[pos] = np.datetime64("NaT")
-            out.special(row, marker)
+    for pos in _special_positions(rows, special, out):
+        result[pos] = np.datetime64("NaT")
     return result
 
 

@@ -31,24 +31,6 @@ CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"
 FIXED_TIME = (2019, 1, 1, 0, 0, 0)
 
 
-def normalised(data: bytes) -> bytes:
-    """The same workbook with fixed zip dates and document timestamps (reproducible bytes)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2019-01-01T00:00:00Z", content
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
-
-
 def ledger(change: Callable[[dict[str, list[dict[str, Any]]]], None] | None = None) -> bytes:
     rows = base_rows()
     if change is not None:
@@ -57,7 +39,7 @@ def ledger(change: Callable[[dict[str, list[dict[str, Any]]]], None] | None = No
     write_ledger(path, rows)
     data = path.read_bytes()
     path.unlink()
-    return normalised(data)
+    return fuzz.reproducible(data)
 
 
 def shared_strings_ledger() -> bytes:
@@ -82,7 +64,7 @@ def shared_strings_ledger() -> bytes:
                 elif value is not None:
                     worksheet.write(i, j, value)
     book.close()
-    return normalised(buffer.getvalue())
+    return fuzz.reproducible(buffer.getvalue())
 
 
 def edited(data: bytes, edit: Callable[[openpyxl.Workbook], None]) -> bytes:
@@ -90,7 +72,7 @@ def edited(data: bytes, edit: Callable[[openpyxl.Workbook], None]) -> bytes:
     edit(book)
     buffer = io.BytesIO()
     book.save(buffer)
-    return normalised(buffer.getvalue())
+    return fuzz.reproducible(buffer.getvalue())
 
 
 def patched(data: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:

@@ -421,15 +421,15 @@ def test_large_ledger_prescan_is_a_small_part_of_reading(tmp_path: Path) -> None
 
     columns = model.COLUMNS[model.APPLICATIONS]
     header = "".join(
-        f'<c r="{fuzz._letters(j + 1)}1" t="inlineStr"><is><t>{c.name}</t></is></c>'
+        f'<c r="{model.column_letters(j + 1)}1" t="inlineStr"><is><t>{c.name}</t></is></c>'
         for j, c in enumerate(columns)
     )
     rows = [f'<row r="1">{header}</row>']
     for r in range(2, 30_002):
         cells = "".join(
-            f'<c r="{fuzz._letters(j + 1)}{r}"><v>{r * 7 + j}</v></c>'
+            f'<c r="{model.column_letters(j + 1)}{r}"><v>{r * 7 + j}</v></c>'
             if j % 3
-            else f'<c r="{fuzz._letters(j + 1)}{r}" t="inlineStr"><is><t>Text {r} om boende</t></is></c>'
+            else f'<c r="{model.column_letters(j + 1)}{r}" t="inlineStr"><is><t>Text {r} om boende</t></is></c>'
             for j in range(len(columns))
         )
         rows.append(f'<row r="{r}">{cells}</row>')
