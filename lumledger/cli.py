@@ -98,6 +98,10 @@ def progress_bar() -> Iterator[None]:
 
     started = time.monotonic()
     bar: Any = None
+    # The bar draws on its own copy of the terminal's descriptor: while python-calamine parses a
+    # sheet on the reader's worker thread, descriptor 2 is briefly redirected to catch a Rust
+    # panic message (lumledger.package.native_panics_caught), and the bar must not go with it.
+    terminal = _own_copy(sys.stderr)
 
     def show(label: str, fraction: float) -> None:
         nonlocal bar
@@ -105,7 +109,7 @@ def progress_bar() -> Iterator[None]:
             if time.monotonic() - started < PROGRESS_DELAY:
                 return
             bar = click.progressbar(
-                length=_PROGRESS_STEPS, label=label, file=sys.stderr, show_eta=False, width=30
+                length=_PROGRESS_STEPS, label=label, file=terminal, show_eta=False, width=30
             )
             bar.__enter__()
         bar.label = label
@@ -117,6 +121,17 @@ def progress_bar() -> Iterator[None]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+        if terminal is not sys.stderr:
+            terminal.close()
+
+
+def _own_copy(stream: Any) -> Any:
+    """A text stream on a duplicate of ``stream``'s descriptor (``stream`` itself if it has none)."""
+    try:
+        stream.flush()
+        return os.fdopen(os.dup(stream.fileno()), "w", encoding=stream.encoding or "utf-8")
+    except (AttributeError, OSError, ValueError):
+        return stream
 
 
 def _is_terminal(stream: Any) -> bool:

@@ -46,6 +46,10 @@ NARROW_COLUMNS = 52
 # almost empty is refused too: a few kilobytes must not cost seconds of empty cells.
 SPARSE_MIN_CELLS = 5_000_000
 SPARSE_RATIO = 50  # used area per cell with a value
+# A worksheet part larger than this (inflated, as the zip declares it) is checked just before it
+# is read rather than when the file is opened (see Package); the declared size is no promise,
+# but a part that lies about it is still checked in full before anything reads it.
+DEFER_SCAN_BYTES = 64 << 20
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -59,17 +63,27 @@ _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 @dataclass(slots=True)
 class Package:
-    """An opened, checked ``.xlsx``/``.xlsm``: sheet titles in order and their part names."""
+    """An opened, checked ``.xlsx``/``.xlsm``: sheet titles in order and their part names.
+
+    Every part is checked when the package is opened, except worksheet parts larger than
+    ``DEFER_SCAN_BYTES`` (``pending``): those are checked by :meth:`check_sheet`, which the reader
+    calls before python-calamine reads the sheet, so that a large sheet's check can run while
+    calamine (which releases the GIL) parses another sheet. Nothing reads a part unchecked.
+    """
 
     path: Path
     sheets: dict[str, str] = field(default_factory=dict)  # title -> part name, workbook order
     parts_with_special_cells: set[str] = field(default_factory=set)
     # part -> its used area (first row, first col, last row, last col; 1-based) when too large
     oversized: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)  # worksheet parts not checked yet
+    inflated: int = 0  # bytes of the parts checked so far, inflated
 
     def check_sheet(self, title: str) -> None:
-        """Refuse (``LedgerReadError``) a sheet whose used area calamine could not hold."""
+        """Check the sheet's part if that is still pending, and refuse (``LedgerReadError``) a
+        sheet whose used area calamine could not hold."""
         part = self.sheets.get(title)
+        self.check_pending(None if part is None else [part])
         if part is None and self.oversized:
             part = max(self.oversized, key=lambda name: _cells(self.oversized[name]))
         if part is None or part not in self.oversized:
@@ -83,13 +97,42 @@ class Package:
             "innehållet långt utanför tabellen (Ctrl+End visar sista cellen) och spara igen."
         )
 
+    def check_pending(self, parts: list[str] | None = None) -> None:
+        """Check ``parts`` (default: every pending part) if they are still pending."""
+        todo = [p for p in self.pending if parts is None or p in parts]
+        if not todo:
+            return
+        shown = self.path.name
+        try:
+            archive = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise LedgerReadError(_changed_message(shown)) from None
+        with archive:
+            for name in todo:
+                try:
+                    info = archive.getinfo(name)
+                except KeyError:
+                    raise LedgerReadError(_changed_message(shown)) from None
+                self.inflated += _check_part(archive, info, shown, self)
+                self.pending.remove(name)
+
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
         """Cells calamine reads as empty but are not: ``{(row, col): "#N/A" | FORMULA_WITHOUT_VALUE}``."""
         part = self.sheets.get(title)
-        if part is None or part not in self.parts_with_special_cells:
+        if part is None:
+            return {}
+        self.check_pending([part])
+        if part not in self.parts_with_special_cells:
             return {}
         with zipfile.ZipFile(self.path) as archive:
             return scan_special_cells(_read_part(archive, part))
+
+
+def _changed_message(shown: str) -> str:
+    return (
+        f"Filen {shown} ändrades eller försvann medan den lästes; "
+        "försök igen när den är sparad och stängd."
+    )
 
 
 class NativePanic(RuntimeError):
@@ -239,13 +282,12 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
             f"Filen {shown} är skadad eller ofullständig (zip-strukturen går inte att läsa); "
             "hämta en hel kopia eller spara om den i Excel."
         ) from None
+    package = Package(path=file)
     with archive:
         _check_sizes(archive, shown)
-        special_parts, oversized = _check_integrity(archive, shown)
-        sheets = _sheet_parts(archive, shown)
-    return Package(
-        path=file, sheets=sheets, parts_with_special_cells=special_parts, oversized=oversized
-    )
+        _check_integrity(archive, shown, package)
+        package.sheets = _sheet_parts(archive, shown)
+    return package
 
 
 def _ole_message(file: Path) -> str:
@@ -374,45 +416,47 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _
     return result
 
 
-def _check_integrity(
-    archive: zipfile.ZipFile, shown: str
-) -> tuple[set[str], dict[str, tuple[int, int, int, int]]]:
-    """Inflate every part once (CRC, truncation, real sizes, no DTD, cells within Excel's limits).
-
-    Returns the parts that need a scan for special cells, and the worksheets too large to read.
-    """
-    total = 0
-    special: set[str] = set()
-    oversized: dict[str, tuple[int, int, int, int]] = {}
+def _check_integrity(archive: zipfile.ZipFile, shown: str, package: Package) -> None:
+    """Inflate every part once (CRC, truncation, real sizes, no DTD, cells within Excel's limits),
+    except large worksheets, which are left ``pending`` in ``package`` (see :class:`Package`)."""
     for info in archive.infolist():
         if info.is_dir():
             continue
-        try:
-            scan = _scan_part(archive, info, shown)
-            area = scan.grid.used_area(archive, info) if scan.grid is not None else None
-        except LedgerReadError:
-            raise
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            EOFError,
-            ValueError,
-            RuntimeError,
-            NotImplementedError,
-        ):
-            raise LedgerReadError(
-                f"Filen {shown} är skadad (delen {info.filename} går inte att packa upp); "
-                "hämta en hel kopia eller spara om den i Excel."
-            ) from None
-        total += scan.size
-        if total > MAX_TOTAL_UNCOMPRESSED:
-            raise LedgerReadError(_bomb_message(shown))
-        if scan.has_special:
-            special.add(info.filename)
-        if area is not None:
-            oversized[info.filename] = area
-    return special, oversized
+        if _is_worksheet(info.filename) and info.file_size > DEFER_SCAN_BYTES:
+            package.pending.append(info.filename)
+            continue
+        package.inflated += _check_part(archive, info, shown, package)
+
+
+def _check_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, package: Package
+) -> int:
+    """Check one part (see :func:`_scan_part`), note what it holds in ``package``; its size."""
+    try:
+        scan = _scan_part(archive, info, shown)
+        area = scan.grid.used_area(archive, info) if scan.grid is not None else None
+    except LedgerReadError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ):
+        raise LedgerReadError(
+            f"Filen {shown} är skadad (delen {info.filename} går inte att packa upp); "
+            "hämta en hel kopia eller spara om den i Excel."
+        ) from None
+    if package.inflated + scan.size > MAX_TOTAL_UNCOMPRESSED:
+        raise LedgerReadError(_bomb_message(shown))
+    if scan.has_special:
+        package.parts_with_special_cells.add(info.filename)
+    if area is not None:
+        package.oversized[info.filename] = area
+    return scan.size
 
 
 # --- the used area of a worksheet, as calamine will see it -----------------------------------------
@@ -428,6 +472,9 @@ def _check_integrity(
 _UNUSUAL_CELL_RE = re.compile(rb'<c(?! r="[A-Za-z][0-9]{1,6}")(?=[\s/>])')
 _ODD_CELL_RE = re.compile(rb'<c(?! r="[A-Za-z]+[0-9]+")(?=[\s/>])')
 _PREFIXED_RE = re.compile(rb"<[^\s<>/!?:]*:(?:c|row|dimension)[\s/>]")
+# What any match of _PREFIXED_RE contains: a fast first test (Excel writes ``spans="1:19"`` on
+# every row, so a plain search for ":" finds one in every window).
+_PREFIXED_HINT_RE = re.compile(rb":(?:c|row|dimension)[\s/>]")
 _LETTERS_RE = re.compile(rb'<c r="([A-Za-z]{2,})')
 _DEEP_ROW_RE = re.compile(rb'<c r="[A-Za-z]+([0-9]{7,})')
 _DIMENSION_RE = re.compile(rb'<dimension\b[^<>]*?\sref\s*=\s*["\']([^"\']*)["\']')
@@ -499,7 +546,7 @@ class _GridScan(_TagWindows):
                         self._check_limits(int(parts.group(2)), _letters_number(parts.group(1)))
             if b"<sheetData" in window or b":sheetData" in window:
                 self.before_data = False
-        if window.find(b":") >= 0 and _PREFIXED_RE.search(window):
+        if _PREFIXED_HINT_RE.search(window) and _PREFIXED_RE.search(window):
             self.exact = True
         if self.exact or not _UNUSUAL_CELL_RE.search(window):
             return

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -82,22 +83,43 @@ class CellSource(Protocol):
 
 
 class FileSource:
-    """A ``.xlsx``/``.xlsm`` file on disk, read read-only with python-calamine."""
+    """A ``.xlsx``/``.xlsm`` file on disk, read read-only with python-calamine.
+
+    python-calamine parses a sheet without holding the GIL, so the workbook is opened and its
+    sheets are parsed on one worker thread (:meth:`read_sheets`) while the calling thread checks
+    the next large part or parses the previous sheet into columns. Every python-calamine call runs
+    on that one thread, one at a time, and only on parts :mod:`lumledger.package` has checked.
+    """
 
     def __init__(self, path: str | Path, *, refuse_when_open: bool = True) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.path = Path(path)
         self.package: Package = open_package(self.path, refuse_when_open=refuse_when_open)
         self._sizes: dict[str, int] | None = None
+        # Opening parses the shared strings: on the worker, while this thread checks large parts.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumledger-calamine")
+        self._book_opened = self._worker.submit(self._open_book)
+
+    def _open_book(self) -> Any:
         from python_calamine import CalamineWorkbook
 
         try:
             with native_panics_caught():
-                self._book = CalamineWorkbook.from_path(str(self.path))
+                return CalamineWorkbook.from_path(str(self.path))
         except Exception:  # calamine raises its own error types for broken files
             raise LedgerReadError(
                 f"Filen {self.path.name} går inte att läsa som Excel-arbetsbok; "
                 "öppna den i Excel och spara den på nytt."
             ) from None
+
+    @property
+    def _book(self) -> Any:
+        return self._book_opened.result()
+
+    def close(self) -> None:
+        """Let the worker thread go (pending reads are dropped; a running one is waited for)."""
+        self._worker.shutdown(wait=True, cancel_futures=True)
 
     @property
     def name(self) -> str:
@@ -118,9 +140,46 @@ class FileSource:
 
     def read_sheet(self, title: str) -> SheetCells:
         self.package.check_sheet(title)  # before calamine allocates the sheet's whole used area
+        return self._worker.submit(self._read_checked, title).result()
+
+    def read_sheets(self, titles: Sequence[str]) -> Iterator[Callable[[], SheetCells]]:
+        """Read ``titles`` ahead, largest first; yield, in the order given, a call that returns
+        the sheet's cells (or raises the sheet's :class:`LedgerReadError`).
+
+        Each sheet is checked on this thread (its pending part, then its used area) before it is
+        handed to the worker; a sheet that fails its check raises when its turn comes, so the
+        caller meets errors in the order it asked for the sheets, as if read one by one.
+        """
+        from concurrent.futures import Future
+
+        by_size = sorted(titles, key=lambda t: -self.sheet_size(t))
+        reads: dict[str, Future[SheetCells]] = {}
+        refused: dict[str, LedgerReadError] = {}
+        try:
+            for title in by_size:
+                try:
+                    self.package.check_sheet(title)
+                except LedgerReadError as exc:
+                    refused[title] = exc
+                    break  # nothing after a refused part is read ahead
+                reads[title] = self._worker.submit(self._read_checked, title)
+            for title in titles:
+                if title in refused:
+                    raise refused[title]
+                if title not in reads:  # ordered after a refused sheet: check and read it now
+                    self.package.check_sheet(title)
+                    reads[title] = self._worker.submit(self._read_checked, title)
+                yield reads[title].result
+        finally:
+            for pending in reads.values():
+                pending.cancel()
+
+    def _read_checked(self, title: str) -> SheetCells:
+        """Read a sheet :meth:`check_sheet` has passed (on the worker thread)."""
+        book = self._book
         try:
             with native_panics_caught():  # a Rust panic is a BaseException
-                sheet = self._book.get_sheet_by_name(title)
+                sheet = book.get_sheet_by_name(title)
                 rows = sheet.to_python(skip_empty_area=True)
                 start = sheet.start
         except (NativePanic, OverflowError):  # a date or time far outside Excel's range
@@ -191,8 +250,11 @@ def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
     progress.report("Kontrollerar filen", 0.0)
     with progress.part(0.0, 0.15):  # the package check inflates every part once
         source = FileSource(path, refuse_when_open=refuse_when_open)
-    with progress.part(0.15, 1.0):
-        return load_ledger(source)
+    try:
+        with progress.part(0.15, 1.0):
+            return load_ledger(source)
+    finally:
+        source.close()
 
 
 def load_ledger(source: CellSource) -> Ledger:
@@ -210,38 +272,54 @@ def load_ledger(source: CellSource) -> Ledger:
         if _key(sheet) in by_key
     }
     total, done = sum(sizes.values()) or 1, 0
-    for sheet in model.INPUT_SHEETS:
-        title = by_key.get(_key(sheet))
-        if title is None:
-            if sheet in model.REQUIRED_SHEETS:
-                missing.append(sheet)
-                findings.append(
-                    finding(
-                        "LUM-E001",
-                        sheet,
-                        None,
-                        None,
-                        f"Bladet {sheet} saknas i arbetsboken"
-                        + _closest_hint([t for t in titles if _key(t) not in _OUTPUT_KEYS], sheet),
-                        expected=sheet,
-                        found=None,
+    to_read = [by_key[key] for key in map(_key, model.INPUT_SHEETS) if key in by_key]
+    reads = _read_sheets(source, to_read)
+    try:
+        for sheet in model.INPUT_SHEETS:
+            title = by_key.get(_key(sheet))
+            if title is None:
+                if sheet in model.REQUIRED_SHEETS:
+                    missing.append(sheet)
+                    findings.append(
+                        finding(
+                            "LUM-E001",
+                            sheet,
+                            None,
+                            None,
+                            f"Bladet {sheet} saknas i arbetsboken"
+                            + _closest_hint(
+                                [t for t in titles if _key(t) not in _OUTPUT_KEYS], sheet
+                            ),
+                            expected=sheet,
+                            found=None,
+                        )
                     )
-                )
-            continue
-        with progress.part(done / total, (done + sizes[sheet]) / total):
-            progress.report(f"Läser {sheet}", 0.0)
-            cells = source.read_sheet(title)
-            progress.report(f"Tolkar {sheet}", _READ_SHARE)
-            table, sheet_findings = _load_table(sheet, cells)
-            del cells
-        done += sizes[sheet]
-        tables[sheet] = table
-        findings.extend(sheet_findings)
+                continue
+            with progress.part(done / total, (done + sizes[sheet]) / total):
+                progress.report(f"Läser {sheet}", 0.0)
+                cells = next(reads)()
+                progress.report(f"Tolkar {sheet}", _READ_SHARE)
+                table, sheet_findings = _load_table(sheet, cells)
+                del cells
+            done += sizes[sheet]
+            tables[sheet] = table
+            findings.extend(sheet_findings)
+    finally:
+        reads.close()
     return Ledger(name=source.name, tables=tables, findings=findings, missing_sheets=missing)
 
 
 _OUTPUT_KEYS = {title.casefold() for title in model.OUTPUT_SHEETS}
 _READ_SHARE = 0.7  # of a sheet's reading time, python-calamine's; the rest is parsing
+
+
+def _read_sheets(source: CellSource, titles: list[str]) -> Generator[Callable[[], SheetCells]]:
+    """Calls that return each sheet's cells, in order: read ahead when the source can."""
+    if isinstance(source, FileSource):
+        yield from source.read_sheets(titles)
+        return
+    for title in titles:
+        yield functools.partial(source.read_sheet, title)
 
 
 def _sheet_size(source: CellSource, title: str) -> int:

@@ -376,6 +376,70 @@ def test_an_oversized_sheet_that_is_not_read_does_not_stop_the_others(tmp_path: 
     read_ledger(path)  # Anteckningar is never read
 
 
+# A large worksheet is checked just before it is read (so that its check can run while calamine
+# parses another sheet): with the threshold at 0 every worksheet is such a sheet.
+DEFERRED_CASES = {
+    "beyond-limits": (
+        fuzz.worksheet(HEADER + '<row r="2"><c r="XFE2"><v>1</v></c></row>'),
+        "utanför Excels gränser",
+    ),
+    "absurd-area": (
+        fuzz.worksheet(HEADER + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),
+        "orimligt stort",
+    ),
+    "entities": (fuzz.hostile_sheet(XXE, "xxe"), "DOCTYPE/ENTITY"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEFERRED_CASES))
+def test_a_deferred_sheet_is_checked_before_calamine_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    from lumledger import package, reading
+
+    xml, words = DEFERRED_CASES[case]
+    sheets = [
+        (model.ROUNDS, fuzz.worksheet(HEADER)),
+        (model.ADMINISTRATIONS, fuzz.worksheet("")),
+        (model.APPLICATIONS, xml),
+    ]
+    path = tmp_path / "liggare.xlsx"
+    path.write_bytes(fuzz.package(sheets))
+    read_by_calamine: list[str] = []
+    real_read = reading.FileSource._read_checked
+
+    def spying_read(self: reading.FileSource, title: str) -> reading.SheetCells:
+        read_by_calamine.append(title)
+        return real_read(self, title)
+
+    monkeypatch.setattr(package, "DEFER_SCAN_BYTES", 0)
+    monkeypatch.setattr(reading.FileSource, "_read_checked", spying_read)
+    assert model.APPLICATIONS in open_package(path).sheets
+    assert open_package(path).pending  # nothing of the worksheets checked yet
+    with pytest.raises(LedgerReadError) as caught:
+        read_ledger(path)
+    assert words in caught.value.message
+    assert model.APPLICATIONS not in read_by_calamine
+
+
+def test_a_ledger_read_with_deferred_checks_is_read_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lumledger import package
+    from lumledger.checks import validate_path
+
+    example = ROOT / "workbooks" / "lum-exempel.xlsx"
+    expected = [f.to_dict() for f in validate_path(example).findings]
+    copy = tmp_path / "kopia.xlsx"  # a new file: the package check is not reused
+    copy.write_bytes(example.read_bytes())
+    monkeypatch.setattr(package, "DEFER_SCAN_BYTES", 0)
+    assert open_package(copy).pending
+    assert [f.to_dict() for f in validate_path(copy).findings] == expected
+    checked = open_package(copy)
+    read_parts = {checked.sheets[title] for title in model.INPUT_SHEETS if title in checked.sheets}
+    assert read_parts and not read_parts & set(checked.pending)  # sheets not read stay unchecked
+
+
 def test_the_limit_lets_a_full_height_ledger_of_52_columns_through() -> None:
     assert 1_048_576 * 52 <= MAX_GRID_CELLS < 1_048_576 * 16_384
 
