@@ -89,6 +89,9 @@ def format_kr(value: int | Decimal | None, *, sep: str = " ", unit: bool = False
     """Swedish style: ``3 175 000``; öre with a decimal comma (``1 457 956,50``); ``None`` -> ``""``."""
     if value is None:
         return ""
+    if type(value) is int:  # the common case, grouped by Python's own formatting
+        grouped = f"{abs(value):,}".replace(",", sep)
+        return f"{'-' if value < 0 else ''}{grouped}{' kr' if unit else ''}"
     dec = Decimal(value)
     sign = "-" if dec < 0 else ""
     dec = dec.copy_abs()  # exact: abs() would round to the context's 28 digits

@@ -15,7 +15,7 @@ Counting rules: an application is *granted* when ``Beviljat belopp`` > 0, *rejec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -312,15 +312,20 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
 
     frame = ledger.frame(model.APPLICATIONS)
     names, _order = _canonical_names(ledger)
-    admin = frame["Förvaltning"].map(
-        lambda v: names.get(v.strip().casefold(), v.strip()) if _text(v) else None
-    )
-    kind = frame["Typ"].map(lambda v: _text(v) if _text(v) in _KIND_ORDER else None)
+
+    def admin_name(value: Any) -> str | None:
+        text = _text(value)
+        return None if text is None else names.get(text.casefold(), text)
+
+    def kind_name(value: Any) -> str | None:
+        text = _text(value)
+        return text if text in _KIND_ORDER else None
+
     work = pd.DataFrame(
         {
             "year": frame["År"].astype("Int64"),
-            "kind": kind.astype(object),
-            "admin": admin.astype(object),
+            "kind": _map_distinct(frame["Typ"], kind_name),
+            "admin": _map_distinct(frame["Förvaltning"], admin_name),
             "applied": frame["Sökt belopp"].astype("Int64").fillna(0),
             "granted": frame["Beviljat belopp"].astype("Int64"),
         },
@@ -336,6 +341,18 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     work["is_undecided"] = work["granted"].isna().astype("int64")
     work["granted_sum"] = work["granted"].fillna(0).astype("int64")
     return work
+
+
+def _map_distinct(column: pd.Series, function: Callable[[Any], Any]) -> Any:
+    """``function`` of every value of ``column`` (an object array), called once per distinct value."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    mapped = np.empty(len(distinct) + 1, dtype=object)  # the last slot: missing values
+    mapped[:-1] = [function(value) for value in distinct]
+    mapped[-1] = function(None)
+    return mapped[codes]
 
 
 def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
@@ -446,17 +463,13 @@ def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
     )
 
 
-_COMMITMENT_COLUMNS = (
-    "Id",
-    "År",
-    "Typ",
-    "Förvaltning",
-    "Namn",
-    "Projekt",
-    "Projektår",
-    "Tidigare beviljat",
-    "Beviljat belopp",
-)
+def _column_values(frame: pd.DataFrame, column: str) -> list[Any]:
+    """A column as plain Python values, missing ones as ``None`` (one C-level conversion)."""
+    if column not in frame.columns:
+        return [None] * len(frame)
+    series: Any = frame[column]  # pandas' stubs do not allow na_value=None, pandas does
+    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()
+    return values
 
 
 def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
@@ -467,10 +480,8 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     """
     frame = ledger.frame(model.APPLICATIONS)
     names, _order = _canonical_names(ledger)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    keyed_by_id: dict[str, bool] = {}
     # Only project rows with a year and a key or a project year can be part of a commitment:
-    # select them (and the columns used) with whole-column operations before going row by row.
+    # select them with whole-column operations, then take each column once as a Python list.
     candidates = (
         (frame["Typ"] == model.PROJECT).fillna(False).astype(bool)
         & frame["År"].notna().to_numpy(dtype=bool)
@@ -478,60 +489,65 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     )
     if year is not None:
         candidates &= (frame["År"] <= year).fillna(False).to_numpy(dtype=bool)
-    columns = [c for c in _COMMITMENT_COLUMNS if c in frame.columns]
-    for record in frame.loc[candidates, columns].to_dict("records"):
-        if _text(record.get("Typ")) != model.PROJECT:
-            continue
-        row_year = to_int(record.get("År"))
-        if row_year is None or (year is not None and row_year > year):
-            continue
-        key = _text(record.get("Projekt"))
-        by_id = False
+    rows = frame.loc[candidates]
+    years: list[int] = [int(v) for v in _column_values(rows, "År")]
+    project_keys = _column_values(rows, "Projekt")
+    project_years = _column_values(rows, "Projektår")
+    ids = _column_values(rows, "Id")
+
+    # Rows by group (the key, casefolded), in the frame's order; the key as written on each row.
+    groups: dict[str, list[int]] = {}
+    keyed_by_id: dict[str, bool] = {}
+    written_key: list[str] = [""] * len(years)
+    for i, (project, stated, id_) in enumerate(zip(project_keys, project_years, ids, strict=True)):
+        key = _text(project)
+        by_id = key is None
         if key is None:
-            if to_int(record.get("Projektår")) is None:
-                continue
-            key = _text(record.get("Id"))
-            by_id = True
+            key = _text(id_) if stated is not None else None
             if key is None:
                 continue
         group_key = key.casefold()
-        row: dict[str, Any] = {str(name): value for name, value in record.items()}
-        groups.setdefault(group_key, []).append({**row, "_year": row_year, "_key": key})
-        keyed_by_id.setdefault(group_key, by_id)
+        written_key[i] = key
+        members = groups.get(group_key)
+        if members is None:
+            groups[group_key] = [i]
+            keyed_by_id[group_key] = by_id
+        else:
+            members.append(i)
 
+    admins = _column_values(rows, "Förvaltning")
+    project_names = _column_values(rows, "Namn")
+    earlier = _column_values(rows, "Tidigare beviljat")
+    granted = _column_values(rows, "Beviljat belopp")
     out: list[Commitment] = []
-    for group_key, rows in groups.items():
-        rows.sort(key=lambda r: r["_year"])
-        first, last = rows[0], rows[-1]
-        stated_years = [
-            (r["_year"], to_int(r.get("Projektår")))
-            for r in rows
-            if to_int(r.get("Projektår")) is not None
-        ]
+    for group_key, members in groups.items():
+        members.sort(key=years.__getitem__)  # stable: same year keeps the frame's order
+        first, last = members[0], members[-1]
         project_year: int | None = None
-        if stated_years:
-            stated_at, stated = stated_years[-1]
-            project_year = (stated or 0) + (last["_year"] - stated_at)
+        for i in reversed(members):  # the latest row that states a project year
+            if project_years[i] is not None:
+                project_year = int(project_years[i]) + (years[last] - years[i])
+                break
         years_left = None if project_year is None else max(0, MAX_PROJECT_YEARS - project_year)
-        if year is not None and last["_year"] != year:
-            may_still_run = years_left is not None and last["_year"] + years_left >= year
+        if year is not None and years[last] != year:
+            may_still_run = years_left is not None and years[last] + years_left >= year
             if not may_still_run:
                 continue
-        granted_values = [to_int(r.get("Beviljat belopp")) for r in rows]
-        admin_text = _text(last.get("Förvaltning")) or ""
+        granted_values = [granted[i] for i in members]
+        admin_text = _text(admins[last]) or ""
         out.append(
             Commitment(
-                key=first["_key"],
+                key=written_key[first],
                 keyed_by_id=keyed_by_id[group_key],
                 administration=names.get(admin_text.casefold(), admin_text),
-                name=_text(last.get("Namn")) or "",
-                ids=tuple(_text(r.get("Id")) or "" for r in rows),
-                first_year=first["_year"],
-                last_year=last["_year"],
+                name=_text(project_names[last]) or "",
+                ids=tuple(_text(ids[i]) or "" for i in members),
+                first_year=years[first],
+                last_year=years[last],
                 project_year=project_year,
                 years_left=years_left,
-                earlier_stated=to_int(first.get("Tidigare beviljat")) or 0,
-                granted_recorded=sum(v for v in granted_values if v is not None),
+                earlier_stated=int(earlier[first] or 0),
+                granted_recorded=sum(int(v) for v in granted_values if v is not None),
                 undecided_count=sum(1 for v in granted_values if v is None),
             )
         )
@@ -545,20 +561,17 @@ _KIND_PLURAL = {model.PROJECT: "Projekt", model.STUDY_VISIT: "Studiebesök"}
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-
-    def line(cells: list[str]) -> str:
-        parts = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ]
-        return "  ".join(parts).rstrip()
-
+    """Aligned columns (``right``: right-aligned) under a rule; one format string for all rows."""
+    widths = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
+    pattern = "  ".join(
+        f"{{:{'>' if i in right else '<'}{width}}}" for i, width in enumerate(widths)
+    )
     rule = "  ".join("-" * w for w in widths)
-    return [line(headers), rule, *(line(r) for r in rows)]
+    return [
+        pattern.format(*headers).rstrip(),
+        rule,
+        *(pattern.format(*row).rstrip() for row in rows),
+    ]
 
 
 def _kr(value: int | None) -> str:

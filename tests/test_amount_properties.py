@@ -82,6 +82,18 @@ def test_printed_amounts_parse_back(value: Decimal, separator: str, unit: bool) 
         assert "," not in text
 
 
+@given(
+    st.integers(min_value=-(10**40), max_value=10**40), st.sampled_from(SEPARATORS), st.booleans()
+)
+def test_whole_kronor_print_alike_as_int_and_decimal(
+    whole: int, separator: str, unit: bool
+) -> None:
+    """``format_kr`` has a fast path for ``int``: it must print exactly what ``Decimal`` prints."""
+    assert format_kr(whole, sep=separator, unit=unit) == format_kr(
+        Decimal(whole), sep=separator, unit=unit
+    )
+
+
 @given(st.integers(min_value=-(10**40), max_value=10**40), st.integers(0, 99))
 def test_format_never_raises_and_keeps_every_digit(whole: int, cents: int) -> None:
     value = Decimal(whole) + Decimal(cents).scaleb(-2) * (1 if whole >= 0 else -1)
