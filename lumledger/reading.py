@@ -514,33 +514,37 @@ class _RawColumn:
 def _raw_columns(rows: Sequence[Sequence[Any]]) -> list[_RawColumn]:
     """The columns of ``rows`` (a sheet's data rows), each classified by :meth:`_RawColumn.of`.
 
-    The rows become one two-dimensional object array in a single call (calamine's rows are
+    The rows become one two-dimensional object array in a single pass (calamine's rows are
     rectangular); ragged rows (a live book's) are padded with ``None`` cell by cell.
     """
+    import itertools
+
     import numpy as np
-    import pandas as pd
 
     n = len(rows)
-    grid: Any = None
-    if n:
-        try:
-            grid = np.array(rows, dtype=object)
-        except ValueError:  # ragged rows
-            grid = None
-        if grid is not None and (grid.ndim != 2 or grid.shape[0] != n):
-            grid = None  # cells that are sequences themselves
-    if grid is None:
-        width = max((len(r) for r in rows), default=0)
+    widths = set(map(len, rows))
+    width = max(widths, default=0)
+    if len(widths) == 1:
+        cells = itertools.chain.from_iterable(rows)
+        grid: Any = np.fromiter(cells, dtype=object, count=n * width).reshape(n, width)
+    else:
         grid = np.empty((n, width), dtype=object)  # filled with None
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 grid[i, j] = value
-    # Each cell's type as a small integer: one pass of type(), one of hashing.
-    types = np.frompyfunc(type, 1, 1)(grid) if grid.size else np.empty(grid.shape, dtype=object)
-    codes, distinct = pd.factorize(types.ravel())
-    codes = codes.reshape(grid.shape).astype(np.int16)  # a sheet has a handful of cell types
-    kinds = {kind: code for code, kind in enumerate(distinct)}
+    # Each cell's type as a small integer, numbered in order of appearance: one pass.
+    kinds = _TypeCodes()
+    types = map(kinds.__getitem__, map(type, grid.ravel()))
+    codes = np.fromiter(types, dtype=np.int16, count=grid.size).reshape(grid.shape)
     return [_RawColumn.of(grid[:, j], codes[:, j], kinds) for j in range(grid.shape[1])]
+
+
+class _TypeCodes(dict[type, int]):
+    """``type -> small integer``, a new number for each type the first time it is looked up."""
+
+    def __missing__(self, kind: type) -> int:
+        code = self[kind] = len(self)
+        return code
 
 
 # Cell types that are text, empty, or never equal "" (so are never blank).
