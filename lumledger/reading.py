@@ -126,6 +126,10 @@ class FileSource:
         return self.path.name
 
     def sheet_titles(self) -> list[str]:
+        # While the worker opens the book, check the large parts of the sheets to be read.
+        wanted = {_key(sheet) for sheet in model.INPUT_SHEETS}
+        to_read = [part for title, part in self.package.sheets.items() if _key(title) in wanted]
+        self.package.check_pending(to_read)
         return list(self._book.sheet_names)
 
     def sheet_size(self, title: str) -> int:
