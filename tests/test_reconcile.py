@@ -592,6 +592,32 @@ def test_duplicate_and_unknown_ids_are_not_run_not_findings(tmp_path: Path) -> N
     assert ("LUM-R004", "Utbetalningar rad 6: Id 2019-P99 finns inte i Ansökningar") in causes
 
 
+def test_ids_match_in_any_case_and_rows_without_id_are_left_out(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        rows[model.PAYMENTS][0]["Belopp"] = 150_000
+        rows[model.PAYMENTS].append(
+            {"Id": "2019-p01", "Datum": dt.date(2019, 6, 1), "Belopp": 50_000}
+        )
+        rows[model.PAYMENTS].append({"Datum": dt.date(2019, 6, 1), "Belopp": 1})  # no Id
+        report(rows, "2020-P02")["Id"] = "2020-p02"
+        rows[model.REPAYMENTS][0]["Id"] = "2019-p01"
+        blank = dict(app(rows, "2019-P02"))
+        del blank["Id"]
+        rows[model.APPLICATIONS].append(blank)  # counted nowhere: not an application
+
+    result = reconcile(read_ledger(make_ledger(tmp_path, change=change)), AS_OF)
+    assert result.findings == [], show(result.findings)
+    assert [(n.code, n.cause) for n in result.not_run] == [
+        ("LUM-R004", "Utbetalningar rad 7: Id saknas")
+    ]
+    by_id = {s.id: s for s in result.statements}
+    assert (by_id["2019-P01"].paid, by_id["2019-P01"].payments) == (Decimal(200_000), 2)
+    assert by_id["2019-P01"].repaid == Decimal(50_000)
+    assert by_id["2020-P02"].report_row == 4
+    years = {(y.year, y.type): y for y in result.years}
+    assert years[(2019, "Projekt")].counted == years[(2019, "Projekt")].stated
+
+
 # --- the real example ledger -----------------------------------------------------------------------
 
 
