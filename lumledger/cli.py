@@ -48,6 +48,7 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
     With ``ledger``, the file is checked first (standard library only), before the action
     imports pandas: an unreadable or hostile file is refused at once.
     """
+    from lumledger import collector
     from lumledger.findings import LedgerReadError, LedgerWriteError
 
     try:
@@ -55,7 +56,8 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
             from lumledger.package import open_package
 
             open_package(ledger)
-        status = action()
+        with collector.paused():  # one command, then the process ends: see lumledger.collector
+            status = action()
     except (LedgerReadError, LedgerWriteError) as exc:
         _fail(exc.message)
     except KeyboardInterrupt:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lumledger import model, progress
+from lumledger import collector, model, progress
 from lumledger.findings import Finding, LedgerReadError, finding
 from lumledger.model import Kind
 from lumledger.money import (
@@ -262,6 +262,12 @@ def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
 
 
 def load_ledger(source: CellSource) -> Ledger:
+    """Every input sheet of ``source``, parsed; structure and parsing findings on the ledger."""
+    with collector.paused():  # see lumledger.collector
+        return _load_ledger(source)
+
+
+def _load_ledger(source: CellSource) -> Ledger:
     titles = source.sheet_titles()
     by_key: dict[str, str] = {}
     for present in titles:

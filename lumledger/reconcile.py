@@ -21,9 +21,7 @@ Conventions:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lumledger import model
+from lumledger import collector, model
 from lumledger.checks import validate_ledger
 from lumledger.findings import Finding, finding, sort_key, summarize
 from lumledger.model import (
@@ -1676,26 +1674,8 @@ def reconcile(ledger: Ledger, as_of: dt.date | None = None) -> Reconciliation:
     """Validate, then run LUM-R001..R011 on what is readable; never raises for ledger content."""
     as_of = as_of or dt.date.today()
     validation = validate_ledger(ledger)
-    with _collector_paused():
+    with collector.paused():  # see lumledger.collector
         return _reconcile(ledger, as_of, validation.errors)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, then restore it as it was.
-
-    Reconciliation builds a few objects per row of a large ledger and keeps them to the end; with
-    the collector running, each of its full passes rescans all of them again (on a million-row
-    ledger, nearly as long as the reconciliation itself). They hold no reference cycles, so
-    reference counting frees them as before.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _reconcile(ledger: Ledger, as_of: dt.date, validation: list[Finding]) -> Reconciliation:

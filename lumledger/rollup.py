@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from lumledger import model
+from lumledger import collector, model
 from lumledger.money import format_kr
 from lumledger.reading import to_int
 
@@ -405,6 +405,11 @@ def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
     Each level is computed from the application rows on its own (not by adding up the level
     below), so the property tests that parts add up to totals test something.
     """
+    with collector.paused():  # see lumledger.collector
+        return _compute_rollup(ledger, year)
+
+
+def _compute_rollup(ledger: Ledger, year: int | None) -> Rollup:
     work = _applications(ledger, year)
     _names, admin_order = _canonical_names(ledger)
     frames = _frames(ledger)
@@ -580,6 +585,11 @@ def _kr(value: int | None) -> str:
 
 def render_rollup_text(r: Rollup) -> str:
     """The roll-up as Swedish terminal tables (amounts ``3 175 000``)."""
+    with collector.paused():  # see lumledger.collector: a line per multi-year project
+        return _render_rollup_text(r)
+
+
+def _render_rollup_text(r: Rollup) -> str:
     scope = f"år {r.year}" if r.year is not None else "alla år"
     lines = [f"Summering av {r.file} – {scope}", ""]
     if r.is_empty:
