@@ -9,6 +9,7 @@ Every rule runs; nothing raises. A cell that failed parsing is reported once, by
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +129,7 @@ def _schema_finding(table: Table, code: str, column: str, row: int, value: Any) 
         )
     if code == "LUM-E010":
         allowed = _allowed_words(sheet, column)
-        close = difflib.get_close_matches(str(value), list(allowed), n=1, cutoff=0.5)
+        close = _close_matches(str(value), list(allowed), 0.5)
         hint = f"; menade du ”{close[0]}”?" if close else ""
         return finding(
             code,
@@ -173,6 +174,17 @@ def _schema_finding(table: Table, code: str, column: str, row: int, value: Any) 
             found=str(value),
         )
     return finding(code, sheet, cell, row, f"{column}: ogiltigt värde ”{value}”", found=value)
+
+
+def _close_matches(word: str, candidates: Iterable[str], cutoff: float) -> list[str]:
+    """``[the candidate most like word]`` or ``[]`` (difflib, at most one match)."""
+    return list(_closest(word, tuple(candidates), cutoff))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str, ...]:
+    # Remembered: a large ledger repeats the same misspelling on thousands of rows.
+    return tuple(difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff))
 
 
 def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
@@ -310,7 +322,7 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
         cell = apps.cell("Förvaltning", row)
         if admin is None:
             valid_names = [a.name for a in admins.values() if a.valid_in(year)] or names
-            close = difflib.get_close_matches(name, valid_names, n=1, cutoff=0.5)
+            close = _close_matches(name, valid_names, 0.5)
             hint = f"; menade du ”{close[0]}”?" if close else ""
             out.append(
                 finding(
@@ -328,7 +340,7 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
             successors = [
                 a.name for a in admins.values() if a.valid_in(year) and a.name != admin.name
             ]
-            close = difflib.get_close_matches(name, successors, n=1, cutoff=0.4)
+            close = _close_matches(name, successors, 0.4)
             hint = f"; menade du ”{close[0]}”?" if close else ""
             out.append(
                 finding(
@@ -708,7 +720,7 @@ def check_co_applicants(ledger: Ledger) -> list[Finding]:
         for part in split_co_applicants(value):
             if part.casefold() in admins:
                 continue
-            close = difflib.get_close_matches(part, names, n=1, cutoff=0.5)
+            close = _close_matches(part, names, 0.5)
             hint = f"; menade du ”{close[0]}”?" if close else ""
             out.append(
                 finding(
