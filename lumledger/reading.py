@@ -143,40 +143,29 @@ class FileSource:
         return self._sizes.get(self.package.sheets.get(title, ""), 0)
 
     def read_sheet(self, title: str) -> SheetCells:
-        self.package.check_sheet(title)  # before calamine allocates the sheet's whole used area
-        return self._worker.submit(self._read_checked, title).result()
+        return self._worker.submit(self._check_and_read, title).result()
 
     def read_sheets(self, titles: Sequence[str]) -> Iterator[Callable[[], SheetCells]]:
-        """Read ``titles`` ahead, largest first; yield, in the order given, a call that returns
-        the sheet's cells (or raises the sheet's :class:`LedgerReadError`).
-
-        Each sheet is checked on this thread (its pending part, then its used area) before it is
-        handed to the worker; a sheet that fails its check raises when its turn comes, so the
-        caller meets errors in the order it asked for the sheets, as if read one by one.
-        """
+        """Read ``titles`` ahead on the worker, largest first; yield, in the order given, a call
+        that returns the sheet's cells or raises its :class:`LedgerReadError` (so the caller
+        meets errors in the order it asked for the sheets, as if read one by one)."""
         from concurrent.futures import Future
 
-        by_size = sorted(titles, key=lambda t: -self.sheet_size(t))
-        reads: dict[str, Future[SheetCells]] = {}
-        refused: dict[str, LedgerReadError] = {}
+        reads: dict[str, Future[SheetCells]] = {
+            title: self._worker.submit(self._check_and_read, title)
+            for title in sorted(titles, key=lambda t: -self.sheet_size(t))
+        }
         try:
-            for title in by_size:
-                try:
-                    self.package.check_sheet(title)
-                except LedgerReadError as exc:
-                    refused[title] = exc
-                    break  # nothing after a refused part is read ahead
-                reads[title] = self._worker.submit(self._read_checked, title)
             for title in titles:
-                if title in refused:
-                    raise refused[title]
-                if title not in reads:  # ordered after a refused sheet: check and read it now
-                    self.package.check_sheet(title)
-                    reads[title] = self._worker.submit(self._read_checked, title)
                 yield reads[title].result
         finally:
             for pending in reads.values():
                 pending.cancel()
+
+    def _check_and_read(self, title: str) -> SheetCells:
+        # The check comes first: calamine allocates the sheet's whole used area.
+        self.package.check_sheet(title)
+        return self._read_checked(title)
 
     def _read_checked(self, title: str) -> SheetCells:
         """Read a sheet :meth:`check_sheet` has passed (on the worker thread)."""
