@@ -943,6 +943,37 @@ def to_date(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
+def column_values(frame: pd.DataFrame, sheet: str, name: str) -> list[Any]:
+    """Column ``name`` of a frame of ``sheet`` as plain Python values, one per row: text stripped
+    (blank -> None), years, counts and whole kronor as ``int``, kronor with öre as ``Decimal``,
+    dates as ``date``, empty cells ``None``. A column the frame lacks is all ``None``."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = frame[name]
+    kind = model.column(sheet, name).kind
+    if kind is Kind.TEXT:
+        return [(v.strip() or None) if isinstance(v, str) else None for v in series.tolist()]
+    if kind is Kind.KR:
+        return [v if v is None or type(v) is Decimal else to_decimal(v) for v in series.tolist()]
+    if kind is Kind.DATE and series.dtype.kind == "M":  # datetime64
+        codes, distinct = pd.factorize(series)
+        return _decode(codes, distinct.to_numpy().astype("datetime64[D]").tolist())
+    if kind is Kind.DATE:
+        return [to_date(v) for v in series.tolist()]
+    if isinstance(series.dtype, pd.Int64Dtype):
+        codes, distinct = pd.factorize(series)
+        return _decode(codes, distinct.tolist())
+    return [to_int(v) for v in series.tolist()]
+
+
+def _decode(codes: Any, distinct: list[Any]) -> list[Any]:
+    """``pandas.factorize``'s codes as values: one object per distinct value (so a year or a date
+    is shared by all its rows, not made again for each), None for an empty cell (code -1)."""
+    return list(map([*distinct, None].__getitem__, codes.tolist()))
+
+
 def to_int(value: Any) -> int | None:
     """A frame's Int64 value as ``int`` or ``None``."""
     import pandas as pd

@@ -44,7 +44,7 @@ from lumledger.model import (
     ROUNDS,
 )
 from lumledger.money import format_kr, to_json_amount
-from lumledger.reading import Ledger, Table, read_ledger, to_date, to_decimal, to_int
+from lumledger.reading import Ledger, Table, column_values, read_ledger
 
 Amount = int | Decimal
 
@@ -403,32 +403,10 @@ class _Columns:
         )
 
     def values(self, name: str) -> list[Any]:
-        """Column ``name``: text stripped (blank -> None), years, counts and whole kronor as
-        ``int``, kronor with öre as ``Decimal``, dates as ``date``; empty cells ``None``."""
+        """Column ``name`` as plain Python values (see :func:`lumledger.reading.column_values`)."""
         if self.table is None:
             return []
-        frame = self.table.frame
-        if name not in frame.columns:
-            return [None] * len(self.rows)
-        import pandas as pd
-
-        series = frame[name]
-        kind = model.column(self.table.sheet, name).kind
-        if kind is model.Kind.TEXT:
-            return [(v.strip() or None) if isinstance(v, str) else None for v in series.tolist()]
-        if kind is model.Kind.KR:
-            return [
-                v if v is None or type(v) is Decimal else to_decimal(v) for v in series.tolist()
-            ]
-        if kind is model.Kind.DATE and series.dtype.kind == "M":  # datetime64
-            codes, distinct = pd.factorize(series)
-            return _decode(codes, distinct.to_numpy().astype("datetime64[D]").tolist())
-        if kind is model.Kind.DATE:
-            return [to_date(v) for v in series.tolist()]
-        if isinstance(series.dtype, pd.Int64Dtype):
-            codes, distinct = pd.factorize(series)
-            return _decode(codes, distinct.tolist())
-        return [to_int(v) for v in series.tolist()]
+        return column_values(self.table.frame, self.table.sheet, name)
 
     def ids(
         self, by_key: dict[str, App]
@@ -438,12 +416,6 @@ class _Columns:
         ids: list[str | None] = self.values("Id")
         keys = _keys(ids)
         return ids, keys, [None if key is None else by_key.get(key) for key in keys]
-
-
-def _decode(codes: Any, distinct: list[Any]) -> list[Any]:
-    """``pandas.factorize``'s codes as values: one object per distinct value (so a year or a date
-    is shared by all its rows, not made again for each), None for an empty cell (code -1)."""
-    return list(map([*distinct, None].__getitem__, codes.tolist()))
 
 
 def _line_totals(rows: int, lines: Iterable[list[Decimal | None]]) -> list[Decimal]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from lumledger import collector, model
 from lumledger.money import format_kr
-from lumledger.reading import to_int
+from lumledger.reading import column_values, to_int
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -468,15 +468,6 @@ def _compute_rollup(ledger: Ledger, year: int | None) -> Rollup:
     )
 
 
-def _column_values(frame: pd.DataFrame, column: str) -> list[Any]:
-    """A column as plain Python values, missing ones as ``None`` (one C-level conversion)."""
-    if column not in frame.columns:
-        return [None] * len(frame)
-    series: Any = frame[column]  # pandas' stubs do not allow na_value=None, pandas does
-    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()
-    return values
-
-
 def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     """Multi-year projects (see :class:`Commitment`).
 
@@ -495,10 +486,10 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     if year is not None:
         candidates &= (frame["År"] <= year).fillna(False).to_numpy(dtype=bool)
     rows = frame.loc[candidates]
-    years: list[int] = [int(v) for v in _column_values(rows, "År")]
-    project_keys = _column_values(rows, "Projekt")
-    project_years = _column_values(rows, "Projektår")
-    ids = _column_values(rows, "Id")
+    years: list[int] = [int(v) for v in column_values(rows, model.APPLICATIONS, "År")]
+    project_keys = column_values(rows, model.APPLICATIONS, "Projekt")
+    project_years = column_values(rows, model.APPLICATIONS, "Projektår")
+    ids = column_values(rows, model.APPLICATIONS, "Id")
 
     # Rows by group (the key, casefolded), in the frame's order; the key as written on each row.
     groups: dict[str, list[int]] = {}
@@ -520,10 +511,10 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
         else:
             members.append(i)
 
-    admins = _column_values(rows, "Förvaltning")
-    project_names = _column_values(rows, "Namn")
-    earlier = _column_values(rows, "Tidigare beviljat")
-    granted = _column_values(rows, "Beviljat belopp")
+    admins = column_values(rows, model.APPLICATIONS, "Förvaltning")
+    project_names = column_values(rows, model.APPLICATIONS, "Namn")
+    earlier = column_values(rows, model.APPLICATIONS, "Tidigare beviljat")
+    granted = column_values(rows, model.APPLICATIONS, "Beviljat belopp")
     out: list[Commitment] = []
     for group_key, members in groups.items():
         members.sort(key=years.__getitem__)  # stable: same year keeps the frame's order
