@@ -78,6 +78,17 @@ def parse_address(text: str) -> tuple[int, int]:
     return int(match[2]), col_number(match[1])
 
 
+def as_excel_holds(value: Any) -> Any:
+    """A value as Excel holds it: numbers as ``float``, dates as ``datetime``, others unchanged."""
+    if isinstance(value, bool | str | dt.datetime):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
 class FakeNote:
     def __init__(self, sheet: FakeSheet, at: tuple[int, int]) -> None:
         self._sheet = sheet
@@ -310,16 +321,9 @@ class FakeSheet:
                 return
             self.values[at] = item
             return
-        if isinstance(item, bool):
-            self.values[at] = item
-        elif isinstance(item, int | float):
-            self.values[at] = float(item)
-        elif isinstance(item, dt.datetime):
-            self.values[at] = item
-        elif isinstance(item, dt.date):
-            self.values[at] = dt.datetime(item.year, item.month, item.day)
-        else:
+        if not isinstance(item, bool | int | float | dt.date):
             raise TypeError(f"Excel cannot hold {item!r}")
+        self.values[at] = as_excel_holds(item)
 
     def value(self, address: str) -> Any:
         """What Excel shows in a cell (test helper, not an xlwings call)."""
@@ -440,16 +444,8 @@ class FakeBook:
                         continue
                     if cell.data_type == "e":
                         sheet.errors[at] = str(value)
-                    elif isinstance(value, bool | str):
-                        sheet.values[at] = value
-                    elif isinstance(value, int | float):
-                        sheet.values[at] = float(value)
-                    elif isinstance(value, dt.datetime):
-                        sheet.values[at] = value
-                    elif isinstance(value, dt.date):
-                        sheet.values[at] = dt.datetime(value.year, value.month, value.day)
                     else:
-                        sheet.values[at] = value
+                        sheet.values[at] = as_excel_holds(value)
         book.app.alerts.clear()
         return book
 
