@@ -11,7 +11,7 @@ figure is the median over the rounds. Compared, in the same run:
 * start-up: ``lumledger --help`` against ``python -c "import click"``;
 * the example ledger: ``lumledger validate workbooks/lum-exempel.xlsx`` against
   ``python -c "import pandas, pandera.pandas, openpyxl, python_calamine"``;
-* each generated ledger (``benchmarks/ledgers.py``; cached in ``--cache``, keyed by the generator's
+* each generated ledger (``tools/ledgers.py``; cached in ``--cache``, keyed by the generator's
   version): ``lumledger validate``, ``rollup`` and ``reconcile`` against python-calamine reading
   every sheet of the same file with ``to_python`` (what lumledger reads), with python-calamine on
   ``Ansökningar`` alone and the floor (inflate every sheet part and tokenise it with expat) for
@@ -41,9 +41,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
 
-import ledgers  # noqa: E402
+from tools import ledgers  # noqa: E402
 
 DEFAULT_SIZES = (1_000, 100_000, ledgers.MAX_DATA_ROWS)
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"

@@ -53,7 +53,7 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
 
     try:
         if ledger is not None:
-            from lumledger.package import open_package
+            from lumledger.workbook.package import open_package
 
             open_package(ledger)
         with collector.paused():  # one command, then the process ends: see lumledger.collector
@@ -102,7 +102,7 @@ def progress_bar() -> Iterator[None]:
     bar: Any = None
     # The bar draws on its own copy of the terminal's descriptor: while python-calamine parses a
     # sheet on the reader's worker thread, descriptor 2 is briefly redirected to catch a Rust
-    # panic message (lumledger.package.native_panics_caught), and the bar must not go with it.
+    # panic message (lumledger.workbook.package.native_panics_caught), and the bar must not go with it.
     terminal = _own_copy(sys.stderr)
 
     def show(label: str, fraction: float) -> None:
@@ -157,8 +157,8 @@ def validate(ledger: Path, as_json: bool) -> None:
     """Kontrollera LEDGER mot alla regler i formatet (LUM-E…, LUM-W…)."""
 
     def action() -> int:
-        from lumledger.checks import validate_path
         from lumledger.findings import plural, summarize
+        from lumledger.rules.cross_sheet import validate_path
 
         with progress_bar():
             result = validate_path(ledger)
@@ -325,14 +325,14 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
 
     def action() -> int:
         from lumledger import progress
-        from lumledger.reconcile import reconcile_path
+        from lumledger.reconciliation import reconcile_path
 
         with progress_bar():
             with progress.part(0.0, 0.8):
                 result = reconcile_path(ledger, as_of)
             progress.report("Stämmer av", 1.0 if output is None else 0.9)
             if output is not None:
-                from lumledger.reconcile_report import write_workbook
+                from lumledger.reports.reconciliation_xlsx import write_workbook
 
                 progress.report(f"Skriver {output.name}", 0.9)
                 write_workbook(result, output, source=ledger)
@@ -351,7 +351,7 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
 def _print_reconciliation(result: Any) -> None:
     from lumledger.findings import plural
     from lumledger.money import format_kr
-    from lumledger.reconcile import finding_label, not_run_lines
+    from lumledger.reconciliation import finding_label, not_run_lines
 
     if result.validation:
         click.echo(
@@ -431,7 +431,7 @@ def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False)
 
 
 def _year_has_applications(result: Any, year: int) -> bool:
-    from lumledger.rollup import count_applications
+    from lumledger.rollups import count_applications
 
     return count_applications(result.ledger, year, None) > 0
 
@@ -464,9 +464,9 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
         )
 
     def action() -> int:
-        from lumledger.checks import validate_path
         from lumledger.findings import summarize
-        from lumledger.rollup import compute_rollup, render_rollup_text
+        from lumledger.rollups import compute_rollup, render_rollup_text
+        from lumledger.rules.cross_sheet import validate_path
 
         with progress_bar():
             result = validate_path(ledger)
@@ -479,7 +479,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
             summary = compute_rollup(result.ledger, year)
             if output is not None:
                 from lumledger import progress
-                from lumledger.export import write_summary_workbook
+                from lumledger.official import write_summary_workbook
 
                 progress.report(f"Skriver {output.name}", 0.0)
                 write_summary_workbook(summary, output)
@@ -503,7 +503,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
 
 
 def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
-    from lumledger.export import FORMATS
+    from lumledger.official import FORMATS
 
     chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
     unknown = [part for part in chosen if part not in FORMATS]
@@ -549,9 +549,9 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
     """
 
     def action() -> int:
-        from lumledger.checks import validate_path
-        from lumledger.export import NoApplicationsError, export_year
-        from lumledger.writing import check_output_dir
+        from lumledger.official import NoApplicationsError, export_year
+        from lumledger.rules.cross_sheet import validate_path
+        from lumledger.workbook.files import check_output_dir
 
         with progress_bar():
             result = validate_path(ledger)

@@ -4,7 +4,7 @@ Each step is split in two:
 
 * a *plan* (``plan_new_round``, ``plan_decide``, ``plan_close``) — a pure function from a parsed
   ledger to the exact cells to write, or a :class:`CycleRefusal` with a Swedish reason;
-* *applying* the plan — to a file with :func:`lumledger.safewrite.write_cells` (lock check,
+* *applying* the plan — to a file with :func:`lumledger.workbook.safewrite.write_cells` (lock check,
   timestamped backup, temp file and rename, part-by-part verification), or, from the workbook's
   buttons, through Excel itself (``lumledger.xl``).
 
@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lumledger import model
-from lumledger.checks import Validation, validate_ledger
+from lumledger import ledger_format
 from lumledger.findings import Finding
-from lumledger.model import APPLICATIONS, ROUNDS, column_letters, column_number
+from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
-from lumledger.reading import Ledger, Table, read_ledger, to_date, to_int
-from lumledger.safewrite import CellWrite, WriteResult, write_cells
+from lumledger.rules.cross_sheet import Validation, validate_ledger
+from lumledger.workbook.reader import Ledger, Table, read_ledger, to_date, to_int
+from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
 
 # Columns lumledger adds to a ledger when a step needs them (format 1 allows extra columns).
 FROZEN_COLUMN = "Beviljat vid beslut"
@@ -184,7 +184,7 @@ def plan_new_round(
     columns = _Columns(rounds_table, plan)
     row = _next_row(rounds_table)
     previous = rounds.get(year - 1, (0, {}))[1]
-    values: dict[str, Any] = {"År": year, "Status": model.STATUS_OPEN}
+    values: dict[str, Any] = {"År": year, "Status": ledger_format.STATUS_OPEN}
     for column in (
         "Ram projekt",
         "Ram studiebesök",
@@ -215,7 +215,7 @@ def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
     frame = apps.frame
     columns = _Columns(apps, plan)
     row = _next_row(apps)
-    previous = frame[(frame["År"] == year - 1) & (frame["Typ"] == model.PROJECT)]
+    previous = frame[(frame["År"] == year - 1) & (frame["Typ"] == ledger_format.PROJECT)]
     carried: set[str] = set()
     for _source_row, app in previous.iterrows():
         key = app["Projekt"]
@@ -244,7 +244,7 @@ def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
         values: dict[str, Any] = {
             "Id": new_id,
             "År": year,
-            "Typ": model.PROJECT,
+            "Typ": ledger_format.PROJECT,
             "Förvaltning": app["Förvaltning"],
             "Medsökande": app["Medsökande"],
             "Namn": app["Namn"],
@@ -287,8 +287,8 @@ def plan_decide(
     if year not in rounds:
         raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
     round_row, values = rounds[year]
-    status = values.get("Status") or model.STATUS_OPEN
-    if status in (model.STATUS_DECIDED, model.STATUS_CLOSED):
+    status = values.get("Status") or ledger_format.STATUS_OPEN
+    if status in (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED):
         raise CycleRefusal(f"Omgången {year} har redan status {status}; inget ändrades.")
     apps = _table(ledger, APPLICATIONS)
     frame = apps.frame
@@ -308,7 +308,7 @@ def plan_decide(
         )
     plan = Plan(step="decide", year=year)
     round_columns = _Columns(_table(ledger, ROUNDS), plan)
-    round_columns.write("Status", round_row, model.STATUS_DECIDED, add=True)
+    round_columns.write("Status", round_row, ledger_format.STATUS_DECIDED, add=True)
     round_columns.write("Beslutsdatum", round_row, decided_on, add=True)
     if diary_number:
         round_columns.write("Diarienummer", round_row, diary_number, add=True)
@@ -337,13 +337,17 @@ def findings_for_year(ledger: Ledger, findings: Sequence[Finding], year: int) ->
         for app_id, app_year in zip(apps["Id"], apps["År"], strict=True)
         if isinstance(app_id, str)
     }
-    decisions = ledger.frame(model.DECISIONS)
+    decisions = ledger.frame(ledger_format.DECISIONS)
     out: list[Finding] = []
     for item in findings:
         item_year: int | None = None
         if item.id is not None:
             item_year = year_of_id.get(item.id.casefold())
-        elif item.sheet == model.DECISIONS and item.row is not None and item.row in decisions.index:
+        elif (
+            item.sheet == ledger_format.DECISIONS
+            and item.row is not None
+            and item.row in decisions.index
+        ):
             item_year = to_int(decisions.at[item.row, "År"])
         elif item.sheet == ROUNDS and item.row is not None:
             item_year = (
@@ -368,17 +372,17 @@ def plan_close(
     today: dt.date | None = None,
 ) -> Plan:
     """Close a decided year when reconciliation has nothing left for it (or ``force``, recorded)."""
-    from lumledger.reconcile import reconcile
+    from lumledger.reconciliation import reconcile
 
     _require_valid(ledger, "året stängs")
     rounds = _round_rows(ledger)
     if year not in rounds:
         raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
     round_row, values = rounds[year]
-    status = values.get("Status") or model.STATUS_OPEN
-    if status == model.STATUS_CLOSED:
+    status = values.get("Status") or ledger_format.STATUS_OPEN
+    if status == ledger_format.STATUS_CLOSED:
         raise CycleRefusal(f"Omgången {year} är redan stängd; inget ändrades.")
-    if status != model.STATUS_DECIDED:
+    if status != ledger_format.STATUS_DECIDED:
         raise CycleRefusal(f"Omgången {year} har status {status}; besluta den innan den stängs.")
     result = reconcile(ledger, as_of=as_of)
     open_items = findings_for_year(ledger, result.findings, year)
@@ -390,7 +394,7 @@ def plan_close(
         )
     plan = Plan(step="close", year=year, recorded_findings=list(open_items))
     columns = _Columns(_table(ledger, ROUNDS), plan)
-    columns.write("Status", round_row, model.STATUS_CLOSED, add=True)
+    columns.write("Status", round_row, ledger_format.STATUS_CLOSED, add=True)
     day = (today or dt.date.today()).isoformat()
     if open_items:
         listing = "; ".join(f"{f.code} {f.id or f.location}" for f in open_items)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lumledger.model import INPUT_SHEETS, RULES, WARNING, column_number
+from lumledger.ledger_format import INPUT_SHEETS, RULES, WARNING, column_number
 
 Figure = int | str | None
 

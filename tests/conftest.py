@@ -18,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from lumledger import model
+from lumledger import ledger_format
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -31,7 +31,7 @@ Rows = Sequence[Mapping[str, Any]]
 def base_rows() -> dict[str, list[dict[str, Any]]]:
     """A valid ledger's rows, sheet by sheet (fresh copies each call)."""
     return {
-        model.ROUNDS: [
+        ledger_format.ROUNDS: [
             {
                 "År": 2019,
                 "Ansökan öppnar": dt.date(2018, 8, 1),
@@ -46,7 +46,7 @@ def base_rows() -> dict[str, list[dict[str, Any]]]:
                 "Status": "Beslutad",
             }
         ],
-        model.ADMINISTRATIONS: [
+        ledger_format.ADMINISTRATIONS: [
             {
                 "Namn": "Bromma",
                 "Fullständigt namn": "Bromma stadsdelsförvaltning",
@@ -61,7 +61,7 @@ def base_rows() -> dict[str, list[dict[str, Any]]]:
             {"Namn": "Hägersten-Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig från": 2021},
             {"Namn": "Socialförvaltningen", "Typ": "Fackförvaltning"},
         ],
-        model.APPLICATIONS: [
+        ledger_format.APPLICATIONS: [
             {
                 "Id": "2019-P01",
                 "År": 2019,
@@ -122,8 +122,8 @@ def write_ledger(
         sheet = book.create_sheet(name)
         if headers and name in headers:
             columns = list(headers[name])
-        elif name in model.COLUMNS:
-            columns = [c.name for c in model.COLUMNS[name]]
+        elif name in ledger_format.COLUMNS:
+            columns = [c.name for c in ledger_format.COLUMNS[name]]
         else:
             columns = sorted({key for row in rows for key in row})
         extra = [key for row in rows for key in row if key not in columns]

@@ -15,13 +15,9 @@ BENCHMARKS = ROOT / "benchmarks"
 
 
 def test_generated_ledger_has_every_column_and_some_findings(tmp_path: Path) -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import ledgers
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    from lumledger.checks import validate_path
-    from lumledger.model import COLUMNS, INPUT_SHEETS
+    from lumledger.ledger_format import COLUMNS, INPUT_SHEETS
+    from lumledger.rules.cross_sheet import validate_path
+    from tools import ledgers
 
     path = ledgers.write_ledger(tmp_path / "lum.xlsx", 400)
     result = validate_path(path)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import EXAMPLE, TEMPLATE, make_ledger
 
-from lumledger import model
+from lumledger import ledger_format
 from lumledger.cli import main
 
 FINDING_KEYS = {"code", "severity", "sheet", "cell", "row", "message", "expected", "found"}
@@ -41,7 +41,8 @@ def test_example_validates_clean_and_json_has_spec_shape() -> None:
 
 def test_human_output_lists_findings_then_summary(tmp_path: Path) -> None:
     path = make_ledger(
-        tmp_path, change=lambda r: r[model.APPLICATIONS][0].update({"Beviljat belopp": 400_000})
+        tmp_path,
+        change=lambda r: r[ledger_format.APPLICATIONS][0].update({"Beviljat belopp": 400_000}),
     )
     result = run("validate", str(path))
     assert result.exit_code == 1
@@ -55,7 +56,7 @@ def test_human_output_lists_findings_then_summary(tmp_path: Path) -> None:
 def test_json_findings_carry_every_key(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path,
-        change=lambda r: r[model.APPLICATIONS][0].update(
+        change=lambda r: r[ledger_format.APPLICATIONS][0].update(
             {"Beviljat belopp": 400_000, "Sökt belopp": "317 000"}
         ),
     )
@@ -71,7 +72,8 @@ def test_json_findings_carry_every_key(tmp_path: Path) -> None:
 
 def test_warnings_only_exit_zero(tmp_path: Path) -> None:
     path = make_ledger(
-        tmp_path, change=lambda r: r[model.APPLICATIONS][0].update({"Sökt belopp": "317 000"})
+        tmp_path,
+        change=lambda r: r[ledger_format.APPLICATIONS][0].update({"Sökt belopp": "317 000"}),
     )
     assert run("validate", str(path)).exit_code == 0
 
@@ -181,7 +183,7 @@ def test_specific_messages(tmp_path: Path) -> None:
 
 def test_input_is_byte_identical_after_runs(tmp_path: Path) -> None:
     bad = make_ledger(
-        tmp_path, change=lambda r: r[model.APPLICATIONS][0].update({"Sökt belopp": "x"})
+        tmp_path, change=lambda r: r[ledger_format.APPLICATIONS][0].update({"Sökt belopp": "x"})
     )
     for path in (bad, EXAMPLE):
         before = digest(path)

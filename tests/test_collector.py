@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from lumledger import collector
-from lumledger.reading import read_ledger
-from lumledger.reconcile import reconcile
-from lumledger.rollup import compute_rollup, render_rollup_text
+from lumledger.reconciliation import reconcile
+from lumledger.rollups import compute_rollup, render_rollup_text
+from lumledger.workbook.reader import read_ledger
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "workbooks" / "lum-exempel.xlsx"
 

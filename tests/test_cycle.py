@@ -15,18 +15,18 @@ import xlsxwriter
 from click.testing import CliRunner, Result
 from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger
 
-from lumledger import model
-from lumledger.checks import validate_path
+from lumledger import ledger_format
 from lumledger.cli import main
 from lumledger.cycle import CLOSING_NOTE_COLUMN, FROZEN_COLUMN, CycleRefusal, plan_decide
-from lumledger.reading import read_ledger, to_int
-from lumledger.safewrite import CellWrite, write_cells
+from lumledger.rules.cross_sheet import validate_path
+from lumledger.workbook.reader import read_ledger, to_int
+from lumledger.workbook.safewrite import CellWrite, write_cells
 
 sys.path.insert(0, str(ROOT / "workbooks"))
 import build as workbook_build
 
-APPS = model.APPLICATIONS
-ROUNDS = model.ROUNDS
+APPS = ledger_format.APPLICATIONS
+ROUNDS = ledger_format.ROUNDS
 
 
 def run(*args: str) -> Result:
@@ -87,7 +87,7 @@ def test_full_cycle_on_a_copy_of_the_example(tmp_path: Path) -> None:
     )
     assert decided.exit_code == 0, decided.output
     round_2022 = row_of(ledger, ROUNDS, "År", 2022)
-    assert round_2022["Status"] == model.STATUS_DECIDED
+    assert round_2022["Status"] == ledger_format.STATUS_DECIDED
     assert str(round_2022["Beslutsdatum"])[:10] == "2021-12-14"
     assert round_2022["Diarienummer"] == "SoN 2021/77"
     assert to_int(row_of(ledger, APPS, "Id", "2022-P01")[FROZEN_COLUMN]) == 450_000
@@ -99,7 +99,7 @@ def test_full_cycle_on_a_copy_of_the_example(tmp_path: Path) -> None:
     # Before the report is due, reconciliation has nothing for 2022: the year closes.
     closed = run("cycle", "close", str(ledger), "--year", "2022", "--as-of", "2022-12-31")
     assert closed.exit_code == 0, closed.output
-    assert row_of(ledger, ROUNDS, "År", 2022)["Status"] == model.STATUS_CLOSED
+    assert row_of(ledger, ROUNDS, "År", 2022)["Status"] == ledger_format.STATUS_CLOSED
     assert validate_path(ledger).findings == []
 
     # A granted amount changed after the decision is reported by validate.
@@ -112,7 +112,7 @@ def _ledger_2019_only(tmp_path: Path) -> Path:
     rows = workbook_build.example_rows()
     rows[APPS] = [r for r in rows[APPS] if r["År"] == 2019]
     rows[ROUNDS] = [r for r in rows[ROUNDS] if r["År"] == 2019]
-    rows[model.REPORTS] = []
+    rows[ledger_format.REPORTS] = []
     path = tmp_path / "lum-2019.xlsx"
     book = xlsxwriter.Workbook(str(path))
     workbook_build.write_ledger_sheets(book, rows)
@@ -152,7 +152,7 @@ def test_new_round_2020_carries_the_2019_multi_year_projects(tmp_path: Path) -> 
     round_2020 = row_of(ledger, ROUNDS, "År", 2020)
     assert str(round_2020["Ansökan öppnar"])[:10] == "2019-08-01"
     assert to_int(round_2020["Max beviljade per förvaltning"]) == 2
-    assert round_2020["Status"] == model.STATUS_OPEN
+    assert round_2020["Status"] == ledger_format.STATUS_OPEN
     assert validate_path(ledger).valid
 
 
@@ -207,7 +207,7 @@ def test_close_with_force_records_the_findings(tmp_path: Path) -> None:
     result = run("cycle", "close", str(ledger), "--year", "2019", "--force")
     assert result.exit_code == 0, result.output
     round_2019 = row_of(ledger, ROUNDS, "År", 2019)
-    assert round_2019["Status"] == model.STATUS_CLOSED
+    assert round_2019["Status"] == ledger_format.STATUS_CLOSED
     note = str(read_ledger(ledger).tables[ROUNDS].extra_columns)
     assert CLOSING_NOTE_COLUMN in note
     assert validate_path(ledger).valid

@@ -1,4 +1,4 @@
-"""Tests for lumledger.export and the ``rollup``/``export`` commands.
+"""Tests for lumledger.official and the ``rollup``/``export`` commands.
 
 The proof: the example ledger's 2019 round, exported, equals the appendices of the real decision
 (``tests/fixtures/beslut-2019-bilaga1.tsv``/``-bilaga2.tsv``, copied from the decision's text)
@@ -25,10 +25,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from lumledger import export, model
+from lumledger import ledger_format, official
 from lumledger.cli import main
 from lumledger.money import format_kr
-from lumledger.reading import Ledger, read_ledger
+from lumledger.workbook.reader import Ledger, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
@@ -74,7 +74,7 @@ def example() -> Ledger:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory, example: Ledger) -> Path:
     out = tmp_path_factory.mktemp("export")
-    export.export_year(example, 2019, out)
+    official.export_year(example, 2019, out)
     return out
 
 
@@ -90,15 +90,15 @@ def make_ledger(
 ) -> Path:
     """A ledger file with the format's columns (openpyxl)."""
     sheets: dict[str, Sequence[Mapping[str, Any]]] = {
-        model.ROUNDS: rounds or [{"År": 2019, "Status": "Beslutad"}],
-        model.ADMINISTRATIONS: [{"Namn": name} for name in admins],
-        model.APPLICATIONS: applications,
+        ledger_format.ROUNDS: rounds or [{"År": 2019, "Status": "Beslutad"}],
+        ledger_format.ADMINISTRATIONS: [{"Namn": name} for name in admins],
+        ledger_format.APPLICATIONS: applications,
     }
     book = openpyxl.Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
-        columns = [c.name for c in model.COLUMNS[name]]
+        columns = [c.name for c in ledger_format.COLUMNS[name]]
         sheet.append(columns)
         for row in rows:
             sheet.append([row.get(c) for c in columns])
@@ -160,14 +160,14 @@ def run(*args: str) -> Any:
 
 
 def test_official_tables_equal_the_decision(example: Ledger) -> None:
-    tables = export.official_tables(example, 2019)
-    rows1 = [list(export.BILAGA1_COLUMNS)] + [
+    tables = official.official_tables(example, 2019)
+    rows1 = [list(official.BILAGA1_COLUMNS)] + [
         [h, p, a, format_kr(ap), format_kr(g)] for h, p, a, ap, g in tables.bilaga1_rows()
     ]
     label, b, c, applied, granted = tables.bilaga1_total()
     rows1.append([label, b, c, format_kr(applied), format_kr(granted)])
     assert_matches_decision(rows1, BILAGA1, NONSTANDARD_HEADINGS_B1)
-    rows2 = [list(export.BILAGA2_COLUMNS)] + [
+    rows2 = [list(official.BILAGA2_COLUMNS)] + [
         [a, p, format_kr(g), d] for a, p, g, d in tables.bilaga2_rows()
     ]
     label, b, total, d = tables.bilaga2_total()
@@ -180,16 +180,16 @@ def test_official_tables_equal_the_decision(example: Ledger) -> None:
 
 
 def test_heading_forms() -> None:
-    assert export.applicant_text("Kungsholmen", "Östermalm; Norrmalm") == (
+    assert official.applicant_text("Kungsholmen", "Östermalm; Norrmalm") == (
         "Kungsholmen (Medsökande Östermalm och Norrmalm)"
     )
-    assert export.applicant_text("Östermalm", "Södermalm;Kungsholmen ; Norrmalm") == (
+    assert official.applicant_text("Östermalm", "Södermalm;Kungsholmen ; Norrmalm") == (
         "Östermalm (Medsökande Södermalm, Kungsholmen och Norrmalm)"
     )
-    assert export.applicant_text("Bromma", "") == "Bromma"
-    assert export.place_and_purpose("Malmö", "Hur.") == "Malmö. Hur."
-    assert export.place_and_purpose("St. Louis.", "Hur.") == "St. Louis. Hur."
-    assert export.place_and_purpose("Oslo", "") == "Oslo"
+    assert official.applicant_text("Bromma", "") == "Bromma"
+    assert official.place_and_purpose("Malmö", "Hur.") == "Malmö. Hur."
+    assert official.place_and_purpose("St. Louis.", "Hur.") == "St. Louis. Hur."
+    assert official.place_and_purpose("Oslo", "") == "Oslo"
 
 
 def test_export_writes_the_four_files(exported: Path) -> None:
@@ -506,13 +506,13 @@ def test_small_ledger_headings_and_undecided_rows(tmp_path: Path) -> None:
         }
     )
     ledger = read_ledger(make_ledger(tmp_path / "liggare.xlsx", rows))
-    tables = export.official_tables(ledger, 2019)
+    tables = official.official_tables(ledger, 2019)
     first, second = tables.projects
     assert first.heading == ("Bromma (Medsökande Farsta och Socialförvaltningen): Boendefrågan")
     assert second.heading == "Socialförvaltningen: Ej beslutat" and second.granted is None
     assert tables.bilaga1_total() == ("Summa beviljade medel", "", "", 400_000, 200_000)
     assert tables.study_visits[0].place_and_purpose == "Oslo. Studera mottagandet."
-    paths = export.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    paths = official.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
     assert [p.name for p in paths] == [
         "fordelning-2019.xlsx",
         "bilaga1-2019.csv",
@@ -597,9 +597,9 @@ def test_a_failure_leaves_no_file(
         path.write_bytes(b"halv fil")
         raise RuntimeError("diskfel")
 
-    monkeypatch.setattr(export, "write_tables_docx", broken)
+    monkeypatch.setattr(official, "write_tables_docx", broken)
     with pytest.raises(RuntimeError):
-        export.export_year(example, 2019, out)
+        official.export_year(example, 2019, out)
     # Nothing new, nothing half-written, nothing temporary; the old file is untouched.
     assert [p.name for p in out.iterdir()] == ["bilaga1-2019.csv"]
     assert (out / "bilaga1-2019.csv").read_text(encoding="utf-8") == "gammal"

@@ -1,8 +1,8 @@
 """The fuzzer and its seed corpus: every corpus file gets its exit status, and a short fuzz run
 (200 generated, mutated and hostile workbooks) finds no traceback, no hang, no changed input.
 
-The long run is ``python -m lumledger.fuzz --count 10000 --seed 1 --out fuzz-ut --corpus
-tests/fuzz_corpus`` (see docs/security.md); ``tests/make_fuzz_corpus.py`` rebuilds the corpus.
+The long run is ``python -m tools.fuzz --count 10000 --seed 1 --out fuzz-ut --corpus
+tests/fuzz_corpus`` (see docs/security.md); ``tools/make_fuzz_corpus.py`` rebuilds the corpus.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from lumledger import fuzz
 from lumledger.cli import main
+from tools import fuzz
 
 CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"
 EXPECTED: dict[str, int] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -71,26 +71,26 @@ def test_harness_passes_a_valid_ledger(tmp_path: Path) -> None:
 
 
 def test_harness_flags_the_generic_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import lumledger.checks
+    import lumledger.rules.cross_sheet
 
     def broken(_path: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(lumledger.checks, "validate_path", broken)
+    monkeypatch.setattr(lumledger.rules.cross_sheet, "validate_path", broken)
     outcome = fuzz.run_case(_valid_case(), tmp_path)
     assert any("oväntat fel" in problem for problem in outcome.problems)
 
 
 def test_harness_flags_a_changed_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import lumledger.checks
+    import lumledger.rules.cross_sheet
 
-    real = lumledger.checks.validate_path
+    real = lumledger.rules.cross_sheet.validate_path
 
     def writes(path: Any) -> Any:
         Path(path).write_bytes(Path(path).read_bytes() + b"x")
         return real(path)
 
-    monkeypatch.setattr(lumledger.checks, "validate_path", writes)
+    monkeypatch.setattr(lumledger.rules.cross_sheet, "validate_path", writes)
     outcome = fuzz.run_case(_valid_case(), tmp_path)
     assert any("changed" in problem for problem in outcome.problems)
 

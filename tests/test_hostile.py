@@ -23,11 +23,12 @@ from typing import Any
 import openpyxl
 import pytest
 
-from lumledger import fuzz, model
+from lumledger import ledger_format
 from lumledger.findings import LedgerReadError, LedgerWriteError
-from lumledger.package import MAX_GRID_CELLS, open_package, scan_special_cells
-from lumledger.reading import read_ledger
-from lumledger.writing import atomic_output
+from lumledger.workbook.files import atomic_output
+from lumledger.workbook.package import MAX_GRID_CELLS, open_package, scan_special_cells
+from lumledger.workbook.reader import read_ledger
+from tools import fuzz
 
 ROOT = Path(__file__).resolve().parent.parent
 XXE = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -101,7 +102,7 @@ def assert_refused(path: Path, *words: str) -> dict[str, Any]:
 def openpyxl_book_with(part: str, change: Any) -> bytes:
     """An openpyxl-written workbook (which openpyxl itself can load) with one part changed."""
     book = openpyxl.Workbook()
-    book.active.title = model.ROUNDS  # type: ignore[union-attr]
+    book.active.title = ledger_format.ROUNDS  # type: ignore[union-attr]
     book.active["A1"] = "År"  # type: ignore[index]
     book.active["A2"] = "x"  # type: ignore[index]
     buffer = io.BytesIO()
@@ -133,7 +134,7 @@ def with_dtd(dtd: str, entity: str) -> Any:
 )
 def test_entity_declarations_in_a_sheet_are_refused(tmp_path: Path, dtd: str, entity: str) -> None:
     path = tmp_path / "liggare.xlsx"
-    path.write_bytes(fuzz.package([(model.ROUNDS, fuzz.hostile_sheet(dtd, entity))]))
+    path.write_bytes(fuzz.package([(ledger_format.ROUNDS, fuzz.hostile_sheet(dtd, entity))]))
     result = assert_refused(path, "DOCTYPE/ENTITY", "skadlig")
     assert "root:" not in result["stdout"] + result["stderr"]
 
@@ -158,7 +159,9 @@ def test_entity_declarations_in_other_parts_are_refused(tmp_path: Path, part: st
 def test_entity_declarations_in_a_part_not_named_xml_are_refused(tmp_path: Path) -> None:
     sheet = fuzz.hostile_sheet(XXE, "xxe")
     path = tmp_path / "liggare.xlsx"
-    path.write_bytes(fuzz.package([(model.ROUNDS, sheet)], sheet_targets=["worksheets/data.bin"]))
+    path.write_bytes(
+        fuzz.package([(ledger_format.ROUNDS, sheet)], sheet_targets=["worksheets/data.bin"])
+    )
     assert_refused(path, "DOCTYPE/ENTITY")
 
 
@@ -253,7 +256,7 @@ def test_zip_bomb_that_lies_about_its_size_is_refused(
 def test_size_limits_let_a_full_height_ledger_through() -> None:
     """A ledger with Excel's 1 048 575 rows and every column: 1.5 GB of XML in its largest sheet,
     1.7 GB in all, packed about ten to one. A bomb of the same size packs a thousand to one."""
-    from lumledger import package
+    from lumledger.workbook import package
 
     class Archive:
         def __init__(self, *sizes: tuple[int, int]) -> None:
@@ -277,7 +280,7 @@ def test_size_limits_let_a_full_height_ledger_through() -> None:
 def test_many_parts_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "delar.xlsx"
     extra = [(f"junk/{i}.txt", b"x") for i in range(10_001)]
-    path.write_bytes(fuzz.package([(model.ROUNDS, fuzz.worksheet(""))], extra=extra))
+    path.write_bytes(fuzz.package([(ledger_format.ROUNDS, fuzz.worksheet(""))], extra=extra))
     assert_refused(path, "orimligt många delar")
 
 
@@ -286,9 +289,9 @@ def test_many_parts_are_refused(tmp_path: Path) -> None:
 
 def _sheets(rounds_xml: str) -> list[tuple[str, str]]:
     return [
-        (model.ROUNDS, rounds_xml),
-        (model.ADMINISTRATIONS, fuzz.worksheet("")),
-        (model.APPLICATIONS, fuzz.worksheet("")),
+        (ledger_format.ROUNDS, rounds_xml),
+        (ledger_format.ADMINISTRATIONS, fuzz.worksheet("")),
+        (ledger_format.APPLICATIONS, fuzz.worksheet("")),
     ]
 
 
@@ -363,7 +366,7 @@ def test_a_stray_cell_far_right_in_a_small_sheet_is_read(tmp_path: Path) -> None
     package = open_package(path)
     assert package.oversized == {}
     ledger = read_ledger(path)
-    assert ledger.frame(model.ROUNDS)["År"].tolist() == [2019]
+    assert ledger.frame(ledger_format.ROUNDS)["År"].tolist() == [2019]
 
 
 def test_an_oversized_sheet_that_is_not_read_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -395,38 +398,38 @@ DEFERRED_CASES = {
 def test_a_deferred_sheet_is_checked_before_calamine_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    from lumledger import package, reading
+    from lumledger.workbook import package, reader
 
     xml, words = DEFERRED_CASES[case]
     sheets = [
-        (model.ROUNDS, fuzz.worksheet(HEADER)),
-        (model.ADMINISTRATIONS, fuzz.worksheet("")),
-        (model.APPLICATIONS, xml),
+        (ledger_format.ROUNDS, fuzz.worksheet(HEADER)),
+        (ledger_format.ADMINISTRATIONS, fuzz.worksheet("")),
+        (ledger_format.APPLICATIONS, xml),
     ]
     path = tmp_path / "liggare.xlsx"
     path.write_bytes(fuzz.package(sheets))
     read_by_calamine: list[str] = []
-    real_read = reading.FileSource._read_checked
+    real_read = reader.FileSource._read_checked
 
-    def spying_read(self: reading.FileSource, title: str) -> reading.SheetCells:
+    def spying_read(self: reader.FileSource, title: str) -> reader.SheetCells:
         read_by_calamine.append(title)
         return real_read(self, title)
 
     monkeypatch.setattr(package, "DEFER_SCAN_BYTES", 0)
-    monkeypatch.setattr(reading.FileSource, "_read_checked", spying_read)
-    assert model.APPLICATIONS in open_package(path).sheets
+    monkeypatch.setattr(reader.FileSource, "_read_checked", spying_read)
+    assert ledger_format.APPLICATIONS in open_package(path).sheets
     assert open_package(path).pending  # nothing of the worksheets checked yet
     with pytest.raises(LedgerReadError) as caught:
         read_ledger(path)
     assert words in caught.value.message
-    assert model.APPLICATIONS not in read_by_calamine
+    assert ledger_format.APPLICATIONS not in read_by_calamine
 
 
 def test_a_ledger_read_with_deferred_checks_is_read_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lumledger import package
-    from lumledger.checks import validate_path
+    from lumledger.rules.cross_sheet import validate_path
+    from lumledger.workbook import package
 
     example = ROOT / "workbooks" / "lum-exempel.xlsx"
     expected = [f.to_dict() for f in validate_path(example).findings]
@@ -436,7 +439,9 @@ def test_a_ledger_read_with_deferred_checks_is_read_alike(
     assert open_package(copy).pending
     assert [f.to_dict() for f in validate_path(copy).findings] == expected
     checked = open_package(copy)
-    read_parts = {checked.sheets[title] for title in model.INPUT_SHEETS if title in checked.sheets}
+    read_parts = {
+        checked.sheets[title] for title in ledger_format.INPUT_SHEETS if title in checked.sheets
+    }
     assert read_parts and not read_parts & set(checked.pending)  # sheets not read stay unchecked
 
 
@@ -483,22 +488,22 @@ def test_large_ledger_prescan_is_a_small_part_of_reading(tmp_path: Path) -> None
     """The checks before calamine (inflate, CRC, DTD, cell limits) stay well below its read."""
     from python_calamine import CalamineWorkbook
 
-    columns = model.COLUMNS[model.APPLICATIONS]
+    columns = ledger_format.COLUMNS[ledger_format.APPLICATIONS]
     header = "".join(
-        f'<c r="{model.column_letters(j + 1)}1" t="inlineStr"><is><t>{c.name}</t></is></c>'
+        f'<c r="{ledger_format.column_letters(j + 1)}1" t="inlineStr"><is><t>{c.name}</t></is></c>'
         for j, c in enumerate(columns)
     )
     rows = [f'<row r="1">{header}</row>']
     for r in range(2, 30_002):
         cells = "".join(
-            f'<c r="{model.column_letters(j + 1)}{r}"><v>{r * 7 + j}</v></c>'
+            f'<c r="{ledger_format.column_letters(j + 1)}{r}"><v>{r * 7 + j}</v></c>'
             if j % 3
-            else f'<c r="{model.column_letters(j + 1)}{r}" t="inlineStr"><is><t>Text {r} om boende</t></is></c>'
+            else f'<c r="{ledger_format.column_letters(j + 1)}{r}" t="inlineStr"><is><t>Text {r} om boende</t></is></c>'
             for j in range(len(columns))
         )
         rows.append(f'<row r="{r}">{cells}</row>')
     path = tmp_path / "stor.xlsx"
-    path.write_bytes(fuzz.package([(model.APPLICATIONS, fuzz.worksheet("".join(rows)))]))
+    path.write_bytes(fuzz.package([(ledger_format.APPLICATIONS, fuzz.worksheet("".join(rows)))]))
     best_scan = best_read = float("inf")
     for _ in range(3):
         started = time.perf_counter()
@@ -506,7 +511,7 @@ def test_large_ledger_prescan_is_a_small_part_of_reading(tmp_path: Path) -> None
         best_scan = min(best_scan, time.perf_counter() - started)
         started = time.perf_counter()
         book = CalamineWorkbook.from_path(str(path))
-        book.get_sheet_by_name(model.APPLICATIONS).to_python(skip_empty_area=True)
+        book.get_sheet_by_name(ledger_format.APPLICATIONS).to_python(skip_empty_area=True)
         best_read = min(best_read, time.perf_counter() - started)
     assert best_scan < 0.6 * best_read, (best_scan, best_read)
 
@@ -612,7 +617,7 @@ def _hostile_texts_ledger(tmp_path: Path) -> Path:
     from conftest import make_ledger
 
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
-        for i, row in enumerate(rows[model.APPLICATIONS]):
+        for i, row in enumerate(rows[ledger_format.APPLICATIONS]):
             row["Kontaktperson"] = CONTACT
             row["E-post"] = EMAIL
             row["Namn"] = INJECTIONS[i % len(INJECTIONS)] + " namn"
@@ -623,7 +628,7 @@ def _hostile_texts_ledger(tmp_path: Path) -> Path:
     path = make_ledger(tmp_path, change=change)
     # openpyxl stores a text that starts with "=" as a formula: make those cells texts again.
     book = openpyxl.load_workbook(path)
-    for row in book[model.APPLICATIONS].iter_rows():
+    for row in book[ledger_format.APPLICATIONS].iter_rows():
         for cell in row:
             if cell.data_type == "f":
                 cell.data_type = "s"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, WORKBOOKS
 
-from lumledger.checks import validate_path
-from lumledger.model import RULES
+from lumledger.ledger_format import RULES
+from lumledger.rules.cross_sheet import validate_path
 
 CODE = re.compile(r"LUM-[EWR]\d{3}")
 DOCS = ROOT / "docs" / "ledger-format.md"

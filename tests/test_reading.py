@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from conftest import EXAMPLE, make_ledger
 
-from lumledger import model
-from lumledger.checks import validate_path
+from lumledger import ledger_format
 from lumledger.money import check_payment_account, format_kr, parse_amount_text
-from lumledger.reading import read_ledger, to_decimal, to_int
+from lumledger.rules.cross_sheet import validate_path
+from lumledger.workbook.reader import read_ledger, to_decimal, to_int
 
-APPS = model.APPLICATIONS
+APPS = ledger_format.APPLICATIONS
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_payment_accounts(account: str, ok: bool) -> None:
 def test_amounts_are_exact_and_keep_their_cells(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         rows[APPS][0]["Sökt belopp"] = "1 457 956"
-        rows[model.REPORTS] = [
+        rows[ledger_format.REPORTS] = [
             {
                 "Id": "2019-P01",
                 "Inlämnad": dt.date(2020, 2, 28),
@@ -87,7 +87,7 @@ def test_amounts_are_exact_and_keep_their_cells(tmp_path: Path) -> None:
     apps = ledger.tables[APPS]
     assert to_int(apps.frame.at[2, "Sökt belopp"]) == 1_457_956
     assert apps.cell("Sökt belopp", 2) == "K2"
-    reports = ledger.tables[model.REPORTS].frame
+    reports = ledger.tables[ledger_format.REPORTS].frame
     assert reports.at[2, "Personalkostnader"] == Decimal("0.1")
     assert reports.at[2, "Administrativa kostnader"] == Decimal("4104.20")
     total = to_decimal(reports.at[2, "Personalkostnader"]) + to_decimal(
@@ -97,7 +97,7 @@ def test_amounts_are_exact_and_keep_their_cells(tmp_path: Path) -> None:
 
 
 def test_headers_in_any_case_and_order_with_spaces(tmp_path: Path) -> None:
-    columns = [c.name for c in model.COLUMNS[APPS]][::-1]
+    columns = [c.name for c in ledger_format.COLUMNS[APPS]][::-1]
     shown = {name: f"  {name.upper()} " for name in columns}
 
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -133,12 +133,12 @@ def test_empty_rows_are_skipped_and_rows_keep_their_numbers(tmp_path: Path) -> N
 def test_sheet_whose_data_does_not_start_in_column_a(tmp_path: Path) -> None:
     path = make_ledger(tmp_path)
     book = openpyxl.load_workbook(path)
-    sheet = book[model.ADMINISTRATIONS]
+    sheet = book[ledger_format.ADMINISTRATIONS]
     sheet.insert_cols(1)
     book.save(path)
     result = validate_path(path)
     assert result.findings == []
-    assert result.ledger.tables[model.ADMINISTRATIONS].cell("Namn", 2) == "B2"
+    assert result.ledger.tables[ledger_format.ADMINISTRATIONS].cell("Namn", 2) == "B2"
 
 
 def test_output_sheets_are_never_read(tmp_path: Path) -> None:
@@ -148,12 +148,12 @@ def test_output_sheets_are_never_read(tmp_path: Path) -> None:
 
 def test_sheet_names_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
-        rows[" omgångar "] = rows.pop(model.ROUNDS)
+        rows[" omgångar "] = rows.pop(ledger_format.ROUNDS)
 
     path = make_ledger(
         tmp_path,
         change=change,
-        headers={" omgångar ": [c.name for c in model.COLUMNS[model.ROUNDS]]},
+        headers={" omgångar ": [c.name for c in ledger_format.COLUMNS[ledger_format.ROUNDS]]},
     )
     assert validate_path(path).findings == []
 
@@ -162,8 +162,8 @@ def test_example_ledger_figures() -> None:
     ledger = read_ledger(EXAMPLE)
     frame = ledger.tables[APPS].frame
     y2019 = frame[frame["År"] == 2019]
-    projects = y2019[y2019["Typ"] == model.PROJECT]
-    visits = y2019[y2019["Typ"] == model.STUDY_VISIT]
+    projects = y2019[y2019["Typ"] == ledger_format.PROJECT]
+    visits = y2019[y2019["Typ"] == ledger_format.STUDY_VISIT]
     assert (len(projects), len(visits)) == (21, 16)
     assert int(projects["Sökt belopp"].sum()) == 10_950_780
     assert int(projects["Beviljat belopp"].sum()) == 3_175_000

@@ -20,18 +20,18 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from lumledger import model
-from lumledger.checks import validate_ledger
+from lumledger import ledger_format
 from lumledger.cli import main
 from lumledger.findings import Finding
-from lumledger.reading import read_ledger
-from lumledger.reconcile import (
+from lumledger.reconciliation import (
     Reconciliation,
     check_r009,
     not_run_lines,
     reconcile,
     reconcile_path,
 )
+from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.workbook.reader import read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
@@ -44,16 +44,16 @@ Sheets = dict[str, Rows]
 def clean_rows() -> Sheets:
     """A valid two-year ledger in which everything reconciles (fresh copies each call)."""
     return {
-        model.ROUNDS: [
+        ledger_format.ROUNDS: [
             {"År": 2019, "Status": "Beslutad", "Beslutsdatum": dt.date(2018, 12, 18)},
             {"År": 2020, "Status": "Beslutad", "Beslutsdatum": dt.date(2019, 12, 17)},
         ],
-        model.ADMINISTRATIONS: [
+        ledger_format.ADMINISTRATIONS: [
             {"Namn": "Bromma", "Typ": "Stadsdelsförvaltning"},
             {"Namn": "Farsta", "Typ": "Stadsdelsförvaltning"},
             {"Namn": "Socialförvaltningen", "Typ": "Fackförvaltning"},
         ],
-        model.APPLICATIONS: [
+        ledger_format.APPLICATIONS: [
             {
                 "Id": "2019-P01",
                 "År": 2019,
@@ -105,7 +105,7 @@ def clean_rows() -> Sheets:
                 "Beviljat belopp": 100_000,
             },
         ],
-        model.DECISIONS: [
+        ledger_format.DECISIONS: [
             {
                 "År": 2019,
                 "Typ": "Projekt",
@@ -131,13 +131,13 @@ def clean_rows() -> Sheets:
                 "Summa beviljat": 350_000,
             },
         ],
-        model.PAYMENTS: [
+        ledger_format.PAYMENTS: [
             {"Id": "2019-P01", "Datum": dt.date(2019, 1, 15), "Belopp": 200_000},
             {"Id": "2019-S01", "Datum": dt.date(2019, 1, 15), "Belopp": 25_000},
             {"Id": "2020-P01", "Datum": dt.date(2020, 1, 20), "Belopp": 250_000},
             {"Id": "2020-P02", "Datum": dt.date(2020, 1, 20), "Belopp": 100_000},
         ],
-        model.REPORTS: [
+        ledger_format.REPORTS: [
             {
                 # A surplus of 50 000, stated and repaid below: no finding.
                 "Id": "2019-P01",
@@ -171,7 +171,7 @@ def clean_rows() -> Sheets:
                 "Summa kostnader": 100_000,
             },
         ],
-        model.REPAYMENTS: [
+        ledger_format.REPAYMENTS: [
             {"Id": "2019-P01", "Datum": dt.date(2020, 3, 10), "Belopp": 50_000},
         ],
     }
@@ -199,7 +199,7 @@ def make_ledger(
     book.remove(first)
     for sheet, sheet_rows in rows.items():
         worksheet = book.create_sheet(sheet)
-        columns = [c.name for c in model.COLUMNS[sheet]]
+        columns = [c.name for c in ledger_format.COLUMNS[sheet]]
         worksheet.append(columns)
         for i, row in enumerate(sheet_rows, start=2):
             unknown = set(row) - set(columns)
@@ -230,11 +230,11 @@ def only(result: Reconciliation, code: str, id_: str | None) -> Finding:
 
 
 def app(rows: Sheets, id_: str) -> dict[str, Any]:
-    return next(r for r in rows[model.APPLICATIONS] if r["Id"] == id_)
+    return next(r for r in rows[ledger_format.APPLICATIONS] if r["Id"] == id_)
 
 
 def report(rows: Sheets, id_: str) -> dict[str, Any]:
-    return next(r for r in rows[model.REPORTS] if r["Id"] == id_)
+    return next(r for r in rows[ledger_format.REPORTS] if r["Id"] == id_)
 
 
 # --- the clean ledger -------------------------------------------------------------------------------
@@ -286,26 +286,31 @@ def test_statement_per_application_and_year(tmp_path: Path) -> None:
 
 def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.DECISIONS][0]["Antal ansökningar"] = 3
+        rows[ledger_format.DECISIONS][0]["Antal ansökningar"] = 3
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
-    assert (item.sheet, item.cell, item.row) == (model.DECISIONS, "C2", 2)
+    assert (item.sheet, item.cell, item.row) == (ledger_format.DECISIONS, "C2", 2)
     assert (item.expected, item.found) == (3, 2)  # stated in Beslut, counted in the ledger
     assert "3 projektansökningar 2019" in item.message and "liggaren har 2" in item.message
 
 
 def test_r001_stated_count_of_administrations(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.DECISIONS][1]["Antal förvaltningar"] = 2
+        rows[ledger_format.DECISIONS][1]["Antal förvaltningar"] = 2
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
-    assert (item.sheet, item.cell, item.expected, item.found) == (model.DECISIONS, "D3", 2, 1)
+    assert (item.sheet, item.cell, item.expected, item.found) == (
+        ledger_format.DECISIONS,
+        "D3",
+        2,
+        1,
+    )
 
 
 def test_r001_kept_when_co_applicants_and_same_administration_twice(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         # Bromma's second project in 2020: 3 applications, still 2 distinct main applicants.
-        rows[model.APPLICATIONS].append(
+        rows[ledger_format.APPLICATIONS].append(
             {
                 "Id": "2020-P03",
                 "År": 2020,
@@ -317,18 +322,18 @@ def test_r001_kept_when_co_applicants_and_same_administration_twice(tmp_path: Pa
                 "Beviljat belopp": 0,
             }
         )
-        rows[model.DECISIONS][2].update({"Antal ansökningar": 3, "Summa sökt": 460_000})
+        rows[ledger_format.DECISIONS][2].update({"Antal ansökningar": 3, "Summa sökt": 460_000})
 
     assert run(make_ledger(tmp_path, change=change)).findings == []
 
 
 def test_r002_stated_sum_granted(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.DECISIONS][2]["Summa beviljat"] = 300_000
+        rows[ledger_format.DECISIONS][2]["Summa beviljat"] = 300_000
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R002", None)
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.DECISIONS,
+        ledger_format.DECISIONS,
         "F4",
         300_000,
         350_000,
@@ -338,7 +343,7 @@ def test_r002_stated_sum_granted(tmp_path: Path) -> None:
 
 def test_r002_stated_sum_applied(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.DECISIONS][0]["Summa sökt"] = 800_000
+        rows[ledger_format.DECISIONS][0]["Summa sökt"] = 800_000
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R002", None)
     assert (item.cell, item.expected, item.found) == ("E2", 800_000, 700_000)
@@ -346,11 +351,13 @@ def test_r002_stated_sum_applied(tmp_path: Path) -> None:
 
 def test_r003_granted_but_not_paid(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.PAYMENTS] = [p for p in rows[model.PAYMENTS] if p["Id"] != "2019-S01"]
+        rows[ledger_format.PAYMENTS] = [
+            p for p in rows[ledger_format.PAYMENTS] if p["Id"] != "2019-S01"
+        ]
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R003", "2019-S01")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.APPLICATIONS,
+        ledger_format.APPLICATIONS,
         "M4",
         25_000,
         0,
@@ -359,7 +366,7 @@ def test_r003_granted_but_not_paid(tmp_path: Path) -> None:
 
 def test_r003_paid_twice(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.PAYMENTS].append(
+        rows[ledger_format.PAYMENTS].append(
             {"Id": "2020-P01", "Datum": dt.date(2020, 2, 1), "Belopp": 250_000}
         )
 
@@ -370,21 +377,23 @@ def test_r003_paid_twice(tmp_path: Path) -> None:
 
 def test_r003_kept_when_round_not_decided(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.ROUNDS][1]["Status"] = "Bedömning"
-        rows[model.PAYMENTS] = [p for p in rows[model.PAYMENTS] if p["Id"] != "2020-P02"]
+        rows[ledger_format.ROUNDS][1]["Status"] = "Bedömning"
+        rows[ledger_format.PAYMENTS] = [
+            p for p in rows[ledger_format.PAYMENTS] if p["Id"] != "2020-P02"
+        ]
 
     assert run(make_ledger(tmp_path, change=change)).findings == []
 
 
 def test_r004_payment_without_grant(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.PAYMENTS].append(
+        rows[ledger_format.PAYMENTS].append(
             {"Id": "2019-P02", "Datum": dt.date(2019, 2, 1), "Belopp": 10_000}
         )
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R004", "2019-P02")
     assert (item.sheet, item.cell, item.row, item.expected, item.found) == (
-        model.PAYMENTS,
+        ledger_format.PAYMENTS,
         "C6",
         6,
         0,
@@ -394,12 +403,14 @@ def test_r004_payment_without_grant(tmp_path: Path) -> None:
 
 def test_r005_report_missing_after_due_date(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.REPORTS] = [r for r in rows[model.REPORTS] if r["Id"] != "2020-P02"]
+        rows[ledger_format.REPORTS] = [
+            r for r in rows[ledger_format.REPORTS] if r["Id"] != "2020-P02"
+        ]
 
     path = make_ledger(tmp_path, change=change)
     item = only(run(path), "LUM-R005", "2020-P02")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.APPLICATIONS,
+        ledger_format.APPLICATIONS,
         "A6",
         "redovisning senast 2021-02-28",
         None,
@@ -420,7 +431,7 @@ def test_r006_report_states_another_grant(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R006", "2020-P01")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.REPORTS,
+        ledger_format.REPORTS,
         "C3",
         250_000,
         240_000,
@@ -451,7 +462,7 @@ def test_r009_costs_exceed_income(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=change)
     item = only(run(path), "LUM-R009", "2020-P02")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.REPORTS,
+        ledger_format.REPORTS,
         "K4",
         100_000,
         130_000,
@@ -474,7 +485,7 @@ def test_r010_stated_unspent_differs_from_lines(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R010", "2019-P01")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.REPORTS,
+        ledger_format.REPORTS,
         "L2",
         50_000,
         40_000,
@@ -483,7 +494,7 @@ def test_r010_stated_unspent_differs_from_lines(tmp_path: Path) -> None:
 
 def test_r010_surplus_not_repaid(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.REPAYMENTS] = []
+        rows[ledger_format.REPAYMENTS] = []
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R010", "2019-P01")
     assert (item.expected, item.found) == (50_000, 0)
@@ -496,7 +507,7 @@ def test_r010_unspent_is_capped_by_the_grant(tmp_path: Path) -> None:
         report(rows, "2020-P02").update(
             {"Egen insats": 300_000, "Summa intäkter": 400_000, "Ej förbrukat": 100_000}
         )
-        rows[model.REPAYMENTS].append(
+        rows[ledger_format.REPAYMENTS].append(
             {"Id": "2020-P02", "Datum": dt.date(2021, 3, 1), "Belopp": 100_000}
         )
 
@@ -509,7 +520,7 @@ def test_r011_previous_grants(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R011", "2020-P01")
     assert (item.sheet, item.cell, item.expected, item.found) == (
-        model.APPLICATIONS,
+        ledger_format.APPLICATIONS,
         "J5",
         200_000,
         150_000,
@@ -536,9 +547,13 @@ def test_r011_blank_previous_is_not_compared(tmp_path: Path) -> None:
 
 def test_years_without_payments_reports_or_decisions_are_not_run(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.PAYMENTS] = [p for p in rows[model.PAYMENTS] if not p["Id"].startswith("2020")]
-        rows[model.REPORTS] = [r for r in rows[model.REPORTS] if not r["Id"].startswith("2020")]
-        rows[model.DECISIONS] = rows[model.DECISIONS][:2]
+        rows[ledger_format.PAYMENTS] = [
+            p for p in rows[ledger_format.PAYMENTS] if not p["Id"].startswith("2020")
+        ]
+        rows[ledger_format.REPORTS] = [
+            r for r in rows[ledger_format.REPORTS] if not r["Id"].startswith("2020")
+        ]
+        rows[ledger_format.DECISIONS] = rows[ledger_format.DECISIONS][:2]
 
     result = run(make_ledger(tmp_path, change=change))
     assert result.findings == [], show(result.findings)
@@ -554,7 +569,12 @@ def test_years_without_payments_reports_or_decisions_are_not_run(tmp_path: Path)
 
 def test_optional_sheets_absent(tmp_path: Path) -> None:
     rows = clean_rows()
-    for sheet in (model.PAYMENTS, model.REPORTS, model.REPAYMENTS, model.DECISIONS):
+    for sheet in (
+        ledger_format.PAYMENTS,
+        ledger_format.REPORTS,
+        ledger_format.REPAYMENTS,
+        ledger_format.DECISIONS,
+    ):
         del rows[sheet]
     result = run(make_ledger(tmp_path, rows))
     assert result.findings == []
@@ -578,8 +598,10 @@ def test_invalid_ledger_is_reported_and_the_rest_reconciled(tmp_path: Path) -> N
 
 def test_duplicate_and_unknown_ids_are_not_run_not_findings(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.APPLICATIONS].append(dict(app(rows, "2020-P02")))  # LUM-E005
-        rows[model.PAYMENTS].append({"Id": "2019-P99", "Datum": dt.date(2019, 1, 1), "Belopp": 5})
+        rows[ledger_format.APPLICATIONS].append(dict(app(rows, "2020-P02")))  # LUM-E005
+        rows[ledger_format.PAYMENTS].append(
+            {"Id": "2019-P99", "Datum": dt.date(2019, 1, 1), "Belopp": 5}
+        )
 
     result = reconcile(read_ledger(make_ledger(tmp_path, change=change)), AS_OF)
     assert {f.code for f in result.validation} == {"LUM-E005", "LUM-E017"}
@@ -594,16 +616,16 @@ def test_duplicate_and_unknown_ids_are_not_run_not_findings(tmp_path: Path) -> N
 
 def test_ids_match_in_any_case_and_rows_without_id_are_left_out(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
-        rows[model.PAYMENTS][0]["Belopp"] = 150_000
-        rows[model.PAYMENTS].append(
+        rows[ledger_format.PAYMENTS][0]["Belopp"] = 150_000
+        rows[ledger_format.PAYMENTS].append(
             {"Id": "2019-p01", "Datum": dt.date(2019, 6, 1), "Belopp": 50_000}
         )
-        rows[model.PAYMENTS].append({"Datum": dt.date(2019, 6, 1), "Belopp": 1})  # no Id
+        rows[ledger_format.PAYMENTS].append({"Datum": dt.date(2019, 6, 1), "Belopp": 1})  # no Id
         report(rows, "2020-P02")["Id"] = "2020-p02"
-        rows[model.REPAYMENTS][0]["Id"] = "2019-p01"
+        rows[ledger_format.REPAYMENTS][0]["Id"] = "2019-p01"
         blank = dict(app(rows, "2019-P02"))
         del blank["Id"]
-        rows[model.APPLICATIONS].append(blank)  # counted nowhere: not an application
+        rows[ledger_format.APPLICATIONS].append(blank)  # counted nowhere: not an application
 
     result = reconcile(read_ledger(make_ledger(tmp_path, change=change)), AS_OF)
     assert result.findings == [], show(result.findings)
@@ -626,8 +648,8 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     assert result.validation_errors == 0
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
-        ("LUM-R001", None, model.DECISIONS, "C2", 23, 21),
-        ("LUM-R009", "2021-P01", model.REPORTS, "K2", 1_150_000, 1_500_000),
+        ("LUM-R001", None, ledger_format.DECISIONS, "C2", 23, 21),
+        ("LUM-R009", "2021-P01", ledger_format.REPORTS, "K2", 1_150_000, 1_500_000),
     ]
     r001, r009 = result.findings
     assert result.year_of_finding(r001) == 2019
@@ -754,7 +776,7 @@ def test_cli_output_never_overwrites_the_ledger(tmp_path: Path) -> None:
 def test_as_of_decides_overdue(tmp_path: Path, as_of: str) -> None:
     def change(rows: Sheets) -> None:
         # 2019 keeps one report (2019-P01), so R005 runs for 2019; add a second granted project.
-        rows[model.APPLICATIONS].append(
+        rows[ledger_format.APPLICATIONS].append(
             {
                 "Id": "2019-P03",
                 "År": 2019,
@@ -765,7 +787,7 @@ def test_as_of_decides_overdue(tmp_path: Path, as_of: str) -> None:
                 "Beviljat belopp": 50_000,
             }
         )
-        rows[model.DECISIONS][0].update(
+        rows[ledger_format.DECISIONS][0].update(
             {
                 "Antal ansökningar": 3,
                 "Antal förvaltningar": 3,
@@ -773,7 +795,7 @@ def test_as_of_decides_overdue(tmp_path: Path, as_of: str) -> None:
                 "Summa beviljat": 250_000,
             }
         )
-        rows[model.PAYMENTS].append(
+        rows[ledger_format.PAYMENTS].append(
             {"Id": "2019-P03", "Datum": dt.date(2019, 1, 15), "Belopp": 50_000}
         )
 

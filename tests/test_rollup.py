@@ -1,4 +1,4 @@
-"""Tests for lumledger.rollup: the 2019 figures of the real decision, frames, multi-year
+"""Tests for lumledger.rollups: the 2019 figures of the real decision, frames, multi-year
 commitments, the worksheet-function helpers and (hypothesis) that every level of the roll-up adds
 up to the level above it and to the raw rows, for any ledger."""
 
@@ -14,10 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumledger import model
-from lumledger.checks import validate_ledger
-from lumledger.reading import Ledger, SheetCells, load_ledger, read_ledger
-from lumledger.rollup import (
+from lumledger import ledger_format
+from lumledger.rollups import (
     Totals,
     add_totals,
     compute_rollup,
@@ -28,11 +26,13 @@ from lumledger.rollup import (
     render_rollup_text,
     sum_field,
 )
+from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.workbook.reader import Ledger, SheetCells, load_ledger, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
 
-P, S = model.PROJECT, model.STUDY_VISIT
+P, S = ledger_format.PROJECT, ledger_format.STUDY_VISIT
 
 
 # --- an in-memory ledger (no file: fast enough for hypothesis) ------------------------------------
@@ -40,7 +40,7 @@ P, S = model.PROJECT, model.STUDY_VISIT
 
 @dataclass
 class MemorySource:
-    """A :class:`lumledger.reading.CellSource` over dicts of rows."""
+    """A :class:`lumledger.workbook.reader.CellSource` over dicts of rows."""
 
     sheets: dict[str, list[dict[str, Any]]]
     name: str = "minne.xlsx"
@@ -49,7 +49,7 @@ class MemorySource:
         return list(self.sheets)
 
     def read_sheet(self, title: str) -> SheetCells:
-        columns = [c.name for c in model.COLUMNS[title]]
+        columns = [c.name for c in ledger_format.COLUMNS[title]]
         rows: list[list[Any]] = [list(columns)]
         rows += [[row.get(c) for c in columns] for row in self.sheets[title]]
         return SheetCells(title=title, rows=rows)
@@ -65,9 +65,11 @@ def memory_ledger(
     return load_ledger(
         MemorySource(
             {
-                model.ROUNDS: list(rounds) if rounds is not None else [{"År": y} for y in years],
-                model.ADMINISTRATIONS: [{"Namn": name} for name in ADMINS],
-                model.APPLICATIONS: [dict(row) for row in applications],
+                ledger_format.ROUNDS: list(rounds)
+                if rounds is not None
+                else [{"År": y} for y in years],
+                ledger_format.ADMINISTRATIONS: [{"Namn": name} for name in ADMINS],
+                ledger_format.APPLICATIONS: [dict(row) for row in applications],
             }
         )
     )

@@ -1,4 +1,4 @@
-"""Tests for lumledger.safewrite: writing cells into a ledger without damaging anything else."""
+"""Tests for lumledger.workbook.safewrite: writing cells into a ledger without damaging anything else."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ import pytest
 import xlsxwriter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from lumledger import safewrite
 from lumledger.findings import LedgerWriteError
-from lumledger.safewrite import (
+from lumledger.workbook import safewrite
+from lumledger.workbook.safewrite import (
     CellWrite,
     excel_serial,
     is_date_format,

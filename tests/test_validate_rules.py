@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from conftest import make_ledger, patch_cell_xml
 
-from lumledger import model
-from lumledger.checks import validate_path
+from lumledger import ledger_format
 from lumledger.findings import Finding
+from lumledger.rules.cross_sheet import validate_path
 
-APPS = model.APPLICATIONS
-ROUNDS = model.ROUNDS
+APPS = ledger_format.APPLICATIONS
+ROUNDS = ledger_format.ROUNDS
 
 
 def findings_of(path: Path) -> list[Finding]:
@@ -43,16 +43,18 @@ def test_base_ledger_is_clean(tmp_path: Path) -> None:
 
 
 def test_e001_required_sheet_missing(tmp_path: Path) -> None:
-    path = make_ledger(tmp_path, drop=[model.ADMINISTRATIONS])
+    path = make_ledger(tmp_path, drop=[ledger_format.ADMINISTRATIONS])
     found = findings_of(path)
     e001 = [f for f in found if f.code == "LUM-E001"]
-    assert len(e001) == 1 and e001[0].sheet == model.ADMINISTRATIONS and e001[0].cell is None
+    assert (
+        len(e001) == 1 and e001[0].sheet == ledger_format.ADMINISTRATIONS and e001[0].cell is None
+    )
     # Without Förvaltningar nothing can be checked against it: no cascade of E006/W006.
     assert {f.code for f in found} == {"LUM-E001"}
 
 
 def test_e002_required_column_missing_names_closest_header(tmp_path: Path) -> None:
-    columns = [c.name for c in model.COLUMNS[APPS]]
+    columns = [c.name for c in ledger_format.COLUMNS[APPS]]
     columns[columns.index("Sökt belopp")] = "Sökt belop"
 
     def rename(rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -234,8 +236,8 @@ def test_e016_payment_account(tmp_path: Path, account: str) -> None:
 
 def test_e017_unknown_id_in_payments(tmp_path: Path) -> None:
     payments = [{"Id": "2019-P99", "Datum": dt.date(2019, 2, 1), "Belopp": 1000}]
-    path = make_ledger(tmp_path, extra_sheets={model.PAYMENTS: payments})
-    finding = at(assert_only(path, "LUM-E017"), model.PAYMENTS, "A2")
+    path = make_ledger(tmp_path, extra_sheets={ledger_format.PAYMENTS: payments})
+    finding = at(assert_only(path, "LUM-E017"), ledger_format.PAYMENTS, "A2")
     assert finding.id == "2019-P99"
 
 

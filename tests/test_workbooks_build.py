@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.workbook import Workbook
 
-from lumledger.model import (
+from lumledger.ledger_format import (
     ADMINISTRATIONS,
     APPLICATIONS,
     COLUMNS,

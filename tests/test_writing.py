@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lumledger.findings import LedgerWriteError
-from lumledger.writing import atomic_output, check_output_dir, csv_safe
+from lumledger.workbook.files import atomic_output, check_output_dir, csv_safe
 
 
 def test_atomic_output_renames_a_complete_file_with_normal_permissions(tmp_path: Path) -> None:

@@ -31,13 +31,9 @@ ROWS = 600
 
 
 def _generated(folder: Path, clean: bool) -> Path:
-    sys.path.insert(0, str(ROOT / "tools"))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import ledgers  # the single generator (tools/ledgers.py; benchmarks/ before the move)
-    finally:
-        sys.path.pop(0)
-        sys.path.pop(0)
+    sys.path.insert(0, str(ROOT))
+    from tools import ledgers
+
     name = "generated-clean.xlsx" if clean else "generated.xlsx"
     return ledgers.write_ledger(folder / name, ROWS, clean=clean)
 

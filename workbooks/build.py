@@ -2,7 +2,7 @@
 
 ``python workbooks/build.py`` rewrites ``workbooks/lum-mall.xlsx`` (the empty ledger an officer
 starts from) and ``workbooks/lum-exempel.xlsx`` (the real 2019-2021 example ledger). Every sheet
-and column comes from :mod:`lumledger.model`; the example's figures come from the CSV files in
+and column comes from :mod:`lumledger.ledger_format`; the example's figures come from the CSV files in
 ``workbooks/data/`` and nowhere else.
 
 The output is byte-for-byte reproducible: the document properties carry a fixed creation date,
@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # `python workbooks/build.py` from a plain checkout
     sys.path.insert(0, str(HERE.parent))
 
-from lumledger.model import (  # noqa: E402
+from lumledger.ledger_format import (  # noqa: E402
     ADMINISTRATION_TYPES,
     ADMINISTRATIONS,
     APPLICATION_TYPES,
@@ -319,8 +319,8 @@ def write_ledger_sheets(
     """Add every sheet of the ledger format to an open XlsxWriter ``workbook``.
 
     Sheets are added after any the workbook already has: ``Instruktioner`` (unless
-    ``instructions`` is None), then the input sheets of :data:`lumledger.model.INPUT_SHEETS`,
-    each with the header of :data:`lumledger.model.COLUMNS` in row 1, column widths and formats,
+    ``instructions`` is None), then the input sheets of :data:`lumledger.ledger_format.INPUT_SHEETS`,
+    each with the header of :data:`lumledger.ledger_format.COLUMNS` in row 1, column widths and formats,
     a frozen header row and drop-down validations.
 
     ``ledger_rows`` maps a sheet name to its data rows, each a mapping from column name to value

@@ -1,6 +1,6 @@
 """Per-column rules as pandera schemas: one ``DataFrameModel`` per sheet of the ledger.
 
-The frames come from :mod:`lumledger.reading`, already parsed (so a bad cell is one ``E003``
+The frames come from :mod:`lumledger.workbook.reader`, already parsed (so a bad cell is one ``E003``
 there, and an empty value here). Each check carries its rule code, so pandera's
 ``failure_cases`` (index = Excel row) map straight onto findings with cell addresses:
 
@@ -27,7 +27,7 @@ with warnings.catch_warnings():
     from pandera.typing import Series
 
 
-from lumledger import model
+from lumledger import ledger_format
 from lumledger.money import check_payment_account
 
 
@@ -56,7 +56,7 @@ with warnings.catch_warnings():
     _load_pandera_checks()
 
 Int64 = pd.Int64Dtype
-_TYPES = list(model.APPLICATION_TYPES)
+_TYPES = list(ledger_format.APPLICATION_TYPES)
 
 
 class _Base(pa.DataFrameModel):
@@ -88,13 +88,17 @@ class RoundsSchema(_Base):
     max_visit: Series[Int64] = _amount("Max belopp studiebesök")
     decided_on: Series[Any] = _optional("Beslutsdatum")
     diary_number: Series[Any] = _optional("Diarienummer")
-    status: Series[Any] = pa.Field(alias="Status", nullable=True, isin=list(model.ROUND_STATUSES))
+    status: Series[Any] = pa.Field(
+        alias="Status", nullable=True, isin=list(ledger_format.ROUND_STATUSES)
+    )
 
 
 class AdministrationsSchema(_Base):
     name: Series[Any] = _required("Namn")
     full_name: Series[Any] = _optional("Fullständigt namn")
-    kind: Series[Any] = pa.Field(alias="Typ", nullable=True, isin=list(model.ADMINISTRATION_TYPES))
+    kind: Series[Any] = pa.Field(
+        alias="Typ", nullable=True, isin=list(ledger_format.ADMINISTRATION_TYPES)
+    )
     cost_centre: Series[Any] = _optional("KST")
     valid_from: Series[Int64] = _optional("Giltig från")
     valid_to: Series[Int64] = _optional("Giltig till")
@@ -110,7 +114,7 @@ class ApplicationsSchema(_Base):
     purpose: Series[Any] = _optional("Syfte")
     project: Series[Any] = _optional("Projekt")
     project_year: Series[Int64] = pa.Field(
-        alias="Projektår", nullable=True, isin=list(model.PROJECT_YEARS)
+        alias="Projektår", nullable=True, isin=list(ledger_format.PROJECT_YEARS)
     )
     earlier_granted: Series[Int64] = _amount("Tidigare beviljat")
     applied: Series[Int64] = _amount("Sökt belopp", required=True)
@@ -137,7 +141,7 @@ class ApplicationsSchema(_Base):
 
     @pa.dataframe_check(name="LUM-E011", ignore_na=False)
     def no_project_year_for_study_visits(cls, df: pd.DataFrame) -> Any:
-        wrong = (df["Typ"] == model.STUDY_VISIT) & df["Projektår"].notna()
+        wrong = (df["Typ"] == ledger_format.STUDY_VISIT) & df["Projektår"].notna()
         return ~wrong.astype(bool)
 
 
@@ -240,13 +244,13 @@ class RepaymentsSchema(_Base):
 
 
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
-    model.ROUNDS: RoundsSchema,
-    model.ADMINISTRATIONS: AdministrationsSchema,
-    model.APPLICATIONS: ApplicationsSchema,
-    model.DECISIONS: DecisionsSchema,
-    model.PAYMENTS: PaymentsSchema,
-    model.REPORTS: ReportsSchema,
-    model.REPAYMENTS: RepaymentsSchema,
+    ledger_format.ROUNDS: RoundsSchema,
+    ledger_format.ADMINISTRATIONS: AdministrationsSchema,
+    ledger_format.APPLICATIONS: ApplicationsSchema,
+    ledger_format.DECISIONS: DecisionsSchema,
+    ledger_format.PAYMENTS: PaymentsSchema,
+    ledger_format.REPORTS: ReportsSchema,
+    ledger_format.REPAYMENTS: RepaymentsSchema,
 }
 
 _BUILTIN_CODES = (

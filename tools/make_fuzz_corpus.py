@@ -2,8 +2,8 @@
 
 Each file has the exit status ``lumledger validate`` must give it, kept in ``expected.json``
 (``tests/test_fuzz.py`` checks them all); the fuzzer also mutates these files
-(``python -m lumledger.fuzz --corpus tests/fuzz_corpus``). The bytes are reproducible: run
-``python tests/make_fuzz_corpus.py`` and ``git diff`` shows no change unless a generator changed.
+(``python -m tools.fuzz --corpus tests/fuzz_corpus``). The bytes are reproducible: run
+``python tools/make_fuzz_corpus.py`` and ``git diff`` shows no change unless a generator changed.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from typing import Any
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import base_rows, write_ledger
+from conftest import base_rows, write_ledger  # noqa: E402
 
-from lumledger import fuzz, model
+from lumledger import ledger_format  # noqa: E402
+from tools import fuzz  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"
+CORPUS = ROOT / "tests" / "fuzz_corpus"
 FIXED_TIME = (2019, 1, 1, 0, 0, 0)
 
 
@@ -51,7 +53,7 @@ def shared_strings_ledger() -> bytes:
     book.set_properties({"created": dt.datetime(2019, 1, 1)})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     for sheet, rows in base_rows().items():
-        columns = [c.name for c in model.COLUMNS[sheet]]
+        columns = [c.name for c in ledger_format.COLUMNS[sheet]]
         worksheet = book.add_worksheet(sheet)
         worksheet.write_row(0, 0, columns)
         for i, row in enumerate(rows, start=1):
@@ -88,52 +90,52 @@ def patched(data: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
 
 
 def _wrong_types(rows: dict[str, list[dict[str, Any]]]) -> None:
-    rows[model.APPLICATIONS][0]["Sökt belopp"] = "trehundratusen"
-    rows[model.APPLICATIONS][1]["Sökt belopp"] = "400 000 kr"  # a warning, not an error
-    rows[model.APPLICATIONS][2]["Inkom"] = "26/10/2018"
-    rows[model.APPLICATIONS][0]["Beviljat belopp"] = 200_000.5
+    rows[ledger_format.APPLICATIONS][0]["Sökt belopp"] = "trehundratusen"
+    rows[ledger_format.APPLICATIONS][1]["Sökt belopp"] = "400 000 kr"  # a warning, not an error
+    rows[ledger_format.APPLICATIONS][2]["Inkom"] = "26/10/2018"
+    rows[ledger_format.APPLICATIONS][0]["Beviljat belopp"] = 200_000.5
 
 
 def _long_text(rows: dict[str, list[dict[str, Any]]]) -> None:
-    rows[model.APPLICATIONS][0]["Syfte"] = ("Lång text med å, ä och ö. " * 1300)[:32_767]
-    rows[model.APPLICATIONS][1]["Utvärdering"] = "+46 8 508 00 00 @ -1 är ingen formel här"
+    rows[ledger_format.APPLICATIONS][0]["Syfte"] = ("Lång text med å, ä och ö. " * 1300)[:32_767]
+    rows[ledger_format.APPLICATIONS][1]["Utvärdering"] = "+46 8 508 00 00 @ -1 är ingen formel här"
 
 
 def _old_dates(rows: dict[str, list[dict[str, Any]]]) -> None:
-    rows[model.APPLICATIONS][0]["Inkom"] = dt.date(1899, 12, 31)
-    rows[model.APPLICATIONS][1]["Inkom"] = dt.date(1900, 2, 28)
-    rows[model.APPLICATIONS][2]["Inkom"] = dt.date(1800, 1, 1)
+    rows[ledger_format.APPLICATIONS][0]["Inkom"] = dt.date(1899, 12, 31)
+    rows[ledger_format.APPLICATIONS][1]["Inkom"] = dt.date(1900, 2, 28)
+    rows[ledger_format.APPLICATIONS][2]["Inkom"] = dt.date(1800, 1, 1)
 
 
 def _error_cells(book: openpyxl.Workbook) -> None:
-    sheet = book[model.APPLICATIONS]
+    sheet = book[ledger_format.APPLICATIONS]
     sheet["K2"] = "#N/A"
     sheet["M3"] = "#DIV/0!"
     sheet["O4"] = "=TODAY()"  # a formula without a cached value
 
 
 def _merged_hidden(book: openpyxl.Workbook) -> None:
-    sheet = book[model.APPLICATIONS]
+    sheet = book[ledger_format.APPLICATIONS]
     sheet.merge_cells("L2:L3")  # Utvärdering over two rows: the second cell reads as empty
     sheet.row_dimensions[3].hidden = True
-    book[model.ADMINISTRATIONS].sheet_state = "hidden"
+    book[ledger_format.ADMINISTRATIONS].sheet_state = "hidden"
 
 
 def _renamed_headers(book: openpyxl.Workbook) -> None:
-    sheet = book[model.APPLICATIONS]
+    sheet = book[ledger_format.APPLICATIONS]
     sheet["A1"] = "  id "
     sheet["K1"] = "SÖKT BELOPP"
     sheet.move_range("A1:S4", cols=2)  # the table does not start in column A
     book.create_sheet("Anteckningar")["A1"] = "ett extra blad"
-    book.move_sheet(model.APPLICATIONS, offset=-2)
+    book.move_sheet(ledger_format.APPLICATIONS, offset=-2)
 
 
 def _missing_sheet(book: openpyxl.Workbook) -> None:
-    del book[model.ROUNDS]
+    del book[ledger_format.ROUNDS]
 
 
 def _date_overflow(book: openpyxl.Workbook) -> None:
-    cell = book[model.APPLICATIONS]["O2"]
+    cell = book[ledger_format.APPLICATIONS]["O2"]
     cell.value = -1e308
     cell.number_format = "yyyy-mm-dd"
 
@@ -198,14 +200,14 @@ def build() -> dict[str, tuple[bytes, int]]:
             fuzz.package(
                 [
                     (
-                        model.ROUNDS,
+                        ledger_format.ROUNDS,
                         fuzz.worksheet(
                             '<row r="1"><c r="A1" t="inlineStr"><is><t>År</t></is></c></row>'
                             '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
                         ),
                     ),
-                    (model.ADMINISTRATIONS, fuzz.worksheet("")),
-                    (model.APPLICATIONS, fuzz.worksheet("")),
+                    (ledger_format.ADMINISTRATIONS, fuzz.worksheet("")),
+                    (ledger_format.APPLICATIONS, fuzz.worksheet("")),
                 ]
             ),
             2,

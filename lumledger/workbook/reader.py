@@ -3,7 +3,7 @@
 Two layers:
 
 * a :class:`CellSource` gives "sheets of cell values with their addresses" — from a file
-  (:class:`FileSource`: python-calamine, after :mod:`lumledger.package` has checked the file) or
+  (:class:`FileSource`: python-calamine, after :mod:`lumledger.workbook.package` has checked the file) or
   from a live Excel book (``lumledger.xl`` adapts xlwings to the same interface);
 * :func:`load_ledger` turns those cells into a :class:`Ledger`: one pandas frame per sheet with
   the format's column names, indexed by the Excel row number, every value parsed and coerced
@@ -28,9 +28,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lumledger import collector, model, progress
+from lumledger import collector, ledger_format, progress
 from lumledger.findings import Finding, LedgerReadError, finding
-from lumledger.model import Kind
+from lumledger.ledger_format import Kind
 from lumledger.money import (
     AmountError,
     decimal_from_number,
@@ -40,7 +40,7 @@ from lumledger.money import (
     parse_amount_text,
     parse_date_text,
 )
-from lumledger.package import (
+from lumledger.workbook.package import (
     FORMULA_WITHOUT_VALUE,
     NativePanic,
     Package,
@@ -88,7 +88,7 @@ class FileSource:
     python-calamine parses a sheet without holding the GIL, so the workbook is opened and its
     sheets are parsed on one worker thread (:meth:`read_sheets`) while the calling thread checks
     the next large part or parses the previous sheet into columns. Every python-calamine call runs
-    on that one thread, one at a time, and only on parts :mod:`lumledger.package` has checked.
+    on that one thread, one at a time, and only on parts :mod:`lumledger.workbook.package` has checked.
     """
 
     def __init__(self, path: str | Path, *, refuse_when_open: bool = True) -> None:
@@ -127,7 +127,7 @@ class FileSource:
 
     def sheet_titles(self) -> list[str]:
         # While the worker opens the book, check the large parts of the sheets to be read.
-        wanted = {_key(sheet) for sheet in model.INPUT_SHEETS}
+        wanted = {_key(sheet) for sheet in ledger_format.INPUT_SHEETS}
         to_read = [part for title, part in self.package.sheets.items() if _key(title) in wanted]
         self.package.check_pending(to_read)
         return list(self._book.sheet_names)
@@ -267,17 +267,17 @@ def _load_ledger(source: CellSource) -> Ledger:
     # Progress: each sheet's share of the reading is its share of the workbook's XML.
     sizes = {
         sheet: _sheet_size(source, by_key[_key(sheet)])
-        for sheet in model.INPUT_SHEETS
+        for sheet in ledger_format.INPUT_SHEETS
         if _key(sheet) in by_key
     }
     total, done = sum(sizes.values()) or 1, 0
-    to_read = [by_key[key] for key in map(_key, model.INPUT_SHEETS) if key in by_key]
+    to_read = [by_key[key] for key in map(_key, ledger_format.INPUT_SHEETS) if key in by_key]
     reads = _read_sheets(source, to_read)
     try:
-        for sheet in model.INPUT_SHEETS:
+        for sheet in ledger_format.INPUT_SHEETS:
             title = by_key.get(_key(sheet))
             if title is None:
-                if sheet in model.REQUIRED_SHEETS:
+                if sheet in ledger_format.REQUIRED_SHEETS:
                     missing.append(sheet)
                     findings.append(
                         finding(
@@ -308,7 +308,7 @@ def _load_ledger(source: CellSource) -> Ledger:
     return Ledger(name=source.name, tables=tables, findings=findings, missing_sheets=missing)
 
 
-_OUTPUT_KEYS = {title.casefold() for title in model.OUTPUT_SHEETS}
+_OUTPUT_KEYS = {title.casefold() for title in ledger_format.OUTPUT_SHEETS}
 _READ_SHARE = 0.7  # of a sheet's reading time, python-calamine's; the rest is parsing
 
 
@@ -344,7 +344,7 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
     import numpy as np
 
     findings: list[Finding] = []
-    spec = model.COLUMNS[sheet]
+    spec = ledger_format.COLUMNS[sheet]
     spec_by_key = {_key(col.name): col for col in spec}
     rows = cells.rows
     header: Sequence[Any] = rows[0] if rows and cells.first_row == 1 else ()
@@ -571,7 +571,7 @@ def _empty_series(kind: Kind, length: int) -> Any:
 def _empty_frame(sheet: str) -> pd.DataFrame:
     import pandas as pd
 
-    spec = model.COLUMNS[sheet]
+    spec = ledger_format.COLUMNS[sheet]
     return pd.DataFrame(
         {col.name: _empty_series(col.kind, 0) for col in spec},
         index=pd.Index([], name="row", dtype="int64"),
@@ -599,7 +599,7 @@ def _show(value: Any) -> str:
 class _Collector:
     """Gathers one column's findings and invalid rows."""
 
-    def __init__(self, sheet: str, column: model.Column, letter: str) -> None:
+    def __init__(self, sheet: str, column: ledger_format.Column, letter: str) -> None:
         self.sheet = sheet
         self.column = column
         self.letter = letter
@@ -654,7 +654,7 @@ class _Collector:
 
 def _parse_column(
     sheet: str,
-    column: model.Column,
+    column: ledger_format.Column,
     letter: str,
     values: _RawColumn,
     rows: Any,
@@ -952,7 +952,7 @@ def column_values(frame: pd.DataFrame, sheet: str, name: str) -> list[Any]:
     if name not in frame.columns:
         return [None] * len(frame)
     series = frame[name]
-    kind = model.column(sheet, name).kind
+    kind = ledger_format.column(sheet, name).kind
     if kind is Kind.TEXT:
         return [(v.strip() or None) if isinstance(v, str) else None for v in series.tolist()]
     if kind is Kind.KR:

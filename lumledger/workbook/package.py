@@ -26,7 +26,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from lumledger.findings import LedgerReadError
-from lumledger.model import column_letters, column_number
+from lumledger.ledger_format import column_letters, column_number
 
 # Limits. A ledger of Excel's full 1 048 575 rows holds 0.85 to 1.7 GB of XML (1.5 GB in one
 # sheet with every column filled); a zip bomb is caught by its ratio long before these sizes.

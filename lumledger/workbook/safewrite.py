@@ -70,7 +70,7 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeElementTree
 
 from lumledger.findings import LedgerWriteError
-from lumledger.model import column_letters, column_number
+from lumledger.ledger_format import column_letters, column_number
 
 CellValue = str | int | Decimal | dt.date | None
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
-from lumledger.model import COLUMNS, INPUT_SHEETS, Kind
+from lumledger.ledger_format import COLUMNS, INPUT_SHEETS, Kind
 from lumledger.money import luhn_ok
 
 GENERATOR_VERSION = 2

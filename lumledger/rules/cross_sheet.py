@@ -1,6 +1,6 @@
 """``lumledger validate``: every rule of the format, run over a parsed ledger, as findings.
 
-Per-column rules come from the pandera schemas (:mod:`lumledger.schemas`) and are turned into
+Per-column rules come from the pandera schemas (:mod:`lumledger.rules.schemas`) and are turned into
 Swedish findings here; rules that span rows or sheets are plain functions, one per rule
 (``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``).
 Every rule runs; nothing raises. A cell that failed parsing is reported once, by the reader.
@@ -18,12 +18,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lumledger import model, progress
+from lumledger import ledger_format, progress
 from lumledger.findings import Finding, finding, sorted_findings
-from lumledger.model import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
+from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
 from lumledger.money import check_payment_account, format_kr
-from lumledger.reading import CellSource, Ledger, Table, load_ledger, read_ledger, to_date, to_int
-from lumledger.schemas import failure_cases
+from lumledger.rules.schemas import failure_cases
+from lumledger.workbook.reader import (
+    CellSource,
+    Ledger,
+    Table,
+    load_ledger,
+    read_ledger,
+    to_date,
+    to_int,
+)
 
 
 @dataclass(slots=True)
@@ -143,7 +151,7 @@ def _schema_finding(table: Table, code: str, column: str, row: int, value: Any) 
     if code == "LUM-E011":
         kind = frame.at[row, "Typ"] if "Typ" in frame.columns else None
         year = to_int(frame.at[row, "Projektår"])
-        if kind == model.STUDY_VISIT:
+        if kind == ledger_format.STUDY_VISIT:
             message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
             expected: Any = "tomt"
         else:
@@ -188,7 +196,7 @@ def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str
 
 
 def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
-    return model.column(sheet, column).choices
+    return ledger_format.column(sheet, column).choices
 
 
 def _kr(value: Any) -> str:
@@ -397,7 +405,7 @@ def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
 
 def _max_granted(values: dict[str, Any]) -> int:
     limit = to_int(values.get("Max beviljade per förvaltning"))
-    return model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
+    return ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
 
 
 def check_grant_limits(ledger: Ledger) -> list[Finding]:
@@ -416,7 +424,7 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
         "size"
     )
     years = _numbers(granted["År"])
-    allowed = np.full(len(granted), float(model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION))
+    allowed = np.full(len(granted), float(ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION))
     for round_year, (_row, values) in rounds.items():
         allowed[years == round_year] = _max_granted(values)
     over = _numbers(sizes) > allowed
@@ -431,13 +439,13 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
         limit = (
             _max_granted(rounds[year][1])
             if year in rounds
-            else model.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION
+            else ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION
         )
         if len(group) <= limit:
             continue
         rows = [int(r) for r in group.index]
         name = group["Förvaltning"].iloc[0]
-        kind_text = "projekt" if kind == model.PROJECT else "studiebesök"
+        kind_text = "projekt" if kind == ledger_format.PROJECT else "studiebesök"
         listing = ", ".join(str(r) for r in rows)
         for row in rows:
             out.append(
@@ -484,8 +492,11 @@ def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
     return out
 
 
-_FRAME_COLUMN = {model.PROJECT: "Ram projekt", model.STUDY_VISIT: "Ram studiebesök"}
-_MAX_COLUMN = {model.PROJECT: "Max belopp projekt", model.STUDY_VISIT: "Max belopp studiebesök"}
+_FRAME_COLUMN = {ledger_format.PROJECT: "Ram projekt", ledger_format.STUDY_VISIT: "Ram studiebesök"}
+_MAX_COLUMN = {
+    ledger_format.PROJECT: "Max belopp projekt",
+    ledger_format.STUDY_VISIT: "Max belopp studiebesök",
+}
 
 
 def check_frames(ledger: Ledger) -> list[Finding]:
@@ -575,7 +586,7 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
         return []
     known = {v.casefold() for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
     out: list[Finding] = []
-    for sheet in (model.PAYMENTS, model.REPORTS, model.REPAYMENTS):
+    for sheet in (ledger_format.PAYMENTS, ledger_format.REPORTS, ledger_format.REPAYMENTS):
         table = ledger.table(sheet)
         if table is None or not table.has("Id"):
             continue
@@ -656,7 +667,7 @@ def _outside_window(apps: Table, rounds: dict[int, tuple[int, dict[str, Any]]]) 
     return outside
 
 
-_DECIDED = (model.STATUS_DECIDED, model.STATUS_CLOSED)
+_DECIDED = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
 
 
 def check_granted_when_decided(ledger: Ledger) -> list[Finding]:

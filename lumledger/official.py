@@ -10,7 +10,7 @@ roll-up as a workbook for people, with a native Excel chart (openpyxl).
 
 Rules every writer keeps: ledger text is always text (an explicit string cell in xlsx; OWASP
 neutralisation in csv), personal data (``Kontaktperson``, ``E-post``) is never read here at all,
-and every file goes through :func:`lumledger.writing.atomic_output`, so a failure leaves no
+and every file goes through :func:`lumledger.workbook.files.atomic_output`, so a failure leaves no
 half-written file. The writing libraries are imported inside the functions that use them.
 """
 
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lumledger import model
+from lumledger import ledger_format
 from lumledger.money import format_kr
-from lumledger.reading import to_int
-from lumledger.writing import atomic_output, check_output_dir, csv_safe
+from lumledger.workbook.files import atomic_output, check_output_dir, csv_safe
+from lumledger.workbook.reader import to_int
 
 if TYPE_CHECKING:
-    from lumledger.reading import Ledger
+    from lumledger.workbook.reader import Ledger
 
 FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv")
 
@@ -239,10 +239,10 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
     is listed with an empty grant. ``Förslag till beslut`` is the ``Beslut`` text; when that is
     blank, the ``Utvärdering``.
     """
-    frame = ledger.frame(model.APPLICATIONS)
+    frame = ledger.frame(ledger_format.APPLICATIONS)
     names = {
         value.strip().casefold(): value.strip()
-        for value in ledger.frame(model.ADMINISTRATIONS)["Namn"].tolist()
+        for value in ledger.frame(ledger_format.ADMINISTRATIONS)["Namn"].tolist()
         if isinstance(value, str) and value.strip()
     }
 
@@ -267,7 +267,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
         applied = to_int(columns["Sökt belopp"][i]) or 0
         granted = to_int(columns["Beviljat belopp"][i])
         row_id = _text(columns["Id"][i])
-        if kind == model.PROJECT:
+        if kind == ledger_format.PROJECT:
             projects.append(
                 ProjectRow(
                     id=row_id,
@@ -278,7 +278,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
                     granted=granted,
                 )
             )
-        elif kind == model.STUDY_VISIT:
+        elif kind == ledger_format.STUDY_VISIT:
             visits.append(
                 StudyVisitRow(
                     id=row_id,
@@ -298,7 +298,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
 
 
 def _registration_number(ledger: Ledger, year: int) -> str | None:
-    frame = ledger.frame(model.ROUNDS)
+    frame = ledger.frame(ledger_format.ROUNDS)
     for record in frame.to_dict("records"):
         if to_int(record.get("År")) == year:
             return _text(record.get("Diarienummer")) or None
@@ -907,7 +907,7 @@ def _docx_table(
 
 
 class SupportsToDict(Protocol):
-    """A roll-up (``lumledger.rollup.Rollup``): export depends on its JSON form only."""
+    """A roll-up (``lumledger.rollups.Rollup``): export depends on its JSON form only."""
 
     def to_dict(self) -> dict[str, Any]: ...
 

@@ -29,10 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lumledger import collector, model
-from lumledger.checks import validate_ledger
+from lumledger import collector, ledger_format
 from lumledger.findings import Finding, finding, sort_key, summarize
-from lumledger.model import (
+from lumledger.ledger_format import (
     APPLICATIONS,
     DECISIONS,
     PAYMENTS,
@@ -44,12 +43,13 @@ from lumledger.model import (
     ROUNDS,
 )
 from lumledger.money import format_kr, to_json_amount
-from lumledger.reading import Ledger, Table, column_values, read_ledger
+from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.workbook.reader import Ledger, Table, column_values, read_ledger
 
 Amount = int | Decimal
 
 ZERO = Decimal(0)
-DECIDED_STATUSES = (model.STATUS_DECIDED, model.STATUS_CLOSED)
+DECIDED_STATUSES = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
 RULE_CODES: tuple[str, ...] = tuple(f"LUM-R{n:03d}" for n in range(1, 12))
 
 
@@ -403,7 +403,7 @@ class _Columns:
         )
 
     def values(self, name: str) -> list[Any]:
-        """Column ``name`` as plain Python values (see :func:`lumledger.reading.column_values`)."""
+        """Column ``name`` as plain Python values (see :func:`lumledger.workbook.reader.column_values`)."""
         if self.table is None:
             return []
         return column_values(self.table.frame, self.table.sheet, name)
@@ -506,7 +506,9 @@ def _bookings(sheet_name: str, sheet: _Columns, by_key: dict[str, App]) -> list[
 
 def _reports(sheet: _Columns, by_key: dict[str, App]) -> list[Report]:
     amounts = {
-        c.name: sheet.values(c.name) for c in model.COLUMNS[REPORTS] if c.kind is model.Kind.KR
+        c.name: sheet.values(c.name)
+        for c in ledger_format.COLUMNS[REPORTS]
+        if c.kind is ledger_format.Kind.KR
     }
     rows = len(sheet.rows)
     by_row = [dict(zip(amounts, row, strict=True)) for row in zip(*amounts.values(), strict=True)]
@@ -619,7 +621,7 @@ class _Skips:
         for sheet, column in needs:
             table = facts.table(sheet)
             if table is None:
-                if sheet in model.REQUIRED_SHEETS:
+                if sheet in ledger_format.REQUIRED_SHEETS:
                     self.add(None, f"bladet {sheet} saknas")
                     missing = True
                 continue  # an absent optional sheet simply has no rows
@@ -704,7 +706,7 @@ def _uncertain(facts: Facts, year: int, kind: str, columns: Sequence[str]) -> st
     apps = _flawed(facts, year, kind)
     rows = set(facts.unreadable_years)
     for (app_year, app_type), others in facts.by_year_type.items():
-        if app_year == year and app_type not in model.APPLICATION_TYPES:
+        if app_year == year and app_type not in ledger_format.APPLICATION_TYPES:
             rows.update(a.row for a in others)
     rows.update(a.row for a in apps if a.bad and _bad(a, *columns))
     duplicated = sorted({a.id for a in apps if a.key in facts.duplicates})
@@ -723,7 +725,7 @@ def _decision_scope(facts: Facts, skips: _Skips) -> list[Decision]:
     usable: list[Decision] = []
     covered: set[tuple[int, str]] = set()
     for decision in facts.decisions:
-        if decision.year is None or decision.type not in model.APPLICATION_TYPES:
+        if decision.year is None or decision.type not in ledger_format.APPLICATION_TYPES:
             skips.add(
                 decision.year, f"Beslut rad {decision.row}: År eller Typ saknas eller är ogiltigt"
             )
@@ -732,13 +734,13 @@ def _decision_scope(facts: Facts, skips: _Skips) -> list[Decision]:
         usable.append(decision)
     kinds_by_year: dict[int, set[str]] = {}
     for app_year, app_type in facts.by_year_type:
-        if app_year is not None and app_type in model.APPLICATION_TYPES:
+        if app_year is not None and app_type in ledger_format.APPLICATION_TYPES:
             kinds_by_year.setdefault(app_year, set()).add(app_type)
     for year in facts.years:
         if not any(y == year for y, _k in covered):
             skips.add(year, "ingen rad i Beslut")
             continue
-        for kind in model.APPLICATION_TYPES:
+        for kind in ledger_format.APPLICATION_TYPES:
             if kind in kinds_by_year.get(year, set()) and (year, kind) not in covered:
                 skips.add(year, f"ingen rad i Beslut för {_type_noun(kind)}")
     return usable
@@ -1586,15 +1588,17 @@ def _year_statements(facts: Facts) -> list[YearStatement]:
                 sink[key] = sink.get(key, ZERO) + (booking.amount or ZERO)
     decisions: dict[tuple[int, str], Decision] = {}
     for row in facts.decisions:
-        if row.year is not None and row.type in model.APPLICATION_TYPES:
+        if row.year is not None and row.type in ledger_format.APPLICATION_TYPES:
             decisions.setdefault((row.year, row.type), row)
     keys = set(decisions) | {
         (year, kind)
         for year, kind in facts.by_year_type
-        if year is not None and kind in model.APPLICATION_TYPES
+        if year is not None and kind in ledger_format.APPLICATION_TYPES
     }
     out: list[YearStatement] = []
-    for year, kind in sorted(keys, key=lambda k: (k[0], model.APPLICATION_TYPES.index(k[1]))):
+    for year, kind in sorted(
+        keys, key=lambda k: (k[0], ledger_format.APPLICATION_TYPES.index(k[1]))
+    ):
         decision = decisions.get((year, kind))
         out.append(
             YearStatement(

@@ -5,7 +5,7 @@ application), ``Beslut mot liggare`` (stated against counted per year and type),
 kontroller`` and ``Om avstämningen``. Every table has a frozen, filterable header row, column
 widths and Swedish number formats. Text from the ledger is written as explicit string cells,
 never as formulas. openpyxl is imported inside :func:`write_workbook`; the file is written
-through :func:`lumledger.writing.atomic_output`.
+through :func:`lumledger.workbook.files.atomic_output`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lumledger.findings import LedgerWriteError
-from lumledger.model import RULES
+from lumledger.ledger_format import RULES
 from lumledger.money import is_whole
-from lumledger.reconcile import Reconciliation, difference, finding_label
-from lumledger.writing import atomic_output
+from lumledger.reconciliation import Reconciliation, difference, finding_label
+from lumledger.workbook.files import atomic_output
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -1,8 +1,8 @@
 """Roll-ups of the LUM ledger: totals per year and type, per administration, study visits,
 frame use and multi-year commitments.
 
-Pure computation over a parsed :class:`~lumledger.reading.Ledger` (pandas, no file formats):
-``lumledger rollup`` prints the result, ``lumledger.export`` turns it into the *Summering*
+Pure computation over a parsed :class:`~lumledger.workbook.reader.Ledger` (pandas, no file formats):
+``lumledger rollup`` prints the result, ``lumledger.official`` turns it into the *Summering*
 workbook, and the small functions at the end (:func:`sum_field`, :func:`count_applications`,
 :func:`frame_left`) back the Excel worksheet functions. All amounts are whole kronor held as
 Python ``int``; the share of the applied sum granted is an exact :class:`~fractions.Fraction`,
@@ -20,23 +20,23 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from lumledger import collector, model
+from lumledger import collector, ledger_format
 from lumledger.money import format_kr
-from lumledger.reading import column_values, to_int
+from lumledger.workbook.reader import column_values, to_int
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lumledger.reading import Ledger
+    from lumledger.workbook.reader import Ledger
 
 #: Fields :func:`sum_field` can add up (whole kronor columns of ``Ansökningar``).
 SUM_FIELDS: tuple[str, ...] = ("Sökt belopp", "Beviljat belopp", "Tidigare beviljat")
 
 #: Longest project, in project years (``Projektår`` is 1, 2 or 3).
-MAX_PROJECT_YEARS = max(model.PROJECT_YEARS)
+MAX_PROJECT_YEARS = max(ledger_format.PROJECT_YEARS)
 
-_FRAME_COLUMN = {model.PROJECT: "Ram projekt", model.STUDY_VISIT: "Ram studiebesök"}
-_KIND_ORDER = {kind: i for i, kind in enumerate(model.APPLICATION_TYPES)}
+_FRAME_COLUMN = {ledger_format.PROJECT: "Ram projekt", ledger_format.STUDY_VISIT: "Ram studiebesök"}
+_KIND_ORDER = {kind: i for i, kind in enumerate(ledger_format.APPLICATION_TYPES)}
 
 
 # --- result types ------------------------------------------------------------------------------
@@ -220,14 +220,14 @@ class Rollup:
 
     @property
     def study_visits(self) -> tuple[YearKindTotals, ...]:
-        return tuple(item for item in self.by_year_kind if item.kind == model.STUDY_VISIT)
+        return tuple(item for item in self.by_year_kind if item.kind == ledger_format.STUDY_VISIT)
 
     @property
     def study_visit_total(self) -> KindTotals:
         for item in self.by_kind:
-            if item.kind == model.STUDY_VISIT:
+            if item.kind == ledger_format.STUDY_VISIT:
                 return item
-        return KindTotals(model.STUDY_VISIT, Totals(), 0)
+        return KindTotals(ledger_format.STUDY_VISIT, Totals(), 0)
 
     def administrations_for(self, year: int) -> list[tuple[str, int, int]]:
         """(administration, applied, granted) for ``year``, both types together, in order."""
@@ -290,7 +290,7 @@ def _text(value: Any) -> str | None:
 
 def _canonical_names(ledger: Ledger) -> tuple[dict[str, str], dict[str, int]]:
     """casefolded name -> name as written in Förvaltningar, and the sheet's order of names."""
-    frame = ledger.frame(model.ADMINISTRATIONS)
+    frame = ledger.frame(ledger_format.ADMINISTRATIONS)
     names: dict[str, str] = {}
     order: dict[str, int] = {}
     for value in frame["Namn"].tolist():
@@ -310,7 +310,7 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     """
     import pandas as pd
 
-    frame = ledger.frame(model.APPLICATIONS)
+    frame = ledger.frame(ledger_format.APPLICATIONS)
     names, _order = _canonical_names(ledger)
 
     def admin_name(value: Any) -> str | None:
@@ -381,7 +381,7 @@ def _distinct_admins(work: pd.DataFrame, keys: list[str]) -> dict[Any, int]:
 
 def _frames(ledger: Ledger) -> dict[tuple[int, str], int]:
     """(year, type) -> frame, from the first Omgångar row of each year."""
-    frame = ledger.frame(model.ROUNDS)
+    frame = ledger.frame(ledger_format.ROUNDS)
     out: dict[tuple[int, str], int] = {}
     seen: set[int] = set()
     for record in frame.to_dict("records"):
@@ -474,22 +474,22 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     For a given ``year``: rows up to that year count, and a project is listed when it has a row
     in ``year`` or may still run in it (years left reach ``year``).
     """
-    frame = ledger.frame(model.APPLICATIONS)
+    frame = ledger.frame(ledger_format.APPLICATIONS)
     names, _order = _canonical_names(ledger)
     # Only project rows with a year and a key or a project year can be part of a commitment:
     # select them with whole-column operations, then take each column once as a Python list.
     candidates = (
-        (frame["Typ"] == model.PROJECT).fillna(False).astype(bool)
+        (frame["Typ"] == ledger_format.PROJECT).fillna(False).astype(bool)
         & frame["År"].notna().to_numpy(dtype=bool)
         & (frame["Projekt"].notna() | frame["Projektår"].notna()).to_numpy(dtype=bool)
     )
     if year is not None:
         candidates &= (frame["År"] <= year).fillna(False).to_numpy(dtype=bool)
     rows = frame.loc[candidates]
-    years: list[int] = [int(v) for v in column_values(rows, model.APPLICATIONS, "År")]
-    project_keys = column_values(rows, model.APPLICATIONS, "Projekt")
-    project_years = column_values(rows, model.APPLICATIONS, "Projektår")
-    ids = column_values(rows, model.APPLICATIONS, "Id")
+    years: list[int] = [int(v) for v in column_values(rows, ledger_format.APPLICATIONS, "År")]
+    project_keys = column_values(rows, ledger_format.APPLICATIONS, "Projekt")
+    project_years = column_values(rows, ledger_format.APPLICATIONS, "Projektår")
+    ids = column_values(rows, ledger_format.APPLICATIONS, "Id")
 
     # Rows by group (the key, casefolded), in the frame's order; the key as written on each row.
     groups: dict[str, list[int]] = {}
@@ -511,10 +511,10 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
         else:
             members.append(i)
 
-    admins = column_values(rows, model.APPLICATIONS, "Förvaltning")
-    project_names = column_values(rows, model.APPLICATIONS, "Namn")
-    earlier = column_values(rows, model.APPLICATIONS, "Tidigare beviljat")
-    granted = column_values(rows, model.APPLICATIONS, "Beviljat belopp")
+    admins = column_values(rows, ledger_format.APPLICATIONS, "Förvaltning")
+    project_names = column_values(rows, ledger_format.APPLICATIONS, "Namn")
+    earlier = column_values(rows, ledger_format.APPLICATIONS, "Tidigare beviljat")
+    granted = column_values(rows, ledger_format.APPLICATIONS, "Beviljat belopp")
     out: list[Commitment] = []
     for group_key, members in groups.items():
         members.sort(key=years.__getitem__)  # stable: same year keeps the frame's order
@@ -553,7 +553,7 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
 
 # --- text --------------------------------------------------------------------------------------
 
-_KIND_PLURAL = {model.PROJECT: "Projekt", model.STUDY_VISIT: "Studiebesök"}
+_KIND_PLURAL = {ledger_format.PROJECT: "Projekt", ledger_format.STUDY_VISIT: "Studiebesök"}
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -731,7 +731,7 @@ def _render_rollup_text(r: Rollup) -> str:
 
 
 def _selection(ledger: Ledger, year: int | None, kind: str | None) -> pd.DataFrame:
-    frame = ledger.frame(model.APPLICATIONS)
+    frame = ledger.frame(ledger_format.APPLICATIONS)
     mask = frame["År"].notna()
     if year is not None:
         mask &= frame["År"] == year

@@ -7,7 +7,7 @@ spreadsheet library.
 
 Layers:
 
-* :class:`XlwingsSource` adapts an ``xlwings.Book`` to :class:`~lumledger.reading.CellSource`
+* :class:`XlwingsSource` adapts an ``xlwings.Book`` to :class:`~lumledger.workbook.reader.CellSource`
   using only ``book.sheets``, ``sheet.name`` and ``sheet.used_range`` (its ``.row``/``.column``
   and ``.options(ndim=2, err_to_str=True).value``).
 * ``run_validate``, ``run_rollup``, ``run_export``, ``run_reconcile``, ``run_new_round``,
@@ -19,7 +19,7 @@ Layers:
   functions and the entry points with a stand-in book (``tests/test_xl.py``).
 * The worksheet functions ``LUM_SUMMA``, ``LUM_ANTAL``, ``LUM_KVAR``, ``LUM_BELOPP`` and
   ``LUM_GIRO_OK`` (``@xw.func``) are thin wrappers over plain functions (:func:`lum_summa` …)
-  that take a parsed :class:`~lumledger.reading.Ledger` or a text.
+  that take a parsed :class:`~lumledger.workbook.reader.Ledger` or a text.
 
 What the buttons write:
 
@@ -81,11 +81,11 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
-from lumledger import model
-from lumledger.checks import Validation, validate_ledger
+from lumledger import ledger_format
 from lumledger.findings import Finding, LedgerReadError, LedgerWriteError, plural, summarize
 from lumledger.money import AmountError, check_payment_account, parse_amount_text
-from lumledger.reading import CellSource, Ledger, SheetCells, load_ledger, to_int
+from lumledger.rules.cross_sheet import Validation, validate_ledger
+from lumledger.workbook.reader import CellSource, Ledger, SheetCells, load_ledger, to_int
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _key(title: str) -> str:
     return str(title).strip().casefold()
 
 
-_INPUT_KEYS = frozenset(_key(sheet) for sheet in model.INPUT_SHEETS)
+_INPUT_KEYS = frozenset(_key(sheet) for sheet in ledger_format.INPUT_SHEETS)
 
 
 def excel_error(value: Any) -> str | None:
@@ -170,7 +170,7 @@ def excel_error(value: Any) -> str | None:
 
 
 class XlwingsSource:
-    """A live workbook as a :class:`~lumledger.reading.CellSource`.
+    """A live workbook as a :class:`~lumledger.workbook.reader.CellSource`.
 
     Uses ``book.name``, ``book.sheets`` (iteration and lookup by name), ``sheet.name`` and
     ``sheet.used_range``: its top-left ``.row``/``.column`` give the offset, and
@@ -267,7 +267,7 @@ def _output_sheet(book: Any, title: str) -> Any:
         sheet.cells.clear()
         return sheet
     sheets = list(book.sheets)
-    known = {_key(name) for name in (*model.INPUT_SHEETS, *model.OUTPUT_SHEETS)}
+    known = {_key(name) for name in (*ledger_format.INPUT_SHEETS, *ledger_format.OUTPUT_SHEETS)}
     after = sheets[-1]
     for candidate in sheets:
         if _key(candidate.name) in known:
@@ -813,7 +813,7 @@ def rollup_rows(r: Any) -> list[list[Any]]:
 
 
 def _percent(totals: Any) -> float | None:
-    from lumledger.rollup import percent
+    from lumledger.rollups import percent
 
     value = percent(totals.share_granted)
     return None if value is None else float(value)
@@ -821,7 +821,7 @@ def _percent(totals: Any) -> float | None:
 
 def run_rollup(book: Any) -> Any:
     """Summera: roll up the live book onto ``Summering`` (refused for an invalid ledger)."""
-    from lumledger.rollup import compute_rollup
+    from lumledger.rollups import compute_rollup
 
     ledger = _checked_ledger(book, "summeringen")
     if ledger is None:
@@ -885,7 +885,9 @@ def start_year(book: Any) -> int | None:
 
 
 def _round_years(ledger: Ledger) -> list[int]:
-    return [y for y in (to_int(v) for v in ledger.frame(model.ROUNDS)["År"]) if y is not None]
+    return [
+        y for y in (to_int(v) for v in ledger.frame(ledger_format.ROUNDS)["År"]) if y is not None
+    ]
 
 
 def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
@@ -906,7 +908,7 @@ def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
 
 def run_export(book: Any) -> list[Path]:
     """Exportera bilagor: Bilaga 1 and 2 for the year, next to the workbook."""
-    from lumledger.export import NoApplicationsError, export_year
+    from lumledger.official import NoApplicationsError, export_year
 
     folder = workbook_folder(book)
     ledger = _checked_ledger(book, "exporten")
@@ -967,7 +969,7 @@ def statement_rows(result: Any) -> list[list[Any]]:
 
 def run_reconcile(book: Any, as_of: dt.date | None = None) -> Any:
     """Stäm av: reconcile the live book onto ``Avstämning`` and mark the cells it names."""
-    from lumledger.reconcile import finding_label, not_run_lines, reconcile
+    from lumledger.reconciliation import finding_label, not_run_lines, reconcile
 
     ledger = read_book(book)
     result = reconcile(ledger, as_of)
@@ -1032,7 +1034,7 @@ UNDO_WARNING = (
 
 
 def _round_row(ledger: Ledger, year: int) -> dict[str, Any] | None:
-    frame = ledger.frame(model.ROUNDS)
+    frame = ledger.frame(ledger_format.ROUNDS)
     for record in frame.to_dict("records"):
         if to_int(record.get("År")) == year:
             return {str(key): value for key, value in record.items()}
@@ -1053,9 +1055,9 @@ def _cycle_year(book: Any, ledger: Ledger, step: str) -> tuple[int, str]:
             raise LedgerReadError(f"Bladet Omgångar är tomt; skriv det nya året i {where}.")
         return years[-1] + 1, f"året efter den senaste omgången ({where} är tomt)"
     wanted = (
-        (None, model.STATUS_OPEN, model.STATUS_ASSESSMENT)
+        (None, ledger_format.STATUS_OPEN, ledger_format.STATUS_ASSESSMENT)
         if step == "decide"
-        else (model.STATUS_DECIDED,)
+        else (ledger_format.STATUS_DECIDED,)
     )
     for candidate in reversed(years):
         record = _round_row(ledger, candidate) or {}
@@ -1129,7 +1131,7 @@ def run_new_round(book: Any) -> Any:
 def run_decide(book: Any, today: dt.date | None = None) -> Any:
     """Besluta: the round's ``Beslutsdatum`` (or today) and ``Diarienummer`` from Omgångar."""
     from lumledger.cycle import plan_decide
-    from lumledger.reading import to_date
+    from lumledger.workbook.reader import to_date
 
     def make_plan(ledger: Ledger, year: int) -> Any:
         record = _round_row(ledger, year) or {}
@@ -1193,14 +1195,14 @@ def _kind_arg(value: Any, *, required: bool = False) -> str | None:
         if required:
             raise ValueError("typen saknas (Projekt eller Studiebesök)")
         return None
-    for kind in model.APPLICATION_TYPES:
+    for kind in ledger_format.APPLICATION_TYPES:
         if str(value).strip().casefold() == kind.casefold():
             return kind
     raise ValueError(f"typen ”{value}” finns inte; skriv Projekt eller Studiebesök")
 
 
 def _field_arg(value: Any) -> str:
-    from lumledger.rollup import SUM_FIELDS
+    from lumledger.rollups import SUM_FIELDS
 
     for name in SUM_FIELDS:
         if str(value).strip().casefold() == name.casefold():
@@ -1210,21 +1212,21 @@ def _field_arg(value: Any) -> str:
 
 def lum_summa(ledger: Ledger, year: Any, kind: Any, field: Any) -> int:
     """LUM_SUMMA: the sum of ``field`` in Ansökningar for ``year`` and ``kind`` (blank = all)."""
-    from lumledger.rollup import sum_field
+    from lumledger.rollups import sum_field
 
     return sum_field(ledger, _year_arg(year), _kind_arg(kind), _field_arg(field))
 
 
 def lum_antal(ledger: Ledger, year: Any, kind: Any) -> int:
     """LUM_ANTAL: the number of applications for ``year`` and ``kind`` (blank = all)."""
-    from lumledger.rollup import count_applications
+    from lumledger.rollups import count_applications
 
     return count_applications(ledger, _year_arg(year), _kind_arg(kind))
 
 
 def lum_kvar(ledger: Ledger, year: Any, kind: Any) -> int | None:
     """LUM_KVAR: the year's frame for ``kind`` minus what is granted; ``None`` without a frame."""
-    from lumledger.rollup import frame_left
+    from lumledger.rollups import frame_left
 
     year_value = _year_arg(year, required=True)
     kind_value = _kind_arg(kind, required=True)

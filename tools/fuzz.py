@@ -22,7 +22,7 @@ or the CLI's generic "oväntat fel" sentence; exit 2 without a message; a comman
 time limit (a file under 1 MB); a changed input file or a new file beside it; a temporary file
 left in an output folder. Failing cases are saved with what went wrong.
 
-    python -m lumledger.fuzz --count 10000 --seed 1 --out fuzz-out --corpus tests/fuzz_corpus
+    python -m tools.fuzz --count 10000 --seed 1 --out fuzz-out --corpus tests/fuzz_corpus
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from lumledger import model
+from lumledger import ledger_format
 
 KINDS: tuple[tuple[str, int], ...] = (
     ("ledger", 35),
@@ -200,35 +200,38 @@ _FIXED: dict[str, Any] = {
 }
 
 
-def plausible_value(rng: random.Random, sheet: str, column: model.Column, row: int) -> Any:
+def plausible_value(rng: random.Random, sheet: str, column: ledger_format.Column, row: int) -> Any:
     """A value that fits ``column``, chosen so that an undisturbed ledger is valid: unique Ids and
     names, grants within the applied amounts, the caps, the frames and two per förvaltning."""
     name, kind = column.name, column.kind
-    if sheet == model.ADMINISTRATIONS and name == "Typ":
+    if sheet == ledger_format.ADMINISTRATIONS and name == "Typ":
         return "Stadsdelsförvaltning"
-    if sheet in (model.APPLICATIONS, model.DECISIONS) and name == "Typ":
-        return model.PROJECT if row % 2 == 0 else model.STUDY_VISIT
+    if sheet in (ledger_format.APPLICATIONS, ledger_format.DECISIONS) and name == "Typ":
+        return ledger_format.PROJECT if row % 2 == 0 else ledger_format.STUDY_VISIT
     if name in _FIXED:
         return _FIXED[name]
     if column.choices:
         return rng.choice(column.choices)
     if name == "Id":
         return application_id(row)
-    if name in ("Förvaltning", "Namn") and sheet in (model.ADMINISTRATIONS, model.APPLICATIONS):
+    if name in ("Förvaltning", "Namn") and sheet in (
+        ledger_format.ADMINISTRATIONS,
+        ledger_format.APPLICATIONS,
+    ):
         return _ADMINS[row % len(_ADMINS)]
     if name == "Förvaltning":
         return rng.choice(_ADMINS)
-    if name == "Beviljat belopp" and sheet == model.APPLICATIONS:
+    if name == "Beviljat belopp" and sheet == ledger_format.APPLICATIONS:
         return 25_000 if row <= 6 else 0
-    if kind is model.Kind.YEAR:
-        return 2019 if sheet != model.ROUNDS else 2019 + row - 2
-    if kind is model.Kind.INTEGER:
+    if kind is ledger_format.Kind.YEAR:
+        return 2019 if sheet != ledger_format.ROUNDS else 2019 + row - 2
+    if kind is ledger_format.Kind.INTEGER:
         return rng.randint(0, 5)
-    if kind is model.Kind.WHOLE_KR:
+    if kind is ledger_format.Kind.WHOLE_KR:
         return rng.randrange(0, 25_000, 1000)
-    if kind is model.Kind.KR:
+    if kind is ledger_format.Kind.KR:
         return rng.choice((rng.randrange(0, 25_000), round(rng.uniform(0, 10_000), 2)))
-    if kind is model.Kind.DATE:
+    if kind is ledger_format.Kind.DATE:
         return dt.date(2018, rng.randint(8, 10), rng.randint(1, 26))
     if name == "Betalkonto":
         return rng.choice(("Bankgiro 5050-1055", "Plusgiro 5 55 13-6"))
@@ -265,7 +268,7 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
     wild = rng.choice((0.0, 0.0, 0.05, 0.2, 0.6)) if wildness is None else wildness
     book = openpyxl.Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
-    sheets = list(model.INPUT_SHEETS)
+    sheets = list(ledger_format.INPUT_SHEETS)
     if wild:
         sheets = [s for s in sheets if rng.random() > wild / 3]
         if rng.random() < wild:
@@ -273,7 +276,7 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
         rng.shuffle(sheets)
     used_titles: set[str] = set()
     app_rows = 20
-    for sheet in sorted(sheets, key=lambda s: s != model.APPLICATIONS):
+    for sheet in sorted(sheets, key=lambda s: s != ledger_format.APPLICATIONS):
         title = _variant(rng, sheet) if wild and rng.random() < wild else sheet
         title = (title.strip() or "Blad")[:31]
         for bad in "[]:*?/\\":
@@ -282,7 +285,9 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
             continue
         used_titles.add(title.casefold())
         ws = book.create_sheet(title)
-        columns = list(model.COLUMNS.get(sheet, model.COLUMNS[model.ROUNDS]))
+        columns = list(
+            ledger_format.COLUMNS.get(sheet, ledger_format.COLUMNS[ledger_format.ROUNDS])
+        )
         if wild:
             columns = [c for c in columns if c.required or rng.random() > wild / 2]
             if rng.random() < wild:
@@ -297,11 +302,11 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
         for j, header in enumerate(headers):
             _put(ws, top, left + j, header)
         n_rows = rng.choice((0, 1, 3, 8, 20))
-        if sheet == model.ROUNDS:
+        if sheet == ledger_format.ROUNDS:
             n_rows = rng.randint(1, 3)
-        elif sheet == model.ADMINISTRATIONS:
+        elif sheet == ledger_format.ADMINISTRATIONS:
             n_rows = len(_ADMINS)
-        elif sheet == model.APPLICATIONS:
+        elif sheet == ledger_format.APPLICATIONS:
             n_rows = max(n_rows, 1)
             app_rows = n_rows
         for i in range(n_rows):
@@ -312,7 +317,7 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
                     continue
                 else:
                     value = plausible_value(rng, sheet, column, i + 2)
-                    if column.name == "Id" and sheet != model.APPLICATIONS:
+                    if column.name == "Id" and sheet != ledger_format.APPLICATIONS:
                         value = application_id(2 + i % app_rows)
                 _put(ws, top + 1 + i, left + j, value)
         if wild and n_rows and rng.random() < wild:
@@ -505,12 +510,14 @@ def _raw_cell(rng: random.Random, ref: str | None, n_shared: int) -> str:
 def make_rawxml(rng: random.Random) -> bytes:
     """A package written by hand, with cell encodings that openpyxl never produces."""
     shared = [str(wild_value(rng) or "") for _ in range(rng.randint(0, 8))]
-    shared[:0] = [c.name for c in model.COLUMNS[model.APPLICATIONS][:4]]
+    shared[:0] = [c.name for c in ledger_format.COLUMNS[ledger_format.APPLICATIONS][:4]]
     sheets: list[tuple[str, str]] = []
-    for sheet in rng.sample(model.INPUT_SHEETS, rng.randint(1, len(model.INPUT_SHEETS))):
-        columns = model.COLUMNS[sheet]
+    for sheet in rng.sample(
+        ledger_format.INPUT_SHEETS, rng.randint(1, len(ledger_format.INPUT_SHEETS))
+    ):
+        columns = ledger_format.COLUMNS[sheet]
         header = "".join(
-            f'<c r="{model.column_letters(j + 1)}1" t="inlineStr"><is><t>{escape(c.name)}</t></is></c>'
+            f'<c r="{ledger_format.column_letters(j + 1)}1" t="inlineStr"><is><t>{escape(c.name)}</t></is></c>'
             for j, c in enumerate(columns)
         )
         rows = [f'<row r="1">{header}</row>']
@@ -521,7 +528,7 @@ def make_rawxml(rng: random.Random) -> bytes:
             cells = []
             explicit = rng.random() > 0.15
             for j in range(rng.randint(0, len(columns) + 2)):
-                ref: str | None = f"{model.column_letters(j + 1)}{number}"
+                ref: str | None = f"{ledger_format.column_letters(j + 1)}{number}"
                 if not explicit or rng.random() < 0.05:
                     ref = None
                 elif rng.random() < 0.05:
@@ -1075,7 +1082,7 @@ def _worker(conn: Connection, seed: int, corpus: list[str], work: str, memory_mb
     except (ImportError, ValueError, OSError):
         pass
     # Import the heavy modules once, before any case's clock runs.
-    for module in ("lumledger.checks", "lumledger.cli", "openpyxl"):
+    for module in ("lumledger.rules.cross_sheet", "lumledger.cli", "openpyxl"):
         importlib.import_module(module)
 
     paths = [Path(p) for p in corpus]
@@ -1264,7 +1271,7 @@ def _save_failure(out: Path, seed: int, result: dict[str, Any], corpus: list[Pat
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m lumledger.fuzz",
+        prog="python -m tools.fuzz",
         description="Kör lumledger mot genererade, förvanskade och skadliga arbetsböcker.",
     )
     parser.add_argument("--count", type=int, default=1000, help="antal fall (standard 1000)")
