@@ -22,10 +22,11 @@ from typing import Any
 
 from lumledger import ledger_format
 from lumledger.findings import Finding
+from lumledger.ledger import Ledger, Sheet, to_date, to_int
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
 from lumledger.rules.cross_sheet import Validation, validate_ledger
-from lumledger.workbook.reader import Ledger, Table, read_ledger, to_date, to_int
+from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
 
 # Columns lumledger adds to a ledger when a step needs them (format 1 allows extra columns).
@@ -76,8 +77,8 @@ def _require_valid(ledger: Ledger, step: str) -> Validation:
     return validation
 
 
-def _table(ledger: Ledger, sheet: str) -> Table:
-    table = ledger.table(sheet)
+def _table(ledger: Ledger, sheet: str) -> Sheet:
+    table = ledger.sheet(sheet)
     if table is None:  # a valid ledger has its required sheets
         raise CycleRefusal(f"Bladet {sheet} saknas i liggaren.")
     return table
@@ -94,7 +95,7 @@ def _round_rows(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
     return rounds
 
 
-def _next_row(table: Table) -> int:
+def _next_row(table: Sheet) -> int:
     index = table.frame.index
     return int(index.max()) + 1 if len(index) else table.header_row + 1
 
@@ -102,7 +103,7 @@ def _next_row(table: Table) -> int:
 class _Columns:
     """Column letters of one sheet, adding a header cell for a column the sheet lacks."""
 
-    def __init__(self, table: Table, plan: Plan) -> None:
+    def __init__(self, table: Sheet, plan: Plan) -> None:
         self.table = table
         self.plan = plan
         used = list(table.letters.values()) + list(table.extra_columns.values())
@@ -124,7 +125,7 @@ class _Columns:
             CellWrite(self.table.title, f"{letter}{self.table.header_row}", column)
         )
         self.plan.summary.append(
-            f"Kolumnen ”{column}” läggs till i bladet {self.table.sheet} ({letter})."
+            f"Kolumnen ”{column}” läggs till i bladet {self.table.name} ({letter})."
         )
         return letter
 

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lumledger import ledger_format
+from lumledger.ledger import to_int
 from lumledger.money import format_kr
 from lumledger.workbook.files import atomic_output, check_output_dir, csv_safe
-from lumledger.workbook.reader import to_int
 
 if TYPE_CHECKING:
-    from lumledger.workbook.reader import Ledger
+    from lumledger.ledger import Ledger
 
 FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv")
 

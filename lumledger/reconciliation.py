@@ -31,6 +31,7 @@ from typing import Any
 
 from lumledger import collector, ledger_format
 from lumledger.findings import Finding, finding, sort_key, summarize
+from lumledger.ledger import Ledger, Sheet, column_values
 from lumledger.ledger_format import (
     APPLICATIONS,
     DECISIONS,
@@ -44,7 +45,7 @@ from lumledger.ledger_format import (
 )
 from lumledger.money import format_kr, to_json_amount
 from lumledger.rules.cross_sheet import validate_ledger
-from lumledger.workbook.reader import Ledger, Table, column_values, read_ledger
+from lumledger.workbook.reader import read_ledger
 
 Amount = int | Decimal
 
@@ -361,11 +362,11 @@ class Facts:
     counted: dict[tuple[int, str], Figures] = field(default_factory=dict)  # see _counted
     flawed: dict[tuple[int, str], list[App]] = field(default_factory=dict)  # see _flawed
 
-    def table(self, sheet: str) -> Table | None:
-        return self.ledger.table(sheet)
+    def sheet(self, sheet: str) -> Sheet | None:
+        return self.ledger.sheet(sheet)
 
     def cell(self, sheet: str, column: str, row: int) -> str | None:
-        table = self.ledger.table(sheet)
+        table = self.ledger.sheet(sheet)
         return table.cell(column, row) if table is not None else None
 
     def app(self, id_: str | None) -> App | None:
@@ -389,7 +390,7 @@ class _Columns:
     :meth:`values` one column as the checks use it.
     """
 
-    def __init__(self, table: Table | None) -> None:
+    def __init__(self, table: Sheet | None) -> None:
         self.table = table
         self.rows: list[int] = [] if table is None else table.frame.index.tolist()
         invalid: dict[int, set[str]] = {}
@@ -406,7 +407,7 @@ class _Columns:
         """Column ``name`` as plain Python values (see :func:`lumledger.workbook.reader.column_values`)."""
         if self.table is None:
             return []
-        return column_values(self.table.frame, self.table.sheet, name)
+        return column_values(self.table.frame, self.table.name, name)
 
     def ids(
         self, by_key: dict[str, App]
@@ -530,7 +531,7 @@ def _reports(sheet: _Columns, by_key: dict[str, App]) -> list[Report]:
 
 def collect_facts(ledger: Ledger) -> Facts:
     """Read what reconciliation needs from a parsed ledger (nothing raises)."""
-    apps = _applications(_Columns(ledger.table(APPLICATIONS)))
+    apps = _applications(_Columns(ledger.sheet(APPLICATIONS)))
     keys = [app.key for app in apps]
     by_key = dict(zip(keys, apps, strict=True))  # for a duplicated Id, its last application
     duplicates: set[str] = set()
@@ -543,12 +544,12 @@ def collect_facts(ledger: Ledger) -> Facts:
         by_year_type.setdefault((app.year, app.type), []).append(app)
 
     statuses: dict[int, str | None] = {}
-    rounds = _Columns(ledger.table(ROUNDS))
+    rounds = _Columns(ledger.sheet(ROUNDS))
     for year, status in zip(rounds.values("År"), rounds.values("Status"), strict=True):
         if year is not None and year not in statuses:
             statuses[year] = status
 
-    sheet = _Columns(ledger.table(DECISIONS))
+    sheet = _Columns(ledger.sheet(DECISIONS))
     decisions = [
         Decision(
             row=row,
@@ -575,9 +576,9 @@ def collect_facts(ledger: Ledger) -> Facts:
         )
     ]
 
-    payments = _bookings(PAYMENTS, _Columns(ledger.table(PAYMENTS)), by_key)
-    repayments = _bookings(REPAYMENTS, _Columns(ledger.table(REPAYMENTS)), by_key)
-    reports = _reports(_Columns(ledger.table(REPORTS)), by_key)
+    payments = _bookings(PAYMENTS, _Columns(ledger.sheet(PAYMENTS)), by_key)
+    repayments = _bookings(REPAYMENTS, _Columns(ledger.sheet(REPAYMENTS)), by_key)
+    reports = _reports(_Columns(ledger.sheet(REPORTS)), by_key)
     return Facts(
         ledger=ledger,
         apps=apps,
@@ -619,7 +620,7 @@ class _Skips:
         """Record a missing sheet or column among ``needs``; True when the check cannot run."""
         missing = False
         for sheet, column in needs:
-            table = facts.table(sheet)
+            table = facts.sheet(sheet)
             if table is None:
                 if sheet in ledger_format.REQUIRED_SHEETS:
                     self.add(None, f"bladet {sheet} saknas")
@@ -813,7 +814,7 @@ def check_r001(
         )
         if item:
             out.append(item)
-        apps_table = facts.table(APPLICATIONS)
+        apps_table = facts.sheet(APPLICATIONS)
         if apps_table is None or not apps_table.has("Förvaltning"):
             skips.add(decision.year, "kolumnen Ansökningar!Förvaltning saknas")
             continue
@@ -842,7 +843,7 @@ def check_r002(
     if skips.missing(facts, [(DECISIONS, "År"), (DECISIONS, "Typ"), (APPLICATIONS, "Typ")]):
         return []
     out: list[Finding] = []
-    apps_table = facts.table(APPLICATIONS)
+    apps_table = facts.sheet(APPLICATIONS)
     for decision in _decision_scope(facts, skips):
         assert decision.year is not None and decision.type is not None
         counted = _counted(facts, decision.year, decision.type)
@@ -1141,7 +1142,7 @@ def check_r006(
 
 
 def _line_columns_missing(facts: Facts, skips: _Skips, groups: Sequence[Sequence[str]]) -> bool:
-    table = facts.table(REPORTS)
+    table = facts.sheet(REPORTS)
     if table is None:
         return False
     for columns in groups:
@@ -1258,7 +1259,7 @@ def check_r009(
         income, costs = report.income, report.costs
         if costs <= income:
             continue
-        table = facts.table(REPORTS)
+        table = facts.sheet(REPORTS)
         cell = (
             facts.cell(REPORTS, "Summa kostnader", report.row)
             if table is not None and table.has("Summa kostnader")
@@ -1415,7 +1416,7 @@ def check_r011(
     facts, skips = _prepare(ledger, facts, "LUM-R011", not_run)
     if skips.missing(facts, [(APPLICATIONS, "År")]):
         return []
-    table = facts.table(APPLICATIONS)
+    table = facts.sheet(APPLICATIONS)
     has_key = table is not None and table.has("Projekt")
     projects: dict[str, list[App]] = {}  # casefolded Projekt -> its applications
     project_of: list[list[App] | None] = []  # each application's, aligned with facts.apps
@@ -1624,7 +1625,7 @@ def run_checks(
     facts = facts if facts is not None else collect_facts(ledger)
     not_run: list[NotRun] = []
     found: list[Finding] = []
-    if ledger.table(APPLICATIONS) is None:
+    if ledger.sheet(APPLICATIONS) is None:
         return [], [NotRun(code, None, f"bladet {APPLICATIONS} saknas") for code in RULE_CODES]
     found += check_r001(ledger, facts=facts, not_run=not_run)
     found += check_r002(ledger, facts=facts, not_run=not_run)

@@ -1,7 +1,7 @@
 """Roll-ups of the LUM ledger: totals per year and type, per administration, study visits,
 frame use and multi-year commitments.
 
-Pure computation over a parsed :class:`~lumledger.workbook.reader.Ledger` (pandas, no file formats):
+Pure computation over a parsed :class:`~lumledger.ledger.Ledger` (pandas, no file formats):
 ``lumledger rollup`` prints the result, ``lumledger.official`` turns it into the *Summering*
 workbook, and the small functions at the end (:func:`sum_field`, :func:`count_applications`,
 :func:`frame_left`) back the Excel worksheet functions. All amounts are whole kronor held as
@@ -21,13 +21,13 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from lumledger import collector, ledger_format
+from lumledger.ledger import column_values, to_int
 from lumledger.money import format_kr
-from lumledger.workbook.reader import column_values, to_int
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lumledger.workbook.reader import Ledger
+    from lumledger.ledger import Ledger
 
 #: Fields :func:`sum_field` can add up (whole kronor columns of ``Ansökningar``).
 SUM_FIELDS: tuple[str, ...] = ("Sökt belopp", "Beviljat belopp", "Tidigare beviljat")

@@ -22,7 +22,7 @@ def test_generated_ledger_has_every_column_and_some_findings(tmp_path: Path) -> 
     path = ledgers.write_ledger(tmp_path / "lum.xlsx", 400)
     result = validate_path(path)
     for sheet in INPUT_SHEETS:
-        table = result.ledger.table(sheet)
+        table = result.ledger.sheet(sheet)
         assert table is not None, sheet
         expected = {c.name for c in COLUMNS[sheet]} - {"Beviljat vid beslut"}
         assert expected <= set(table.letters), sheet

@@ -18,8 +18,9 @@ from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger
 from lumledger import ledger_format
 from lumledger.cli import main
 from lumledger.cycle import CLOSING_NOTE_COLUMN, FROZEN_COLUMN, CycleRefusal, plan_decide
+from lumledger.ledger import to_int
 from lumledger.rules.cross_sheet import validate_path
-from lumledger.workbook.reader import read_ledger, to_int
+from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, write_cells
 
 sys.path.insert(0, str(ROOT / "workbooks"))
@@ -208,7 +209,7 @@ def test_close_with_force_records_the_findings(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     round_2019 = row_of(ledger, ROUNDS, "År", 2019)
     assert round_2019["Status"] == ledger_format.STATUS_CLOSED
-    note = str(read_ledger(ledger).tables[ROUNDS].extra_columns)
+    note = str(read_ledger(ledger).sheets[ROUNDS].extra_columns)
     assert CLOSING_NOTE_COLUMN in note
     assert validate_path(ledger).valid
 
@@ -239,7 +240,7 @@ def test_writing_into_the_macro_workbook_changes_nothing_else(tmp_path: Path) ->
         after = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     assert set(before) == set(after)
     changed = {name for name in before if before[name] != after[name]}
-    rounds_part = read_ledger(ledger).tables[ROUNDS]
+    rounds_part = read_ledger(ledger).sheets[ROUNDS]
     assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
     assert all(
         name.startswith("xl/worksheets/sheet") or name in {"xl/workbook.xml", "xl/styles.xml"}

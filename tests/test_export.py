@@ -27,8 +27,9 @@ from click.testing import CliRunner
 
 from lumledger import ledger_format, official
 from lumledger.cli import main
+from lumledger.ledger import Ledger
 from lumledger.money import format_kr
-from lumledger.workbook.reader import Ledger, read_ledger
+from lumledger.workbook.reader import read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"

@@ -12,9 +12,10 @@ import pytest
 from conftest import EXAMPLE, make_ledger
 
 from lumledger import ledger_format
+from lumledger.ledger import to_decimal, to_int
 from lumledger.money import check_payment_account, format_kr, parse_amount_text
 from lumledger.rules.cross_sheet import validate_path
-from lumledger.workbook.reader import read_ledger, to_decimal, to_int
+from lumledger.workbook.reader import read_ledger
 
 APPS = ledger_format.APPLICATIONS
 
@@ -84,10 +85,10 @@ def test_amounts_are_exact_and_keep_their_cells(tmp_path: Path) -> None:
         ]
 
     ledger = read_ledger(make_ledger(tmp_path, change=change))
-    apps = ledger.tables[APPS]
+    apps = ledger.sheets[APPS]
     assert to_int(apps.frame.at[2, "Sökt belopp"]) == 1_457_956
     assert apps.cell("Sökt belopp", 2) == "K2"
-    reports = ledger.tables[ledger_format.REPORTS].frame
+    reports = ledger.sheets[ledger_format.REPORTS].frame
     assert reports.at[2, "Personalkostnader"] == Decimal("0.1")
     assert reports.at[2, "Administrativa kostnader"] == Decimal("4104.20")
     total = to_decimal(reports.at[2, "Personalkostnader"]) + to_decimal(
@@ -106,14 +107,14 @@ def test_headers_in_any_case_and_order_with_spaces(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=change, headers={APPS: [shown[c] for c in columns]})
     result = validate_path(path)
     assert result.findings == []
-    apps = result.ledger.tables[APPS]
+    apps = result.ledger.sheets[APPS]
     assert apps.cell("Id", 2) == f"{openpyxl.utils.get_column_letter(len(columns))}2"
 
 
 def test_iso_date_text_and_real_dates(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Inkom": " 2018-10-02 "}))
     ledger = read_ledger(path)
-    frame = ledger.tables[APPS].frame
+    frame = ledger.sheets[APPS].frame
     assert str(frame.at[2, "Inkom"])[:10] == "2018-10-01"
     assert str(frame.at[3, "Inkom"])[:10] == "2018-10-02"
     assert [f.code for f in ledger.findings] == ["LUM-W002"]
@@ -127,7 +128,7 @@ def test_empty_rows_are_skipped_and_rows_keep_their_numbers(tmp_path: Path) -> N
     path = make_ledger(tmp_path, change=change)
     result = validate_path(path)
     assert result.findings == []
-    assert list(result.ledger.tables[APPS].frame.index) == [2, 5, 6]
+    assert list(result.ledger.sheets[APPS].frame.index) == [2, 5, 6]
 
 
 def test_sheet_whose_data_does_not_start_in_column_a(tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_sheet_whose_data_does_not_start_in_column_a(tmp_path: Path) -> None:
     book.save(path)
     result = validate_path(path)
     assert result.findings == []
-    assert result.ledger.tables[ledger_format.ADMINISTRATIONS].cell("Namn", 2) == "B2"
+    assert result.ledger.sheets[ledger_format.ADMINISTRATIONS].cell("Namn", 2) == "B2"
 
 
 def test_output_sheets_are_never_read(tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_sheet_names_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
 
 def test_example_ledger_figures() -> None:
     ledger = read_ledger(EXAMPLE)
-    frame = ledger.tables[APPS].frame
+    frame = ledger.sheets[APPS].frame
     y2019 = frame[frame["År"] == 2019]
     projects = y2019[y2019["Typ"] == ledger_format.PROJECT]
     visits = y2019[y2019["Typ"] == ledger_format.STUDY_VISIT]

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lumledger import ledger_format
+from lumledger.ledger import Ledger
 from lumledger.rollups import (
     Totals,
     add_totals,
@@ -27,7 +28,7 @@ from lumledger.rollups import (
     sum_field,
 )
 from lumledger.rules.cross_sheet import validate_ledger
-from lumledger.workbook.reader import Ledger, SheetCells, load_ledger, read_ledger
+from lumledger.workbook.reader import SheetCells, load_ledger, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"

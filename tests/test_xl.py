@@ -559,9 +559,9 @@ def test_file_and_live_book_give_identical_findings(scenario: str, tmp_path: Pat
     from_file = validate_source(FileSource(path))
     live = validate_source(xl.XlwingsSource(FakeBook.from_file(path)))
     assert [f.to_dict() for f in live.findings] == [f.to_dict() for f in from_file.findings]
-    assert set(live.ledger.tables) == set(from_file.ledger.tables)
-    for sheet, table in from_file.ledger.tables.items():
-        other = live.ledger.tables[sheet]
+    assert set(live.ledger.sheets) == set(from_file.ledger.sheets)
+    for sheet, table in from_file.ledger.sheets.items():
+        other = live.ledger.sheets[sheet]
         assert other.title == table.title and other.letters == table.letters
         pd.testing.assert_frame_equal(other.frame, table.frame)
 
@@ -583,7 +583,7 @@ def test_the_scenarios_cover_what_they_claim(tmp_path: Path) -> None:
         ("M4", "#DIV/0!"),
     }
     offset = validate_source(FileSource(_offset_ledger(tmp_path)))
-    assert offset.ledger.tables[ledger_format.DECISIONS].letters["År"] == "B"
+    assert offset.ledger.sheets[ledger_format.DECISIONS].letters["År"] == "B"
     assert {f.code for f in offset.findings} >= {"LUM-E002"}  # Redovisningar has no header
 
 

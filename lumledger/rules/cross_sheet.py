@@ -20,18 +20,11 @@ import pandas as pd
 
 from lumledger import ledger_format, progress
 from lumledger.findings import Finding, finding, sorted_findings
+from lumledger.ledger import Ledger, Sheet, to_date, to_int
 from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
 from lumledger.money import check_payment_account, format_kr
 from lumledger.rules.schemas import failure_cases
-from lumledger.workbook.reader import (
-    CellSource,
-    Ledger,
-    Table,
-    load_ledger,
-    read_ledger,
-    to_date,
-    to_int,
-)
+from lumledger.workbook.reader import CellSource, load_ledger, read_ledger
 
 
 @dataclass(slots=True)
@@ -69,11 +62,11 @@ def validate_source(source: CellSource) -> Validation:
 
 def validate_ledger(ledger: Ledger) -> Validation:
     found: list[Finding] = list(ledger.findings)
-    steps = len(ledger.tables) + len(CROSS_RULES)
-    for step, table in enumerate(ledger.tables.values()):
-        progress.report(f"Kontrollerar {table.sheet}", step / steps)
+    steps = len(ledger.sheets) + len(CROSS_RULES)
+    for step, table in enumerate(ledger.sheets.values()):
+        progress.report(f"Kontrollerar {table.name}", step / steps)
         found.extend(schema_findings(table))
-    for step, rule in enumerate(CROSS_RULES, start=len(ledger.tables)):
+    for step, rule in enumerate(CROSS_RULES, start=len(ledger.sheets)):
         progress.report("Kontrollerar mellan bladen", step / steps)
         found.extend(rule(ledger))
     progress.report("Kontrollerar mellan bladen", 1.0)
@@ -107,20 +100,20 @@ def _drop_cascades(ledger: Ledger, items: list[Finding]) -> list[Finding]:
 # --- per-column rules (pandera) ---------------------------------------------------------------------
 
 
-def schema_findings(table: Table) -> list[Finding]:
+def schema_findings(table: Sheet) -> list[Finding]:
     out: list[Finding] = []
     frame = table.frame
-    for code, column, row, value in failure_cases(table.sheet, frame):
+    for code, column, row, value in failure_cases(table.name, frame):
         if not table.has(column) or (row, column) in table.invalid:
             continue  # a missing column is one E002; a bad cell was one E003
         out.append(_schema_finding(table, code, column, row, value))
     return out
 
 
-def _schema_finding(table: Table, code: str, column: str, row: int, value: Any) -> Finding:
+def _schema_finding(table: Sheet, code: str, column: str, row: int, value: Any) -> Finding:
     cell = table.cell(column, row)
     frame = table.frame
-    sheet = table.sheet
+    sheet = table.name
     if code == "LUM-E004":
         return finding(
             code, sheet, cell, row, f"{column} är tomt men måste fyllas i", expected=column
@@ -212,7 +205,7 @@ def _kr(value: Any) -> str:
 
 
 def _rows(
-    table: Table | None, *columns: str, where: Any = None
+    table: Sheet | None, *columns: str, where: Any = None
 ) -> Iterable[tuple[int, tuple[Any, ...]]]:
     """``(row, values)`` per row of ``table``, in order; only the rows of the boolean mask
     ``where`` when given. A rule computes ``where`` for the whole column at once (a superset of
@@ -256,7 +249,7 @@ def check_duplicates(ledger: Ledger) -> list[Finding]:
         (ROUNDS, "År", to_int),
         (ADMINISTRATIONS, "Namn", _casefold),
     ):
-        table = ledger.table(sheet)
+        table = ledger.sheet(sheet)
         if table is None or not table.has(column):
             continue
         series = table.frame[column]
@@ -304,7 +297,7 @@ class _Admin:
 
 
 def _administrations(ledger: Ledger) -> dict[str, _Admin]:
-    table = ledger.table(ADMINISTRATIONS)
+    table = ledger.sheet(ADMINISTRATIONS)
     out: dict[str, _Admin] = {}
     for _row, (name, start, end) in _rows(table, "Namn", "Giltig från", "Giltig till"):
         if isinstance(name, str):
@@ -314,8 +307,8 @@ def _administrations(ledger: Ledger) -> dict[str, _Admin]:
 
 def check_administrations(ledger: Ledger) -> list[Finding]:
     """LUM-E006: Förvaltning not in Förvaltningar, or not valid that year."""
-    apps = ledger.table(APPLICATIONS)
-    if apps is None or not apps.has("Förvaltning") or ledger.table(ADMINISTRATIONS) is None:
+    apps = ledger.sheet(APPLICATIONS)
+    if apps is None or not apps.has("Förvaltning") or ledger.sheet(ADMINISTRATIONS) is None:
         return []
     admins = _administrations(ledger)
     names = [a.name for a in admins.values()]
@@ -364,7 +357,7 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def _unknown_or_invalid_administration(apps: Table, admins: dict[str, _Admin]) -> Any:
+def _unknown_or_invalid_administration(apps: Sheet, admins: dict[str, _Admin]) -> Any:
     """Rows whose Förvaltning is unknown, or known but outside its years (the E006 rows)."""
     frame = apps.frame
     codes, distinct = pd.factorize(frame["Förvaltning"])
@@ -390,7 +383,7 @@ def _unknown_or_invalid_administration(apps: Table, admins: dict[str, _Admin]) -
 
 def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
     """Year -> (row, values) of the first Omgångar row for that year."""
-    table = ledger.table(ROUNDS)
+    table = ledger.sheet(ROUNDS)
     out: dict[int, tuple[int, dict[str, Any]]] = {}
     if table is None:
         return out
@@ -410,7 +403,7 @@ def _max_granted(values: dict[str, Any]) -> int:
 
 def check_grant_limits(ledger: Ledger) -> list[Finding]:
     """LUM-E009: more granted applications than allowed for one förvaltning, year and type."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not {"Förvaltning", "År", "Typ", "Beviljat belopp"} <= set(apps.letters):
         return []
     rounds = _rounds(ledger)
@@ -465,12 +458,12 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
 
 def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
     """LUM-E012: År (in Ansökningar or Beslut) with no row in Omgångar."""
-    if ledger.table(ROUNDS) is None:
+    if ledger.sheet(ROUNDS) is None:
         return []
     years = set(_rounds(ledger))
     out: list[Finding] = []
     for sheet in (APPLICATIONS, DECISIONS):
-        table = ledger.table(sheet)
+        table = ledger.sheet(sheet)
         if table is None or not table.has("År"):
             continue
         numbers = _numbers(table.frame["År"])
@@ -501,8 +494,8 @@ _MAX_COLUMN = {
 
 def check_frames(ledger: Ledger) -> list[Finding]:
     """LUM-E014: granted total for a year and type above the round's frame."""
-    apps = ledger.table(APPLICATIONS)
-    rounds_table = ledger.table(ROUNDS)
+    apps = ledger.sheet(APPLICATIONS)
+    rounds_table = ledger.sheet(ROUNDS)
     if apps is None or rounds_table is None or not apps.has("Beviljat belopp"):
         return []
     frame = apps.frame
@@ -532,7 +525,7 @@ def check_frames(ledger: Ledger) -> list[Finding]:
 
 def check_max_amounts(ledger: Ledger) -> list[Finding]:
     """LUM-E015: Sökt belopp above the round's Max belopp for the type."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Sökt belopp"):
         return []
     rounds = _rounds(ledger)
@@ -581,13 +574,13 @@ def _equals(series: pd.Series, value: Any) -> Any:
 
 def check_known_ids(ledger: Ledger) -> list[Finding]:
     """LUM-E017: an Id in Utbetalningar, Redovisningar or Återbetalningar not in Ansökningar."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
     known = {v.casefold() for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
     out: list[Finding] = []
     for sheet in (ledger_format.PAYMENTS, ledger_format.REPORTS, ledger_format.REPAYMENTS):
-        table = ledger.table(sheet)
+        table = ledger.sheet(sheet)
         if table is None or not table.has("Id"):
             continue
 
@@ -613,7 +606,7 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
 
 def check_received_in_window(ledger: Ledger) -> list[Finding]:
     """LUM-W004: Inkom outside the round's application window."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Inkom"):
         return []
     rounds = _rounds(ledger)
@@ -647,7 +640,7 @@ def check_received_in_window(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def _outside_window(apps: Table, rounds: dict[int, tuple[int, dict[str, Any]]]) -> Any:
+def _outside_window(apps: Sheet, rounds: dict[int, tuple[int, dict[str, Any]]]) -> Any:
     """Rows whose Inkom lies outside their round's window (the W004 rows)."""
     frame = apps.frame
     received = frame["Inkom"]
@@ -672,7 +665,7 @@ _DECIDED = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
 
 def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
     """LUM-W005: Beviljat belopp empty in a round that is Beslutad or Stängd."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("År"):
         return []
     decided = {
@@ -711,8 +704,8 @@ def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
 
 def check_co_applicants(ledger: Ledger) -> list[Finding]:
     """LUM-W006: a Medsökande name not in Förvaltningar."""
-    apps = ledger.table(APPLICATIONS)
-    if apps is None or not apps.has("Medsökande") or ledger.table(ADMINISTRATIONS) is None:
+    apps = ledger.sheet(APPLICATIONS)
+    if apps is None or not apps.has("Medsökande") or ledger.sheet(ADMINISTRATIONS) is None:
         return []
     admins = _administrations(ledger)
     names = [a.name for a in admins.values()]
@@ -754,7 +747,7 @@ def split_co_applicants(text: str) -> list[str]:
 
 def check_frozen_grants(ledger: Ledger) -> list[Finding]:
     """LUM-E018: Beviljat belopp changed after the round was decided (``Beviljat vid beslut``)."""
-    apps = ledger.table(APPLICATIONS)
+    apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Beviljat vid beslut"):
         return []
     rounds = _rounds(ledger)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lumledger import collector, ledger_format, progress
 from lumledger.findings import Finding, LedgerReadError, finding
+from lumledger.ledger import Ledger, Sheet, empty_series
 from lumledger.ledger_format import Kind
 from lumledger.money import (
     AmountError,
@@ -50,7 +51,7 @@ from lumledger.workbook.package import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 MAX_ABS_AMOUNT = Decimal(10) ** 15  # beyond any budget; also keeps Int64 safe
 
@@ -199,45 +200,6 @@ class FileSource:
 # --- the ledger ------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Table:
-    """One input sheet, parsed. ``frame`` has every column of the format (absent ones all empty)
-    and is indexed by Excel row number (index name ``row``)."""
-
-    sheet: str  # the format's name, e.g. "Ansökningar"
-    title: str  # the title in the workbook (may differ in case or spaces)
-    frame: pd.DataFrame
-    letters: dict[str, str]  # column name -> column letter, for columns present in the sheet
-    header_row: int = 1
-    invalid: set[tuple[int, str]] = field(default_factory=set)  # (row, column) that failed parsing
-    extra_columns: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
-
-    def cell(self, column: str, row: int) -> str | None:
-        letter = self.letters.get(column)
-        return f"{letter}{row}" if letter else None
-
-    def has(self, column: str) -> bool:
-        return column in self.letters
-
-
-@dataclass(slots=True)
-class Ledger:
-    name: str
-    tables: dict[str, Table]
-    findings: list[Finding]  # from reading: structure and parsing
-    missing_sheets: list[str] = field(default_factory=list)
-
-    def table(self, sheet: str) -> Table | None:
-        return self.tables.get(sheet)
-
-    def frame(self, sheet: str) -> pd.DataFrame:
-        """The sheet's frame, or an empty frame with the format's columns when the sheet is absent."""
-        table = self.tables.get(sheet)
-        if table is not None:
-            return table.frame
-        return _empty_frame(sheet)
-
-
 def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
     """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2)."""
     progress.report("Kontrollerar filen", 0.0)
@@ -261,7 +223,7 @@ def _load_ledger(source: CellSource) -> Ledger:
     by_key: dict[str, str] = {}
     for present in titles:
         by_key.setdefault(_key(present), present)
-    tables: dict[str, Table] = {}
+    tables: dict[str, Sheet] = {}
     findings: list[Finding] = []
     missing: list[str] = []
     # Progress: each sheet's share of the reading is its share of the workbook's XML.
@@ -305,7 +267,7 @@ def _load_ledger(source: CellSource) -> Ledger:
             findings.extend(sheet_findings)
     finally:
         reads.close()
-    return Ledger(name=source.name, tables=tables, findings=findings, missing_sheets=missing)
+    return Ledger(name=source.name, sheets=tables, findings=findings, missing_sheets=missing)
 
 
 _OUTPUT_KEYS = {title.casefold() for title in ledger_format.OUTPUT_SHEETS}
@@ -340,7 +302,7 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
+def _load_table(sheet: str, cells: SheetCells) -> tuple[Sheet, list[Finding]]:
     import numpy as np
 
     findings: list[Finding] = []
@@ -426,7 +388,7 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
         progress.report(f"Tolkar {sheet}", _READ_SHARE + (1 - _READ_SHARE) * number / len(spec))
         position = positions.get(col.name)
         if position is None or position >= len(raw):
-            frame_columns[col.name] = _empty_series(col.kind, len(keep))
+            frame_columns[col.name] = empty_series(col.kind, len(keep))
             continue
         selected = raw[position] if len(keep) == n else raw[position].take(keep)
         special = {
@@ -442,8 +404,8 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Table, list[Finding]]:
         findings.extend(col_findings)
         invalid.update((r, col.name) for r in bad_rows)
     frame = pd.DataFrame(frame_columns, index=index)
-    table = Table(
-        sheet=sheet,
+    table = Sheet(
+        name=sheet,
         title=cells.title,
         frame=frame,
         letters=letters,
@@ -555,27 +517,6 @@ _PLAIN_TYPE_SET: frozenset[type] = frozenset(
 def _has_values(values: Any) -> bool:
     """Whether an object array holds anything but ``None`` (stops at the first value)."""
     return any(value is not None for value in values)
-
-
-def _empty_series(kind: Kind, length: int) -> Any:
-    import numpy as np
-    import pandas as pd
-
-    if kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
-        return pd.array([pd.NA] * length, dtype="Int64")
-    if kind is Kind.DATE:
-        return np.full(length, np.datetime64("NaT"), dtype="datetime64[s]")
-    return np.full(length, None, dtype=object)
-
-
-def _empty_frame(sheet: str) -> pd.DataFrame:
-    import pandas as pd
-
-    spec = ledger_format.COLUMNS[sheet]
-    return pd.DataFrame(
-        {col.name: _empty_series(col.kind, 0) for col in spec},
-        index=pd.Index([], name="row", dtype="int64"),
-    )
 
 
 # --- parsing one column ----------------------------------------------------------------------------
@@ -924,73 +865,3 @@ _PARSERS: dict[Kind, Callable[[_RawColumn, Any, dict[int, str], _Collector], Any
     Kind.KR: _parse_kronor,
     Kind.DATE: _parse_dates,
 }
-
-
-# --- small helpers for consumers ---------------------------------------------------------------------
-
-
-def to_date(value: Any) -> dt.date | None:
-    """A frame's date value (``datetime64``/``Timestamp``/``NaT``) as ``datetime.date`` or ``None``."""
-    import pandas as pd
-
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return pd.Timestamp(value).date()
-
-
-def column_values(frame: pd.DataFrame, sheet: str, name: str) -> list[Any]:
-    """Column ``name`` of a frame of ``sheet`` as plain Python values, one per row: text stripped
-    (blank -> None), years, counts and whole kronor as ``int``, kronor with öre as ``Decimal``,
-    dates as ``date``, empty cells ``None``. A column the frame lacks is all ``None``."""
-    import pandas as pd
-
-    if name not in frame.columns:
-        return [None] * len(frame)
-    series = frame[name]
-    kind = ledger_format.column(sheet, name).kind
-    if kind is Kind.TEXT:
-        return [(v.strip() or None) if isinstance(v, str) else None for v in series.tolist()]
-    if kind is Kind.KR:
-        return [v if v is None or type(v) is Decimal else to_decimal(v) for v in series.tolist()]
-    if kind is Kind.DATE and series.dtype.kind == "M":  # datetime64
-        codes, distinct = pd.factorize(series)
-        return _decode(codes, distinct.to_numpy().astype("datetime64[D]").tolist())
-    if kind is Kind.DATE:
-        return [to_date(v) for v in series.tolist()]
-    if isinstance(series.dtype, pd.Int64Dtype):
-        codes, distinct = pd.factorize(series)
-        return _decode(codes, distinct.tolist())
-    return [to_int(v) for v in series.tolist()]
-
-
-def _decode(codes: Any, distinct: list[Any]) -> list[Any]:
-    """``pandas.factorize``'s codes as values: one object per distinct value (so a year or a date
-    is shared by all its rows, not made again for each), None for an empty cell (code -1)."""
-    return list(map([*distinct, None].__getitem__, codes.tolist()))
-
-
-def to_int(value: Any) -> int | None:
-    """A frame's Int64 value as ``int`` or ``None``."""
-    import pandas as pd
-
-    if value is None or value is pd.NA:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return int(value)
-
-
-def to_decimal(value: Any) -> Decimal | None:
-    """A frame's amount (Int64 whole kronor or Decimal öre) as ``Decimal`` or ``None``."""
-    if isinstance(value, Decimal):
-        return value
-    number = to_int(value)
-    return None if number is None else Decimal(number)

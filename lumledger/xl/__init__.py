@@ -19,7 +19,7 @@ Layers:
   functions and the entry points with a stand-in book (``tests/test_xl.py``).
 * The worksheet functions ``LUM_SUMMA``, ``LUM_ANTAL``, ``LUM_KVAR``, ``LUM_BELOPP`` and
   ``LUM_GIRO_OK`` (``@xw.func``) are thin wrappers over plain functions (:func:`lum_summa` …)
-  that take a parsed :class:`~lumledger.workbook.reader.Ledger` or a text.
+  that take a parsed :class:`~lumledger.ledger.Ledger` or a text.
 
 What the buttons write:
 
@@ -83,9 +83,10 @@ import xlwings as xw
 
 from lumledger import ledger_format
 from lumledger.findings import Finding, LedgerReadError, LedgerWriteError, plural, summarize
+from lumledger.ledger import Ledger, to_int
 from lumledger.money import AmountError, check_payment_account, parse_amount_text
 from lumledger.rules.cross_sheet import Validation, validate_ledger
-from lumledger.workbook.reader import CellSource, Ledger, SheetCells, load_ledger, to_int
+from lumledger.workbook.reader import CellSource, SheetCells, load_ledger
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ def _quote_sheet(title: str) -> str:
 def _title_for(ledger: Ledger | None, book: Any, sheet: str) -> str | None:
     """The workbook's title for the format's sheet name (it may differ in case or spaces)."""
     if ledger is not None:
-        table = ledger.table(sheet)
+        table = ledger.sheet(sheet)
         if table is not None:
             return table.title
     found = _find_sheet(book, sheet)
@@ -1131,7 +1132,7 @@ def run_new_round(book: Any) -> Any:
 def run_decide(book: Any, today: dt.date | None = None) -> Any:
     """Besluta: the round's ``Beslutsdatum`` (or today) and ``Diarienummer`` from Omgångar."""
     from lumledger.cycle import plan_decide
-    from lumledger.workbook.reader import to_date
+    from lumledger.ledger import to_date
 
     def make_plan(ledger: Ledger, year: int) -> Any:
         record = _round_row(ledger, year) or {}

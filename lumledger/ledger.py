@@ -1,0 +1,762 @@
+"""The ledger, built once by the reader: every sheet as typed columns, every fact as a typed record.
+
+:mod:`lumledger.workbook.reader` turns a workbook into one :class:`Ledger`. Everything else —
+the rules, the roll-up, reconciliation, the official tables, the budget cycle and the Excel front
+end — asks the ledger, never the raw cells:
+
+* **Columns** (the large path): :class:`Sheet` holds one pandas frame per input sheet, indexed by
+  Excel row, with every column of the format already parsed (``Int64`` whole kronor and years,
+  ``Decimal`` öre amounts, ``datetime64`` dates, text). Rules over millions of rows work on these
+  whole columns.
+* **Records** (single facts): :class:`Round`, :class:`Administration`, :class:`Application`,
+  :class:`StatedFigures` (a ``Beslut`` row), :class:`Booking` (a payment or repayment) and
+  :class:`Report`, each knowing its sheet and Excel row and which of its cells failed parsing
+  (``bad``). They are built by keyword, once, the first time they are asked for.
+* **Lookups** every service needs: the round of a year, the applications of a year and type, an
+  application by Id, what is booked on an application (:class:`Account`), the multi-year chain of
+  a project, and the year a row of any sheet belongs to.
+
+Ids, administration names and project keys are matched as the officers type them: ignoring case
+and surrounding spaces (:func:`match_key`). Money is exact: ``int`` whole kronor, ``Decimal`` öre.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from lumledger import ledger_format
+from lumledger.findings import Finding
+from lumledger.ledger_format import (
+    ADMINISTRATIONS,
+    APPLICATIONS,
+    DECISIONS,
+    PAYMENTS,
+    PROJECT,
+    REPAYMENTS,
+    REPORT_COST_LINES,
+    REPORT_INCOME_LINES,
+    REPORTS,
+    ROUNDS,
+    Kind,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Amount = int | Decimal
+ZERO = Decimal(0)
+DECIDED_STATUSES: tuple[str, ...] = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
+
+
+def match_key(text: str) -> str:
+    """How Ids, administration names and project keys are compared: case and spaces ignored."""
+    return text.strip().casefold()
+
+
+def report_due_date(year: int) -> dt.date:
+    """The last day for a year's financial report: 28 February of the following year."""
+    return dt.date(year + 1, 2, 28)
+
+
+# --- one sheet as columns --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Sheet:
+    """One input sheet, parsed. ``frame`` has every column of the format (absent ones all empty)
+    and is indexed by Excel row number (index name ``row``)."""
+
+    name: str  # the format's name, e.g. "Ansökningar"
+    title: str  # the title in the workbook (may differ in case or spaces)
+    frame: pd.DataFrame
+    letters: dict[str, str]  # column name -> column letter, for columns present in the sheet
+    header_row: int = 1
+    invalid: set[tuple[int, str]] = field(default_factory=set)  # (row, column) that failed parsing
+    extra_columns: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
+
+    def cell(self, column: str, row: int) -> str | None:
+        """``M5`` for column ``Beviljat belopp`` on row 5; ``None`` when the column is absent."""
+        letter = self.letters.get(column)
+        return f"{letter}{row}" if letter else None
+
+    def has(self, column: str) -> bool:
+        return column in self.letters
+
+    @property
+    def rows(self) -> list[int]:
+        """The Excel rows of the sheet's non-empty data rows, in order."""
+        return [int(row) for row in self.frame.index.tolist()]
+
+    def values(self, column: str) -> list[Any]:
+        """Column ``column`` as plain Python values, one per row (see :func:`column_values`)."""
+        return column_values(self.frame, self.name, column)
+
+    def bad_columns(self) -> list[frozenset[str]]:
+        """Per row (aligned with :attr:`rows`), the columns whose cell failed parsing."""
+        if not self.invalid:
+            return [_NO_COLUMNS] * len(self.frame)
+        by_row: dict[int, set[str]] = {}
+        for row, column in self.invalid:
+            by_row.setdefault(int(row), set()).add(column)
+        frozen = {row: frozenset(columns) for row, columns in by_row.items()}
+        return [frozen.get(row, _NO_COLUMNS) for row in self.rows]
+
+
+_NO_COLUMNS: frozenset[str] = frozenset()
+
+
+# --- records ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, kw_only=True)
+class Round:
+    """A row of ``Omgångar``: one application round."""
+
+    sheet: ClassVar[str] = ROUNDS
+    row: int
+    year: int | None
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    frame_projects: int | None = None
+    frame_visits: int | None = None
+    max_granted_per_administration: int | None = None
+    max_amount_projects: int | None = None
+    max_amount_visits: int | None = None
+    decided_on: dt.date | None = None
+    diary_number: str | None = None
+    status: str | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+    @property
+    def state(self) -> str:
+        """``Status``, blank meaning ``Öppen``."""
+        return self.status or ledger_format.STATUS_OPEN
+
+    @property
+    def decided(self) -> bool:
+        """Whether the round is ``Beslutad`` or ``Stängd``."""
+        return self.status in DECIDED_STATUSES
+
+    def frame(self, kind: str) -> int | None:
+        """``Ram projekt`` or ``Ram studiebesök``."""
+        return self.frame_projects if kind == PROJECT else self.frame_visits
+
+    def max_amount(self, kind: str) -> int | None:
+        """``Max belopp projekt`` or ``Max belopp studiebesök``."""
+        return self.max_amount_projects if kind == PROJECT else self.max_amount_visits
+
+    @property
+    def max_granted(self) -> int:
+        """``Max beviljade per förvaltning``, blank meaning 2."""
+        limit = self.max_granted_per_administration
+        return ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
+
+
+@dataclass(slots=True, kw_only=True)
+class Administration:
+    """A row of ``Förvaltningar``: who may apply."""
+
+    sheet: ClassVar[str] = ADMINISTRATIONS
+    row: int
+    name: str | None
+    full_name: str | None = None
+    type: str | None = None
+    cost_centre: str | None = None
+    valid_from: int | None = None
+    valid_to: int | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+    def valid_in(self, year: int) -> bool:
+        return (self.valid_from is None or year >= self.valid_from) and (
+            self.valid_to is None or year <= self.valid_to
+        )
+
+
+@dataclass(slots=True, kw_only=True)
+class Application:
+    """A row of ``Ansökningar``: one application for one year."""
+
+    sheet: ClassVar[str] = APPLICATIONS
+    row: int
+    id: str | None
+    year: int | None
+    type: str | None
+    administration: str | None
+    co_applicants: str | None = None
+    name: str | None = None
+    purpose: str | None = None
+    project: str | None = None
+    project_year: int | None = None
+    earlier_granted: int | None = None
+    applied: int | None = None
+    assessment: str | None = None
+    granted: int | None = None
+    decision: str | None = None
+    received: dt.date | None = None
+    cost_centre: str | None = None
+    account: str | None = None
+    granted_at_decision: int | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+    @property
+    def key(self) -> str | None:
+        """The Id as Ids are matched (:func:`match_key`)."""
+        return None if self.id is None else match_key(self.id)
+
+    @property
+    def is_project(self) -> bool:
+        return self.type == PROJECT
+
+    @property
+    def report_due(self) -> dt.date | None:
+        """A project's report is due 28 February of the following year; study visits report none."""
+        return report_due_date(self.year) if self.is_project and self.year is not None else None
+
+
+@dataclass(slots=True, kw_only=True)
+class StatedFigures:
+    """A row of ``Beslut``: the four figures the committee's decision states for a year and type."""
+
+    sheet: ClassVar[str] = DECISIONS
+    row: int
+    year: int | None
+    type: str | None
+    applications: int | None = None
+    administrations: int | None = None
+    applied: int | None = None
+    granted: int | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+
+@dataclass(slots=True, kw_only=True)
+class Booking:
+    """A row of ``Utbetalningar`` (a payment) or ``Återbetalningar`` (a repayment)."""
+
+    sheet: str
+    row: int
+    id: str | None
+    date: dt.date | None = None
+    amount: Decimal | None = None
+    voucher: str | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+    @property
+    def key(self) -> str | None:
+        return None if self.id is None else match_key(self.id)
+
+
+@dataclass(slots=True, kw_only=True)
+class Report:
+    """A row of ``Redovisningar``: a project's financial report as it states it."""
+
+    sheet: ClassVar[str] = REPORTS
+    row: int
+    id: str | None
+    submitted: dt.date | None = None
+    amounts: dict[str, Decimal | None] = field(default_factory=dict)  # every amount column
+    bad: frozenset[str] = _NO_COLUMNS
+
+    @property
+    def key(self) -> str | None:
+        return None if self.id is None else match_key(self.id)
+
+    @property
+    def income(self) -> Decimal:
+        """The sum of the income lines (a blank line counts as 0), not the stated sum."""
+        return sum((self.amounts.get(line) or ZERO for line in REPORT_INCOME_LINES), ZERO)
+
+    @property
+    def costs(self) -> Decimal:
+        """The sum of the cost lines (a blank line counts as 0), not the stated sum."""
+        return sum((self.amounts.get(line) or ZERO for line in REPORT_COST_LINES), ZERO)
+
+    def unspent(self, granted: Amount | None) -> Decimal:
+        """``min(Beviljat, max(0, income lines - cost lines))``: what is to be repaid."""
+        surplus = max(ZERO, self.income - self.costs)
+        return surplus if granted is None else min(Decimal(granted), surplus)
+
+
+@dataclass(slots=True)
+class Account:
+    """What is booked on one application: its payments, repayments and reports."""
+
+    payments: list[Booking] = field(default_factory=list)
+    repayments: list[Booking] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def paid(self) -> Decimal:
+        """Paid in all (blank amounts count as 0)."""
+        return sum((b.amount or ZERO for b in self.payments), ZERO)
+
+    @property
+    def repaid(self) -> Decimal:
+        return sum((b.amount or ZERO for b in self.repayments), ZERO)
+
+    @property
+    def report(self) -> Report | None:
+        """The last report submitted (by ``Inlämnad``; the later row on a tie)."""
+        last: Report | None = None
+        for report in self.reports:
+            if last is None or (report.submitted or dt.date.min) >= (last.submitted or dt.date.min):
+                last = report
+        return last
+
+
+# --- the ledger --------------------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+class Ledger:
+    """A parsed ledger: its sheets as columns, its facts as records, and the lookups on them.
+
+    ``findings`` are those of reading (structure and cell parsing); the rules add the rest.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        sheets: dict[str, Sheet],
+        findings: list[Finding],
+        missing_sheets: list[str] | None = None,
+        hidden: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.sheets = sheets
+        self.findings = findings
+        self.missing_sheets = list(missing_sheets or [])
+        # What the reader saw but the values do not show (hidden rows, sheets …), by kind.
+        self.hidden = dict(hidden or {})
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.name!r}, sheets={list(self.sheets)})"
+
+    # --- columns ---
+
+    def sheet(self, name: str) -> Sheet | None:
+        return self.sheets.get(name)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The sheet's frame, or an empty frame with the format's columns when the sheet is absent."""
+        sheet = self.sheets.get(name)
+        return sheet.frame if sheet is not None else empty_frame(name)
+
+    def cell(self, sheet: str, column: str, row: int) -> str | None:
+        found = self.sheets.get(sheet)
+        return found.cell(column, row) if found is not None else None
+
+    def _records(self, name: str, make: Callable[[Sheet], Iterator[R]]) -> list[R]:
+        sheet = self.sheets.get(name)
+        return [] if sheet is None else list(make(sheet))
+
+    # --- records ---
+
+    @cached_property
+    def round_rows(self) -> list[Round]:
+        """Every row of ``Omgångar``, in order (duplicated years included)."""
+        return self._records(ROUNDS, _rounds)
+
+    @cached_property
+    def rounds(self) -> dict[int, Round]:
+        """Year -> its round (the first ``Omgångar`` row for that year), in year order."""
+        out: dict[int, Round] = {}
+        for item in self.round_rows:
+            if item.year is not None and item.year not in out:
+                out[item.year] = item
+        return dict(sorted(out.items()))
+
+    def round_of(self, year: int | None) -> Round | None:
+        return None if year is None else self.rounds.get(year)
+
+    @cached_property
+    def administration_rows(self) -> list[Administration]:
+        return self._records(ADMINISTRATIONS, _administrations)
+
+    @cached_property
+    def administrations(self) -> dict[str, Administration]:
+        """Matched name (:func:`match_key`) -> the first ``Förvaltningar`` row with that name."""
+        out: dict[str, Administration] = {}
+        for item in self.administration_rows:
+            if item.name is not None:
+                out.setdefault(match_key(item.name), item)
+        return out
+
+    def administration(self, name: str | None) -> Administration | None:
+        return None if name is None else self.administrations.get(match_key(name))
+
+    def canonical_name(self, name: str) -> str:
+        """An administration's name as ``Förvaltningar`` writes it (the name itself when unknown)."""
+        found = self.administration(name)
+        return found.name if found is not None and found.name is not None else name.strip()
+
+    @cached_property
+    def applications(self) -> list[Application]:
+        """Every row of ``Ansökningar``, in order (rows without an Id included)."""
+        return self._records(APPLICATIONS, _applications)
+
+    @cached_property
+    def _applications_by_key(self) -> tuple[dict[str, Application], frozenset[str]]:
+        seen: dict[str, Application] = {}
+        duplicated: set[str] = set()
+        for app in self.applications:
+            key = app.key
+            if key is None:
+                continue
+            if key in seen:
+                duplicated.add(key)
+            else:
+                seen[key] = app
+        for key in duplicated:
+            del seen[key]
+        return seen, frozenset(duplicated)
+
+    def application(self, id_: str | None) -> Application | None:
+        """The application with Id ``id_`` (case and spaces ignored); ``None`` when no
+        application or more than one has it (see :attr:`duplicated_ids`)."""
+        return None if id_ is None else self._applications_by_key[0].get(match_key(id_))
+
+    @property
+    def duplicated_ids(self) -> frozenset[str]:
+        """Matched Ids (:func:`match_key`) that more than one application has."""
+        return self._applications_by_key[1]
+
+    @cached_property
+    def _by_year_type(self) -> dict[tuple[int | None, str | None], list[Application]]:
+        out: dict[tuple[int | None, str | None], list[Application]] = {}
+        for app in self.applications:
+            out.setdefault((app.year, app.type), []).append(app)
+        return out
+
+    def applications_of(self, year: int | None, kind: str | None = None) -> list[Application]:
+        """The applications of ``year`` (and type ``kind``; ``None`` = both), in ledger order."""
+        if kind is not None:
+            return list(self._by_year_type.get((year, kind), []))
+        return [a for (y, _k), apps in self._by_year_type.items() if y == year for a in apps]
+
+    @property
+    def year_types(self) -> list[tuple[int | None, str | None]]:
+        """Every (År, Typ) pair the applications have, as written (invalid ones included)."""
+        return list(self._by_year_type)
+
+    @cached_property
+    def years(self) -> list[int]:
+        """Every year with a round or an application, ascending."""
+        found = set(self.rounds) | {a.year for a in self.applications if a.year is not None}
+        return sorted(found)
+
+    @cached_property
+    def decisions(self) -> list[StatedFigures]:
+        """Every row of ``Beslut``, in order."""
+        return self._records(DECISIONS, _decisions)
+
+    def decision_of(self, year: int, kind: str) -> StatedFigures | None:
+        """The first ``Beslut`` row for ``year`` and ``kind``."""
+        return next((d for d in self.decisions if d.year == year and d.type == kind), None)
+
+    @cached_property
+    def payments(self) -> list[Booking]:
+        return self._records(PAYMENTS, _bookings)
+
+    @cached_property
+    def repayments(self) -> list[Booking]:
+        return self._records(REPAYMENTS, _bookings)
+
+    @cached_property
+    def reports(self) -> list[Report]:
+        return self._records(REPORTS, _reports)
+
+    @cached_property
+    def accounts(self) -> dict[str, Account]:
+        """Matched Id -> what is booked on it, for every Id with a payment, repayment or report."""
+        out: dict[str, Account] = {}
+        for payment in self.payments:
+            if payment.key:
+                out.setdefault(payment.key, Account()).payments.append(payment)
+        for repayment in self.repayments:
+            if repayment.key:
+                out.setdefault(repayment.key, Account()).repayments.append(repayment)
+        for report in self.reports:
+            if report.key:
+                out.setdefault(report.key, Account()).reports.append(report)
+        return out
+
+    def account(self, id_: str | None) -> Account:
+        """What is booked on the application with Id ``id_`` (an empty account when nothing)."""
+        found = None if id_ is None else self.accounts.get(match_key(id_))
+        return found if found is not None else Account()
+
+    @cached_property
+    def projects(self) -> dict[str, list[Application]]:
+        """Matched ``Projekt`` key -> its project applications with a year, by year then row."""
+        out: dict[str, list[Application]] = {}
+        for app in self.applications:
+            if app.project and app.year is not None:
+                out.setdefault(match_key(app.project), []).append(app)
+        for chain in out.values():
+            chain.sort(key=lambda a: (a.year or 0, a.row))
+        return out
+
+    def project_chain(self, key: str | None) -> list[Application]:
+        """The multi-year chain of project ``key`` (``Projekt``), earliest year first."""
+        return [] if not key else list(self.projects.get(match_key(key), []))
+
+    def year_of(self, sheet: str | None, row: int | None, id_: str | None = None) -> int | None:
+        """The budget year a row of any sheet belongs to: its own ``År`` (Omgångar, Ansökningar,
+        Beslut), else the year of the application its Id names (bookings and reports)."""
+        if id_ is not None:
+            app = self.application(id_)
+            if app is not None:
+                return app.year
+        if sheet is None or row is None:
+            return None
+        return self._year_of_row.get((sheet, row))
+
+    @cached_property
+    def _year_of_row(self) -> dict[tuple[str, int], int | None]:
+        out: dict[tuple[str, int], int | None] = {}
+        for rows in (self.round_rows, self.applications, self.decisions):
+            for item in rows:
+                out[(item.sheet, item.row)] = item.year
+        for bookings in (self.payments, self.repayments, self.reports):
+            for booking in bookings:
+                app = self.application(booking.id)
+                out[(booking.sheet, booking.row)] = app.year if app is not None else None
+        return out
+
+
+# --- building the records from the columns (by keyword, once) ----------------------------------------
+
+
+def _columns(sheet: Sheet, names: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sheet`` as tuples: the Excel row, then ``names`` as plain values, then ``bad``."""
+    return zip(
+        sheet.rows, *(sheet.values(name) for name in names), sheet.bad_columns(), strict=True
+    )
+
+
+def _rounds(sheet: Sheet) -> Iterator[Round]:
+    names = (
+        "År",
+        "Ansökan öppnar",
+        "Ansökan stänger",
+        "Ram projekt",
+        "Ram studiebesök",
+        "Max beviljade per förvaltning",
+        "Max belopp projekt",
+        "Max belopp studiebesök",
+        "Beslutsdatum",
+        "Diarienummer",
+        "Status",
+    )
+    for row, year, opens, closes, fp, fv, mg, mp, mv, decided, dnr, status, bad in _columns(
+        sheet, names
+    ):
+        yield Round(
+            row=row,
+            year=year,
+            opens=opens,
+            closes=closes,
+            frame_projects=fp,
+            frame_visits=fv,
+            max_granted_per_administration=mg,
+            max_amount_projects=mp,
+            max_amount_visits=mv,
+            decided_on=decided,
+            diary_number=dnr,
+            status=status,
+            bad=bad,
+        )
+
+
+def _administrations(sheet: Sheet) -> Iterator[Administration]:
+    names = ("Namn", "Fullständigt namn", "Typ", "KST", "Giltig från", "Giltig till")
+    for row, name, full_name, kind, kst, valid_from, valid_to, bad in _columns(sheet, names):
+        yield Administration(
+            row=row,
+            name=name,
+            full_name=full_name,
+            type=kind,
+            cost_centre=kst,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            bad=bad,
+        )
+
+
+_APPLICATION_FIELDS: tuple[tuple[str, str], ...] = (
+    # (record field, column of Ansökningar); personal data (Kontaktperson, E-post) is not read.
+    ("id", "Id"),
+    ("year", "År"),
+    ("type", "Typ"),
+    ("administration", "Förvaltning"),
+    ("co_applicants", "Medsökande"),
+    ("name", "Namn"),
+    ("purpose", "Syfte"),
+    ("project", "Projekt"),
+    ("project_year", "Projektår"),
+    ("earlier_granted", "Tidigare beviljat"),
+    ("applied", "Sökt belopp"),
+    ("assessment", "Utvärdering"),
+    ("granted", "Beviljat belopp"),
+    ("decision", "Beslut"),
+    ("received", "Inkom"),
+    ("cost_centre", "KST"),
+    ("account", "Betalkonto"),
+    ("granted_at_decision", "Beviljat vid beslut"),
+)
+
+
+def _applications(sheet: Sheet) -> Iterator[Application]:
+    fields = [name for name, _column in _APPLICATION_FIELDS]
+    for values in _columns(sheet, (column for _name, column in _APPLICATION_FIELDS)):
+        row, *cells, bad = values
+        yield Application(row=row, bad=bad, **dict(zip(fields, cells, strict=True)))
+
+
+def _decisions(sheet: Sheet) -> Iterator[StatedFigures]:
+    names = (
+        "År",
+        "Typ",
+        "Antal ansökningar",
+        "Antal förvaltningar",
+        "Summa sökt",
+        "Summa beviljat",
+    )
+    for row, year, kind, applications, administrations, applied, granted, bad in _columns(
+        sheet, names
+    ):
+        yield StatedFigures(
+            row=row,
+            year=year,
+            type=kind,
+            applications=applications,
+            administrations=administrations,
+            applied=applied,
+            granted=granted,
+            bad=bad,
+        )
+
+
+def _bookings(sheet: Sheet) -> Iterator[Booking]:
+    for row, id_, date, amount, voucher, bad in _columns(
+        sheet, ("Id", "Datum", "Belopp", "Verifikation")
+    ):
+        yield Booking(
+            sheet=sheet.name, row=row, id=id_, date=date, amount=amount, voucher=voucher, bad=bad
+        )
+
+
+_REPORT_AMOUNTS: tuple[str, ...] = tuple(
+    c.name for c in ledger_format.COLUMNS[REPORTS] if c.kind is Kind.KR
+)
+
+
+def _reports(sheet: Sheet) -> Iterator[Report]:
+    for row, id_, submitted, *amounts, bad in _columns(sheet, ("Id", "Inlämnad", *_REPORT_AMOUNTS)):
+        yield Report(
+            row=row,
+            id=id_,
+            submitted=submitted,
+            amounts=dict(zip(_REPORT_AMOUNTS, amounts, strict=True)),
+            bad=bad,
+        )
+
+
+# --- plain values from the columns --------------------------------------------------------------------
+
+
+def column_values(frame: pd.DataFrame, sheet: str, name: str) -> list[Any]:
+    """Column ``name`` of a frame of ``sheet`` as plain Python values, one per row: text stripped
+    (blank -> None), years, counts and whole kronor as ``int``, kronor with öre as ``Decimal``,
+    dates as ``date``, empty cells ``None``. A column the frame lacks is all ``None``."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = frame[name]
+    kind = ledger_format.column(sheet, name).kind
+    if kind is Kind.TEXT:
+        return [(v.strip() or None) if isinstance(v, str) else None for v in series.tolist()]
+    if kind is Kind.KR:
+        return [v if v is None or type(v) is Decimal else to_decimal(v) for v in series.tolist()]
+    if kind is Kind.DATE and series.dtype.kind == "M":  # datetime64
+        codes, distinct = pd.factorize(series)
+        return _decode(codes, distinct.to_numpy().astype("datetime64[D]").tolist())
+    if kind is Kind.DATE:
+        return [to_date(v) for v in series.tolist()]
+    if isinstance(series.dtype, pd.Int64Dtype):
+        codes, distinct = pd.factorize(series)
+        return _decode(codes, distinct.tolist())
+    return [to_int(v) for v in series.tolist()]
+
+
+def _decode(codes: Any, distinct: list[Any]) -> list[Any]:
+    """``pandas.factorize``'s codes as values: one object per distinct value (so a year or a date
+    is shared by all its rows, not made again for each), None for an empty cell (code -1)."""
+    return list(map([*distinct, None].__getitem__, codes.tolist()))
+
+
+def to_int(value: Any) -> int | None:
+    """A frame's Int64 value as ``int`` or ``None``."""
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return int(value)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A frame's amount (Int64 whole kronor or Decimal öre) as ``Decimal`` or ``None``."""
+    if isinstance(value, Decimal):
+        return value
+    number = to_int(value)
+    return None if number is None else Decimal(number)
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A frame's date value (``datetime64``/``Timestamp``/``NaT``) as ``datetime.date`` or ``None``."""
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(value).date()
+
+
+def empty_series(kind: Kind, length: int) -> Any:
+    """A column of ``length`` empty cells of ``kind``, typed as the reader types that kind."""
+    import numpy as np
+    import pandas as pd
+
+    if kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
+        return pd.array([pd.NA] * length, dtype="Int64")
+    if kind is Kind.DATE:
+        return np.full(length, np.datetime64("NaT"), dtype="datetime64[s]")
+    return np.full(length, None, dtype=object)
+
+
+def empty_frame(sheet: str) -> pd.DataFrame:
+    """A frame with every column of ``sheet`` and no rows."""
+    import pandas as pd
+
+    spec = ledger_format.COLUMNS[sheet]
+    return pd.DataFrame(
+        {col.name: empty_series(col.kind, 0) for col in spec},
+        index=pd.Index([], name="row", dtype="int64"),
+    )
