@@ -465,7 +465,8 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
 
     def action() -> int:
         from lumledger.findings import summarize
-        from lumledger.rollups import compute_rollup, render_rollup_text
+        from lumledger.reports.rollup_text import render_rollup_text
+        from lumledger.rollups import compute_rollup
         from lumledger.rules.cross_sheet import validate_path
 
         with progress_bar():
@@ -479,7 +480,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
             summary = compute_rollup(result.ledger, year)
             if output is not None:
                 from lumledger import progress
-                from lumledger.official import write_summary_workbook
+                from lumledger.reports.summary_xlsx import write_summary_workbook
 
                 progress.report(f"Skriver {output.name}", 0.0)
                 write_summary_workbook(summary, output)
@@ -549,7 +550,8 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
     """
 
     def action() -> int:
-        from lumledger.official import NoApplicationsError, export_year
+        from lumledger.official import NoApplicationsError
+        from lumledger.reports.official_files import export_year
         from lumledger.rules.cross_sheet import validate_path
         from lumledger.workbook.files import check_output_dir
 

@@ -10,7 +10,8 @@ import pytest
 
 from lumledger import collector
 from lumledger.reconciliation import reconcile
-from lumledger.rollups import compute_rollup, render_rollup_text
+from lumledger.reports.rollup_text import render_rollup_text
+from lumledger.rollups import compute_rollup
 from lumledger.workbook.reader import read_ledger
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "workbooks" / "lum-exempel.xlsx"

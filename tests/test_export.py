@@ -29,6 +29,7 @@ from lumledger import ledger_format, official
 from lumledger.cli import main
 from lumledger.ledger import Ledger
 from lumledger.money import format_kr
+from lumledger.reports import official_files
 from lumledger.workbook.reader import read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def example() -> Ledger:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory, example: Ledger) -> Path:
     out = tmp_path_factory.mktemp("export")
-    official.export_year(example, 2019, out)
+    official_files.export_year(example, 2019, out)
     return out
 
 
@@ -513,7 +514,7 @@ def test_small_ledger_headings_and_undecided_rows(tmp_path: Path) -> None:
     assert second.heading == "Socialförvaltningen: Ej beslutat" and second.granted is None
     assert tables.bilaga1_total() == ("Summa beviljade medel", "", "", 400_000, 200_000)
     assert tables.study_visits[0].place_and_purpose == "Oslo. Studera mottagandet."
-    paths = official.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    paths = official_files.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
     assert [p.name for p in paths] == [
         "fordelning-2019.xlsx",
         "bilaga1-2019.csv",
@@ -598,9 +599,9 @@ def test_a_failure_leaves_no_file(
         path.write_bytes(b"halv fil")
         raise RuntimeError("diskfel")
 
-    monkeypatch.setattr(official, "write_tables_docx", broken)
+    monkeypatch.setattr(official_files, "write_tables_docx", broken)
     with pytest.raises(RuntimeError):
-        official.export_year(example, 2019, out)
+        official_files.export_year(example, 2019, out)
     # Nothing new, nothing half-written, nothing temporary; the old file is untouched.
     assert [p.name for p in out.iterdir()] == ["bilaga1-2019.csv"]
     assert (out / "bilaga1-2019.csv").read_text(encoding="utf-8") == "gammal"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from lumledger import ledger_format
 from lumledger.ledger import Ledger
+from lumledger.reports.rollup_text import render_rollup_text
 from lumledger.rollups import (
     Totals,
     add_totals,
@@ -24,7 +25,6 @@ from lumledger.rollups import (
     format_percent,
     frame_left,
     percent,
-    render_rollup_text,
     sum_field,
 )
 from lumledger.rules.cross_sheet import validate_ledger

@@ -909,7 +909,8 @@ def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
 
 def run_export(book: Any) -> list[Path]:
     """Exportera bilagor: Bilaga 1 and 2 for the year, next to the workbook."""
-    from lumledger.official import NoApplicationsError, export_year
+    from lumledger.official import NoApplicationsError
+    from lumledger.reports.official_files import export_year
 
     folder = workbook_folder(book)
     ledger = _checked_ledger(book, "exporten")
