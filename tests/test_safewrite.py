@@ -27,6 +27,8 @@ from lumledger.workbook.safewrite import (
     excel_serial,
     is_date_format,
     lock_file_for,
+    plan,
+    replace,
     verify_only_cells_changed,
     write_cells,
 )
@@ -645,7 +647,7 @@ def test_failure_while_writing_leaves_the_original_and_no_temp_file(
 ) -> None:
     original = rich.read_bytes()
     calls: list[str] = []
-    real_write_entry = safewrite._write_entry
+    real_write_entry = replace.write_entry
 
     def failing(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
         calls.append(info.filename)
@@ -653,7 +655,7 @@ def test_failure_while_writing_leaves_the_original_and_no_temp_file(
             raise OSError(28, "No space left on device")
         real_write_entry(archive, info, data)
 
-    monkeypatch.setattr(safewrite, "_write_entry", failing)
+    monkeypatch.setattr(replace, "write_entry", failing)
     with pytest.raises(LedgerWriteError, match="No space left on device"):
         write_cells(rich, [CellWrite("Omgångar", "J3", "x")], now=NOW)
     assert len(calls) == 9
@@ -669,7 +671,7 @@ def test_interrupt_while_writing_leaves_the_original(
     def interrupted(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(safewrite, "_write_entry", interrupted)
+    monkeypatch.setattr(replace, "write_entry", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_cells(rich, [CellWrite("Omgångar", "J3", "x")], now=NOW)
     assert rich.read_bytes() == original
@@ -680,7 +682,7 @@ def test_verification_catches_an_unintended_change(
     rich: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = rich.read_bytes()
-    real_edit: Callable[..., Any] = safewrite._edit_sheet_xml
+    real_edit: Callable[..., Any] = plan.edit_sheet_xml
 
     def sloppy(*args: Any, **kwargs: Any) -> Any:
         edit = real_edit(*args, **kwargs)
@@ -689,7 +691,7 @@ def test_verification_catches_an_unintended_change(
         )
         return edit
 
-    monkeypatch.setattr(safewrite, "_edit_sheet_xml", sloppy)
+    monkeypatch.setattr(plan, "edit_sheet_xml", sloppy)
     with pytest.raises(LedgerWriteError) as caught:
         write_cells(rich, [CellWrite("Omgångar", "J3", "x")], now=NOW)
     assert "cellen A2 har ändrats" in caught.value.message
@@ -723,14 +725,14 @@ def test_verification_after_replacing_restores_the_backup(
 def test_refuses_when_the_file_changes_during_the_write(
     rich: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_write_temp = safewrite._write_temp
+    real_write_temp = safewrite.write_temp
 
     def meddling(file: Path, *args: Any) -> Path:
         temp = real_write_temp(file, *args)
         file.write_bytes(file.read_bytes() + b" ")  # Excel or a sync client saved meanwhile
         return temp
 
-    monkeypatch.setattr(safewrite, "_write_temp", meddling)
+    monkeypatch.setattr(safewrite, "write_temp", meddling)
     with pytest.raises(LedgerWriteError, match="ändrades av ett annat program"):
         write_cells(rich, [CellWrite("Omgångar", "J3", "x")], now=NOW)
     assert [p.name for p in rich.parent.iterdir()] == ["liggare.xlsm"]
