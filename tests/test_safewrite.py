@@ -588,6 +588,34 @@ def test_refuses_missing_and_non_workbooks(tmp_path: Path) -> None:
     ]
 
 
+def test_refuses_a_zip_bomb_and_xml_declarations_as_reading_does(
+    tmp_path: Path, rich: Path
+) -> None:
+    """The writer loads the workbook through the package layer's checks of reading."""
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    bomb = folder / "bomb.xlsm"
+    declared = folder / "dtd.xlsm"
+    with (
+        zipfile.ZipFile(rich) as source,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as big,
+        zipfile.ZipFile(declared, "w", zipfile.ZIP_DEFLATED) as dtd,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            big.writestr(info, data)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "b">]>', 1)
+            dtd.writestr(info, data)
+        big.writestr("customXml/item9.xml", b" " * 20_000_000)
+    for path, words in ((bomb, "zip-bomb"), (declared, "DOCTYPE/ENTITY")):
+        original = path.read_bytes()
+        with pytest.raises(LedgerWriteError, match=words):
+            write_cells(path, [CellWrite("Omgångar", "J3", "x")], now=NOW)
+        assert path.read_bytes() == original
+    assert sorted(p.name for p in folder.iterdir()) == ["bomb.xlsm", "dtd.xlsm"]
+
+
 def test_refuses_what_would_break_the_workbook(tmp_path: Path, rich: Path) -> None:
     original = rich.read_bytes()
     with pytest.raises(LedgerWriteError, match="Bladet Fel finns inte"):

@@ -12,6 +12,7 @@ and formulas saved without a cached value. Standard library only.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import posixpath
 import re
@@ -20,10 +21,10 @@ import tempfile
 import typing
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
+from typing import Any
 
 from lumledger.findings import LedgerReadError
 from lumledger.ledger_format import column_letters, column_number
@@ -55,10 +56,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 FORMULA_WITHOUT_VALUE = "formula-without-value"
-
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 @dataclass(slots=True)
@@ -125,7 +122,7 @@ class Package:
         if part not in self.parts_with_special_cells:
             return {}
         with zipfile.ZipFile(self.path) as archive:
-            return scan_special_cells(_read_part(archive, part))
+            return scan_special_cells(read_part(archive, part))
 
 
 def _changed_message(shown: str) -> str:
@@ -196,13 +193,18 @@ def _restore_stderr(saved: tuple[int, typing.IO[bytes]], *, replay: bool) -> Non
                     os.write(2, text)
 
 
-def lock_file_for(path: Path) -> list[Path]:
+def excel_lock_files(path: Path) -> list[Path]:
     """Excel's owner file(s) for ``path``: ``~$name.xlsx`` (Excel drops leading characters of long names)."""
     name = path.name
     candidates = [path.with_name("~$" + name)]
     if len(name) > 2:
         candidates.append(path.with_name("~$" + name[2:]))
     return candidates
+
+
+def libreoffice_lock_file(path: Path) -> Path:
+    """LibreOffice's lock file for ``path``: ``.~lock.name#``."""
+    return path.with_name(f".~lock.{path.name}#")
 
 
 _last_opened: tuple[tuple[str, int, int, int, bool], Package] | None = None
@@ -239,7 +241,7 @@ def open_package(path: str | Path, *, refuse_when_open: bool = True) -> Package:
 
 
 def _refuse_if_open(file: Path) -> None:
-    for lock in lock_file_for(file):
+    for lock in excel_lock_files(file):
         if lock.exists():
             raise LedgerReadError(
                 f"Arbetsboken {file.name} är öppen i Excel (låsfilen {lock.name} finns); spara och "
@@ -284,7 +286,7 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
         ) from None
     package = Package(path=file)
     with archive:
-        _check_sizes(archive, shown)
+        check_sizes(archive, shown)
         _check_integrity(archive, shown, package)
         package.sheets = _sheet_parts(archive, shown)
     return package
@@ -307,7 +309,7 @@ def _ole_message(file: Path) -> str:
     )
 
 
-def _check_sizes(archive: zipfile.ZipFile, shown: str) -> None:
+def check_sizes(archive: zipfile.ZipFile, shown: str) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
         raise LedgerReadError(
@@ -329,9 +331,9 @@ def _bomb_message(shown: str) -> str:
     )
 
 
-def _read_part(archive: zipfile.ZipFile, name: str, *, shown: str = "") -> bytes:
+def read_part(archive: zipfile.ZipFile, part: str | zipfile.ZipInfo, *, shown: str = "") -> bytes:
     """Inflate one part, stopping as soon as it outgrows what its compressed size allows."""
-    info = archive.getinfo(name)
+    info = part if isinstance(part, zipfile.ZipInfo) else archive.getinfo(part)
     limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
     chunks: list[bytes] = []
     size = 0
@@ -359,6 +361,12 @@ _DTD_MESSAGE = (
     "Filen {shown} innehåller XML-deklarationer (DOCTYPE/ENTITY) som Excel aldrig skriver; "
     "den kan vara skadlig och läses inte."
 )
+
+
+def refuse_dtd(name: str, data: bytes, shown: str) -> None:
+    """Refuse (``LedgerReadError``) a part an XML parser would read that declares a DTD or entities."""
+    if _looks_like_xml(name, data[:64]) and data.find(b"!") >= 0 and _DTD_RE.search(data):
+        raise LedgerReadError(_DTD_MESSAGE.format(shown=shown))
 
 
 def _looks_like_xml(name: str, head: bytes) -> bool:
@@ -674,49 +682,244 @@ def _ref(attrs: bytes) -> tuple[int, int] | None:
 
 
 def _sheet_parts(archive: zipfile.ZipFile, shown: str) -> dict[str, str]:
-    names = set(archive.namelist())
-    workbook_part = "xl/workbook.xml"
+    """Sheet title -> worksheet part, in workbook order (parts checked already: plain XML)."""
     try:
-        rels_xml = archive.read("_rels/.rels")
-        for rel in ElementTree.fromstring(rels_xml).iter(f"{{{_NS_PKG_REL}}}Relationship"):
-            if rel.get("Type", "").endswith("/officeDocument"):
-                workbook_part = rel.get("Target", workbook_part).lstrip("/")
-    except (KeyError, ElementTree.ParseError):
-        pass
-    if workbook_part not in names:
+        structure = workbook_structure(PartNames(archive.namelist()), archive.read)
+    except MissingWorkbookError:
         raise LedgerReadError(
             f"Filen {shown} är en zip-fil men ingen Excel-arbetsbok (xl/workbook.xml saknas); "
             "spara den som Excel-arbetsbok."
-        )
-    base = posixpath.dirname(workbook_part)
-    rels_part = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
-    try:
-        workbook = ElementTree.fromstring(archive.read(workbook_part))
-        rels = ElementTree.fromstring(archive.read(rels_part)) if rels_part in names else None
-    except ElementTree.ParseError:
+        ) from None
+    except PartXmlError:
         raise LedgerReadError(
             f"Filen {shown} är skadad (arbetsbokens XML går inte att läsa); spara om den i Excel."
         ) from None
-    targets: dict[str, str] = {}
-    if rels is not None:
-        for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
-            target = rel.get("Target", "")
-            part = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join(base, target))
+    return {sheet.name: sheet.part for sheet in structure.sheets if sheet.part is not None}
+
+
+# --- the package's structure: relationships, content types, sheet parts ---------------------------
+#
+# Shared by reading (above, on the zip file) and by the safe writer (on the parts in memory). Part
+# names are looked up as Excel and python-calamine do: exactly, else ignoring case.
+
+
+class PartXmlError(ValueError):
+    """A structural part (relationships, workbook, content types) is not well-formed XML."""
+
+    def __init__(self, part: str, detail: str) -> None:
+        super().__init__(f"{part}: {detail}")
+        self.part = part
+        self.detail = detail
+
+
+class MissingWorkbookError(LookupError):
+    """The package has no workbook part: a zip file, but no Excel workbook."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    id: str
+    type: str
+    target: str
+    mode: str  # "Internal" or "External"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetEntry:
+    """A sheet listed in the workbook part, with the part its relationship points to."""
+
+    name: str
+    part: str | None  # None: no such part in the package
+    type: str  # the relationship type: ".../worksheet", ".../chartsheet" …
+    index: int  # 1-based, workbook order
+
+    @property
+    def is_worksheet(self) -> bool:
+        return self.type.endswith("/worksheet")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookStructure:
+    workbook_part: str
+    workbook_rels_part: str | None
+    sheets: list[SheetEntry]
+    styles_part: str | None
+    calc_chain_part: str | None
+    calc_chain_rel_id: str | None
+
+
+class PartNames:
+    """The package's part names, found exactly or else ignoring case (as Excel does)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        ordered = list(names)
+        self.names = set(ordered)
+        self.folded: dict[str, str] = {}
+        for name in ordered:  # zip order: the first of names that differ only in case
+            self.folded.setdefault(name.casefold(), name)
+
+    def find(self, part: str) -> str | None:
+        part = part.lstrip("/")
+        if part in self.names:
+            return part
+        return self.folded.get(part.casefold())
+
+
+def local_name(tag: str) -> str:
+    """``{namespace}name`` or ``prefix:name`` -> ``name``."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def rels_part_of(part: str) -> str:
+    """The relationships part of ``part``: ``xl/workbook.xml`` -> ``xl/_rels/workbook.xml.rels``."""
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
+def resolve_target(base: str, target: str) -> str:
+    """A relationship's target as a part name, relative to the folder ``base`` of its source."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def parse_part_xml(data: bytes, part: str) -> Any:
+    """A structural part as an element tree (defusedxml: no DTDs, no entities)."""
+    from defusedxml import ElementTree as SafeElementTree
+
+    try:
+        return SafeElementTree.fromstring(data)
+    except Exception as exc:  # defusedxml raises ParseError and its own refusals
+        raise PartXmlError(part, str(exc)) from None
+
+
+def relationships(data: bytes, part: str) -> list[Relationship]:
+    """The relationships in a ``.rels`` part, in document order."""
+    return [
+        Relationship(
+            id=element.get("Id", ""),
+            type=element.get("Type", ""),
+            target=element.get("Target", ""),
+            mode=element.get("TargetMode", "Internal"),
+        )
+        for element in parse_part_xml(data, part).iter()
+        if local_name(element.tag) == "Relationship"
+    ]
+
+
+def related_parts(
+    names: PartNames, read: Callable[[str], bytes], part: str, rel_type: str
+) -> list[tuple[str, str]]:
+    """``(relationship id, part name)`` of the internal parts ``part`` refers to with ``rel_type``."""
+    rels_part = names.find(rels_part_of(part))
+    if rels_part is None:
+        return []
+    base = posixpath.dirname(part)
+    found: list[tuple[str, str]] = []
+    for rel in relationships(read(rels_part), rels_part):
+        if rel.type.endswith("/" + rel_type) and rel.mode != "External":
+            target = names.find(resolve_target(base, rel.target))
+            if target is not None:
+                found.append((rel.id, target))
+    return found
+
+
+def workbook_structure(names: PartNames, read: Callable[[str], bytes]) -> WorkbookStructure:
+    """Where the workbook's parts are: the workbook (through ``_rels/.rels``), its relationships,
+    its sheets in order, the styles and the calculation chain.
+
+    Raises :class:`MissingWorkbookError` or :class:`PartXmlError`; an unreadable ``_rels/.rels``
+    is passed over (the workbook is then looked for where Excel puts it).
+    """
+    workbook_part = None
+    root_rels = names.find("_rels/.rels")
+    if root_rels is not None:
+        try:
+            for rel in relationships(read(root_rels), root_rels):
+                if rel.type.endswith("/officeDocument"):
+                    workbook_part = names.find(resolve_target("", rel.target))
+        except PartXmlError:
+            pass
+    if workbook_part is None:
+        workbook_part = names.find("xl/workbook.xml")
+    if workbook_part is None:
+        raise MissingWorkbookError(workbook_part)
+    base = posixpath.dirname(workbook_part)
+    rels_part = names.find(rels_part_of(workbook_part))
+    rels = {} if rels_part is None else {r.id: r for r in relationships(read(rels_part), rels_part)}
+    styles_part = calc_chain_part = calc_chain_rel_id = None
+    for rel in rels.values():
+        if rel.type.endswith("/styles"):
+            styles_part = names.find(resolve_target(base, rel.target))
+        elif rel.type.endswith("/calcChain"):
+            calc_chain_part = names.find(resolve_target(base, rel.target))
+            calc_chain_rel_id = rel.id
+    workbook = parse_part_xml(read(workbook_part), workbook_part)
+    listed: Any = next((e for e in workbook if local_name(e.tag) == "sheets"), [])
+    sheets: list[SheetEntry] = []
+    for element in listed:
+        if local_name(element.tag) != "sheet":
+            continue
+        rel_id = next((v for k, v in element.attrib.items() if local_name(k) == "id"), "")
+        sheet_rel = rels.get(rel_id)
+        sheets.append(
+            SheetEntry(
+                name=element.get("name", ""),
+                part=None
+                if sheet_rel is None
+                else names.find(resolve_target(base, sheet_rel.target)),
+                type="" if sheet_rel is None else sheet_rel.type,
+                index=len(sheets) + 1,
             )
-            targets[rel.get("Id", "")] = part
-    by_folded = {name.casefold(): name for name in names}  # calamine ignores case, like Excel
-    sheets: dict[str, str] = {}
-    for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
-        title = sheet.get("name", "")
-        rel_id = sheet.get(f"{{{_NS_REL}}}id", "")
-        part = targets.get(rel_id, "")
-        part = part if part in names else by_folded.get(part.casefold(), "")
-        if part:
-            sheets[title] = part
-    return sheets
+        )
+    return WorkbookStructure(
+        workbook_part=workbook_part,
+        workbook_rels_part=rels_part,
+        sheets=sheets,
+        styles_part=styles_part,
+        calc_chain_part=calc_chain_part,
+        calc_chain_rel_id=calc_chain_rel_id,
+    )
+
+
+@dataclass(slots=True)
+class PackageParts:
+    """A package held in memory, for the safe writer: its zip entries in order with their bytes
+    and attributes, the archive comment, and where the workbook's parts are.
+
+    :meth:`load` applies the checks of reading that concern the zip and the XML (sizes, ratio,
+    real inflated sizes, CRC, no DTD or entity declarations in any part).
+    """
+
+    shown: str
+    infos: list[zipfile.ZipInfo]
+    data: dict[str, bytes]
+    comment: bytes
+    names: PartNames
+    structure: WorkbookStructure
+
+    @classmethod
+    def load(cls, raw: bytes, shown: str) -> PackageParts:
+        """Raises ``LedgerReadError`` (zip bomb, DTD), :class:`MissingWorkbookError`,
+        :class:`PartXmlError`, or what :mod:`zipfile` raises for a broken archive."""
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+            check_sizes(archive, shown)
+            data = {info.filename: read_part(archive, info, shown=shown) for info in infos}
+            comment = archive.comment
+        for name, content in data.items():
+            refuse_dtd(name, content, shown)
+        names = PartNames(data)
+        structure = workbook_structure(names, data.__getitem__)
+        return cls(
+            shown=shown, infos=infos, data=data, comment=comment, names=names, structure=structure
+        )
+
+    def find(self, part: str) -> str | None:
+        return self.names.find(part)
+
+    def related(self, part: str, rel_type: str) -> list[tuple[str, str]]:
+        """``(relationship id, part name)`` of the parts ``part`` refers to with ``rel_type``."""
+        return related_parts(self.names, self.data.__getitem__, part, rel_type)
 
 
 # --- cells calamine cannot see ---------------------------------------------------------------------

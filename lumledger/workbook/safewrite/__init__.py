@@ -61,7 +61,7 @@ from pathlib import Path
 
 from lumledger.findings import LedgerWriteError
 from lumledger.workbook.safewrite.cells import CellValue, CellWrite, excel_serial, parse_cell_ref
-from lumledger.workbook.safewrite.package import LoadedPackage
+from lumledger.workbook.safewrite.loaded import LoadedPackage
 from lumledger.workbook.safewrite.plan import check_not_signed, normalise_writes, plan_writes
 from lumledger.workbook.safewrite.replace import (
     check_writable,

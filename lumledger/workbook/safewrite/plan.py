@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from lumledger.findings import LedgerWriteError
+from lumledger.workbook.package import local_name
 from lumledger.workbook.safewrite.cells import CellRange, CellWrite, Target, parse_cell_ref
-from lumledger.workbook.safewrite.package import LoadedPackage, local_name, xml_tree
+from lumledger.workbook.safewrite.loaded import LoadedPackage, xml_tree
 from lumledger.workbook.safewrite.sheet import edit_sheet_xml
 from lumledger.workbook.safewrite.styles import Styles
 from lumledger.workbook.safewrite.xmltext import XmlDoc, splice, start_tag, truthy

@@ -11,17 +11,15 @@ import zipfile
 from pathlib import Path
 
 from lumledger.findings import LedgerWriteError
-from lumledger.workbook.safewrite.package import LoadedPackage
+from lumledger.workbook.package import OLE_MAGIC, excel_lock_files, libreoffice_lock_file
+from lumledger.workbook.safewrite.loaded import LoadedPackage
 
 SUFFIXES = (".xlsx", ".xlsm")
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def lock_file_for(path: str | Path) -> Path:
     """Excel's owner ("lock") file for ``path``: ``~$name.xlsx`` beside it."""
-    file = Path(path)
-    return file.with_name("~$" + file.name)
+    return excel_lock_files(Path(path))[0]
 
 
 def check_writable(file: Path) -> None:
@@ -36,16 +34,13 @@ def check_writable(file: Path) -> None:
         raise LedgerWriteError(
             f"{name} är inte en Excel-arbetsbok (.xlsx eller .xlsm); lumledger skriver bara i sådana."
         )
-    locks = [lock_file_for(file)]
-    if len(name) > 2:
-        locks.append(file.with_name("~$" + name[2:]))
-    for lock in locks:
+    for lock in excel_lock_files(file):
         if lock.exists():
             raise LedgerWriteError(
                 f"Arbetsboken {name} är öppen i Excel (låsfilen {lock.name} finns bredvid den); "
                 "stäng den och försök igen, eller ta bort låsfilen om Excel inte längre har den öppen."
             )
-    office_lock = file.with_name(f".~lock.{name}#")
+    office_lock = libreoffice_lock_file(file)
     if office_lock.exists():
         raise LedgerWriteError(
             f"Arbetsboken {name} är öppen i LibreOffice (låsfilen {office_lock.name} finns bredvid "

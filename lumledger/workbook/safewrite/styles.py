@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from lumledger.findings import LedgerWriteError
-from lumledger.workbook.safewrite.package import LoadedPackage
+from lumledger.workbook.safewrite.loaded import LoadedPackage
 from lumledger.workbook.safewrite.xmltext import (
     Element,
     XmlDoc,

@@ -7,8 +7,9 @@ from xml.parsers import expat
 
 from lumledger.findings import LedgerWriteError
 from lumledger.ledger_format import column_letters
+from lumledger.workbook.package import local_name
 from lumledger.workbook.safewrite.cells import parse_cell_ref
-from lumledger.workbook.safewrite.package import LoadedPackage, local_name
+from lumledger.workbook.safewrite.loaded import LoadedPackage
 from lumledger.workbook.safewrite.plan import Plan
 from lumledger.workbook.safewrite.sheet import Row, SheetXml
 from lumledger.workbook.safewrite.xmltext import Element, XmlDoc, splice

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lumledger.findings import LedgerWriteError
-from lumledger.workbook.safewrite.package import local_name
+from lumledger.workbook.package import local_name
 
 _MAIN_NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
