@@ -50,14 +50,18 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
     """
     from lumledger import collector
     from lumledger.findings import LedgerReadError, LedgerWriteError
+    from lumledger.workbook.native import native_messages_held
+    from lumledger.workbook.package import checks_reused, open_package
 
     try:
-        if ledger is not None:
-            from lumledger.workbook.package import open_package
-
-            open_package(ledger)
-        with collector.paused():  # one command, then the process ends: see lumledger.collector
-            status = action()
+        # The process-wide settings of one command, taken here and nowhere in the library: the
+        # file's check is reused by the reader, Rust's panic messages are kept off the terminal
+        # and the cyclic garbage collector is paused (see each module).
+        with checks_reused(), native_messages_held():
+            if ledger is not None:
+                open_package(ledger)
+            with collector.paused():
+                status = action()
     except (LedgerReadError, LedgerWriteError) as exc:
         _fail(exc.message)
     except KeyboardInterrupt:
@@ -100,9 +104,8 @@ def progress_bar() -> Iterator[None]:
 
     started = time.monotonic()
     bar: Any = None
-    # The bar draws on its own copy of the terminal's descriptor: while python-calamine parses a
-    # sheet on the reader's worker thread, descriptor 2 is briefly redirected to catch a Rust
-    # panic message (lumledger.workbook.package.native_panics_caught), and the bar must not go with it.
+    # The bar draws on its own copy of the terminal's descriptor: descriptor 2 is redirected
+    # while a command runs, to hold back Rust's panic messages (lumledger.workbook.native).
     terminal = _own_copy(sys.stderr)
 
     def show(label: str, fraction: float) -> None:

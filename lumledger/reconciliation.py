@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lumledger import collector, ledger_format
+from lumledger import ledger_format
 from lumledger.findings import Finding, finding, sort_key, summarize
 from lumledger.ledger import Ledger, Sheet, column_values
 from lumledger.ledger_format import (
@@ -1651,8 +1651,7 @@ def reconcile(ledger: Ledger, as_of: dt.date | None = None) -> Reconciliation:
     """Validate, then run LUM-R001..R011 on what is readable; never raises for ledger content."""
     as_of = as_of or dt.date.today()
     validation = validate_ledger(ledger)
-    with collector.paused():  # see lumledger.collector
-        return _reconcile(ledger, as_of, validation.errors)
+    return _reconcile(ledger, as_of, validation.errors)
 
 
 def _reconcile(ledger: Ledger, as_of: dt.date, validation: list[Finding]) -> Reconciliation:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from lumledger import collector, ledger_format
+from lumledger import ledger_format
 from lumledger.ledger import column_values, to_int
 
 if TYPE_CHECKING:
@@ -404,8 +404,7 @@ def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
     Each level is computed from the application rows on its own (not by adding up the level
     below), so the property tests that parts add up to totals test something.
     """
-    with collector.paused():  # see lumledger.collector
-        return _compute_rollup(ledger, year)
+    return _compute_rollup(ledger, year)
 
 
 def _compute_rollup(ledger: Ledger, year: int | None) -> Rollup:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lumledger import collector
+from lumledger.ledger import Ledger
 from lumledger.reconciliation import reconcile
 from lumledger.reports.rollup_text import render_rollup_text
 from lumledger.rollups import compute_rollup
@@ -53,19 +54,44 @@ def test_paused_leaves_a_disabled_collector_disabled() -> None:
             gc.enable()
 
 
-def test_reading_rolling_up_and_reconciling_pause_it(
+def test_the_library_leaves_the_collector_to_its_caller(
     collector_on: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    states: list[bool] = []
-    real_enable = gc.enable
-
-    def recording_enable() -> None:
-        states.append(gc.isenabled())
-        real_enable()
-
-    monkeypatch.setattr(gc, "enable", recording_enable)
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: calls.append("disable"))
     ledger = read_ledger(EXAMPLE)
     render_rollup_text(compute_rollup(ledger))
     reconcile(ledger)
-    assert states == [False] * 4  # each was paused, and each restored the collector
+    assert calls == []
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("command", ["validate", "rollup", "reconcile"])
+def test_a_command_pauses_the_collector_once_around_all_its_work(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from click.testing import CliRunner
+
+    from lumledger import cli
+    from lumledger.workbook import reader
+
+    states: list[bool] = []
+    disabled: list[str] = []
+    real_load = reader.load_ledger
+    real_disable = gc.disable
+
+    def recording_load(source: reader.CellSource) -> Ledger:
+        states.append(gc.isenabled())
+        return real_load(source)
+
+    def counting_disable() -> None:
+        disabled.append("disable")
+        real_disable()
+
+    monkeypatch.setattr(reader, "load_ledger", recording_load)
+    monkeypatch.setattr(gc, "disable", counting_disable)
+    result = CliRunner().invoke(cli.main, [command, str(EXAMPLE)])
+    assert result.exit_code in (0, 1), result.output
+    assert states == [False]  # the reading ran paused
+    assert disabled == ["disable"]  # once, by the command
     assert gc.isenabled()

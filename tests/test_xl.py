@@ -1169,6 +1169,31 @@ def test_worksheet_functions_reuse_the_parse_while_the_cells_are_unchanged(
     assert xl.ledger_of_book(book) is not first and len(calls) == 2
 
 
+def test_worksheet_functions_keep_the_parse_of_a_few_books_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    real = load_ledger
+
+    def counting(source: Any) -> Any:
+        calls.append(source.name)
+        return real(source)
+
+    monkeypatch.setattr(xl, "load_ledger", counting)
+    xl._LEDGER_CACHE.clear()
+    books = []
+    for number in range(xl._LEDGER_CACHE.size + 1):
+        book = FakeBook.from_file(EXAMPLE)
+        book.fullname = str(tmp_path / f"bok{number}.xlsx")
+        books.append(book)
+        xl.ledger_of_book(book)
+    assert len(xl._LEDGER_CACHE) == xl._LEDGER_CACHE.size
+    xl.ledger_of_book(books[-1])  # still remembered
+    assert len(calls) == len(books)
+    xl.ledger_of_book(books[0])  # the least recently used was let go
+    assert len(calls) == len(books) + 1
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lumledger import collector, ledger_format
+from lumledger import ledger_format
 from lumledger.money import format_kr
 from lumledger.rollups import Rollup, format_percent
 
@@ -31,8 +31,7 @@ def _kr(value: int | None) -> str:
 
 def render_rollup_text(r: Rollup) -> str:
     """The roll-up as Swedish terminal tables (amounts ``3 175 000``)."""
-    with collector.paused():  # see lumledger.collector: a line per multi-year project
-        return _render_rollup_text(r)
+    return _render_rollup_text(r)
 
 
 def _render_rollup_text(r: Rollup) -> str:

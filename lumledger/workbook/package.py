@@ -6,22 +6,25 @@ or XML with entity declarations (entity expansion and external entities) are ref
 Swedish sentence (:class:`~lumledger.findings.LedgerReadError`, exit status 2).
 
 It also finds what python-calamine cannot tell us: cells holding an Excel error (``#N/A`` …)
-and formulas saved without a cached value. Standard library only.
+and formulas saved without a cached value.
+
+It is the one package layer of lumledger: the reader's checks above and the safe writer
+(:mod:`lumledger.workbook.safewrite`, through :class:`PackageParts`) share its zip entries, part
+names, relationships, workbook structure (:func:`workbook_structure`), lock files and its size,
+ratio and DTD checks. Standard library only (defusedxml for the structural parts).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import posixpath
 import re
-import sys
-import tempfile
-import typing
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,67 +135,6 @@ def _changed_message(shown: str) -> str:
     )
 
 
-class NativePanic(RuntimeError):
-    """A panic inside a native (Rust) reader, turned into an ordinary exception."""
-
-
-@contextlib.contextmanager
-def native_panics_caught() -> Iterator[None]:
-    """Run a python-calamine call so that a Rust panic becomes :class:`NativePanic`.
-
-    python-calamine raises ``pyo3_runtime.PanicException`` (a ``BaseException``, so it slips past
-    ``except Exception``) for cells it cannot convert, e.g. a date-formatted ``-1E+308``, after
-    Rust's panic hook has printed to the process's standard error. That text is held back in a
-    temporary file and dropped on a panic; anything else written meanwhile is passed through.
-    """
-    saved = _redirect_stderr()
-    panicked = False
-    try:
-        yield
-    except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
-            raise
-        panicked = True
-        raise NativePanic(str(exc)) from None
-    finally:
-        if saved is not None:
-            _restore_stderr(saved, replay=not panicked)
-
-
-def _redirect_stderr() -> tuple[int, typing.IO[bytes]] | None:
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        sys.stderr.flush()
-    try:
-        sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _restore_stderr
-    except OSError:
-        return None
-    try:
-        saved = os.dup(2)
-    except OSError:
-        sink.close()
-        return None
-    try:
-        os.dup2(sink.fileno(), 2)
-    except OSError:
-        os.close(saved)
-        sink.close()
-        return None
-    return saved, sink
-
-
-def _restore_stderr(saved: tuple[int, typing.IO[bytes]], *, replay: bool) -> None:
-    fd, sink = saved
-    with sink:
-        os.dup2(fd, 2)
-        os.close(fd)
-        if replay:
-            sink.seek(0)
-            text = sink.read(1 << 20)
-            if text:
-                with contextlib.suppress(OSError):
-                    os.write(2, text)
-
-
 def excel_lock_files(path: Path) -> list[Path]:
     """Excel's owner file(s) for ``path``: ``~$name.xlsx`` (Excel drops leading characters of long names)."""
     name = path.name
@@ -207,7 +149,28 @@ def libreoffice_lock_file(path: Path) -> Path:
     return path.with_name(f".~lock.{path.name}#")
 
 
-_last_opened: tuple[tuple[str, int, int, int, bool], Package] | None = None
+# Packages checked inside the current ``checks_reused()`` block (None outside any), by identity.
+_reused: ContextVar[OrderedDict[tuple[str, int, int, int, bool], Package] | None] = ContextVar(
+    "lumledger_checked_packages", default=None
+)
+MAX_REUSED = 4  # packages remembered in one block
+
+
+@contextlib.contextmanager
+def checks_reused() -> Iterator[None]:
+    """Inside the block, :func:`open_package` reuses its check of a file that has not changed.
+
+    A file is the same when its path, size, modification time and inode are: the command line
+    checks a file before it imports pandas (so a hostile file is refused in milliseconds), and the
+    reader then reuses that check instead of inflating the file a second time. The command line
+    takes this block around one command; at most ``MAX_REUSED`` packages are remembered, and
+    nothing once the block ends.
+    """
+    token = _reused.set(OrderedDict())
+    try:
+        yield
+    finally:
+        _reused.reset(token)
 
 
 def _identity(file: Path, refuse_when_open: bool) -> tuple[str, int, int, int, bool] | None:
@@ -223,20 +186,21 @@ def _identity(file: Path, refuse_when_open: bool) -> tuple[str, int, int, int, b
 def open_package(path: str | Path, *, refuse_when_open: bool = True) -> Package:
     """Check ``path`` and return its :class:`Package`, or raise :class:`LedgerReadError`.
 
-    The last file checked is remembered by path, size, modification time and inode: the command
-    line checks a file before it imports pandas (so a hostile file is refused in milliseconds),
-    and the reader then reuses that check instead of inflating the file a second time.
+    Inside :func:`checks_reused`, a file checked before in the block is not checked again.
     """
-    global _last_opened
     file = Path(path)
-    key = _identity(file, refuse_when_open)
-    if key is not None and _last_opened is not None and _last_opened[0] == key:
+    reused = _reused.get()
+    key = _identity(file, refuse_when_open) if reused is not None else None
+    if reused is not None and key is not None and key in reused:
         if refuse_when_open:
             _refuse_if_open(file)
-        return _last_opened[1]
+        reused.move_to_end(key)
+        return reused[key]
     package = _open_package(file, refuse_when_open=refuse_when_open)
-    if key is not None:
-        _last_opened = (key, package)
+    if reused is not None and key is not None:
+        reused[key] = package
+        while len(reused) > MAX_REUSED:
+            reused.popitem(last=False)
     return package
 
 

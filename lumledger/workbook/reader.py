@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lumledger import collector, ledger_format, progress
+from lumledger import ledger_format, progress
 from lumledger.findings import Finding, LedgerReadError, finding
 from lumledger.ledger import Ledger, Sheet, empty_series
 from lumledger.ledger_format import Kind
@@ -41,12 +41,11 @@ from lumledger.money import (
     parse_amount_text,
     parse_date_text,
 )
+from lumledger.workbook.native import NativePanic, native_panics_caught
 from lumledger.workbook.package import (
     FORMULA_WITHOUT_VALUE,
-    NativePanic,
     Package,
     column_letters,
-    native_panics_caught,
     open_package,
 )
 
@@ -214,8 +213,7 @@ def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
 
 def load_ledger(source: CellSource) -> Ledger:
     """Every input sheet of ``source``, parsed; structure and parsing findings on the ledger."""
-    with collector.paused():  # see lumledger.collector
-        return _load_ledger(source)
+    return _load_ledger(source)
 
 
 def _load_ledger(source: CellSource) -> Ledger:

@@ -72,6 +72,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -81,7 +82,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
-from lumledger import ledger_format
+from lumledger import collector, ledger_format
 from lumledger.findings import Finding, LedgerReadError, LedgerWriteError, plural, summarize
 from lumledger.ledger import Ledger, to_int
 from lumledger.money import AmountError, check_payment_account, parse_amount_text
@@ -595,7 +596,8 @@ UNEXPECTED = (
 def guarded(book: Any, action: Callable[[Any], T]) -> T | None:
     """Run ``action(book)``; any exception becomes a message box, never a traceback dialog."""
     try:
-        return action(book)
+        with collector.paused():  # one button, one pause: see lumledger.collector
+            return action(book)
     except (LedgerReadError, LedgerWriteError) as exc:
         message = exc.message
     except MemoryError:
@@ -1157,22 +1159,54 @@ def run_close(book: Any, as_of: dt.date | None = None) -> Any:
 
 # --- the worksheet functions -----------------------------------------------------------------------
 
-_LEDGER_CACHE: dict[str, tuple[_Snapshot, Ledger]] = {}
+
+class _LedgerCache:
+    """The last parsed ledgers of the open books, least recently used first, at most ``size``.
+
+    Keyed by the book's full name; an entry is only used when the cells read now are exactly the
+    cells it was parsed from, so a stale or mistaken key costs a parse, never a wrong figure.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[_Snapshot, Ledger]] = OrderedDict()
+
+    def get(self, key: str, snapshot: _Snapshot) -> Ledger | None:
+        entry = self._entries.get(key)
+        if entry is None or not entry[0].same_as(snapshot):
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, snapshot: _Snapshot, ledger: Ledger) -> None:
+        self._entries[key] = (snapshot, ledger)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_LEDGER_CACHE = _LedgerCache(size=3)
 
 
 def ledger_of_book(book: Any) -> Ledger:
     """The parsed ledger of a live book for the worksheet functions.
 
     The cells are read every time (so the figures follow unsaved edits); parsing is skipped when
-    they are exactly the cells of the previous call for the same book.
+    they are exactly the cells of an earlier call for the same book (one of the last few books).
     """
     snapshot = _Snapshot(XlwingsSource(book))
     key = str(book.fullname)
-    cached = _LEDGER_CACHE.get(key)
-    if cached is not None and cached[0].same_as(snapshot):
-        return cached[1]
+    cached = _LEDGER_CACHE.get(key, snapshot)
+    if cached is not None:
+        return cached
     ledger = load_ledger(snapshot)
-    _LEDGER_CACHE[key] = (snapshot, ledger)
+    _LEDGER_CACHE.put(key, snapshot, ledger)
     return ledger
 
 
