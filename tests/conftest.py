@@ -1,4 +1,4 @@
-"""Shared test helpers: ledgers built in code with openpyxl.
+"""Shared test helpers: ledgers built in code with the one ledger generator (tools/ledger_book.py).
 
 ``make_ledger(tmp_path, ...)`` writes a small *valid* ledger (one decided 2019 round, a few
 administrations, two projects and a study visit) and lets a test change exactly what it needs:
@@ -8,17 +8,15 @@ format's column order, so ``Ansökningar!M2`` is the first application's ``Bevil
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
-from lumledger import ledger_format
+from tools import ledger_book
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -30,83 +28,7 @@ Rows = Sequence[Mapping[str, Any]]
 
 def base_rows() -> dict[str, list[dict[str, Any]]]:
     """A valid ledger's rows, sheet by sheet (fresh copies each call)."""
-    return {
-        ledger_format.ROUNDS: [
-            {
-                "År": 2019,
-                "Ansökan öppnar": dt.date(2018, 8, 1),
-                "Ansökan stänger": dt.date(2018, 10, 26),
-                "Ram projekt": 1_000_000,
-                "Ram studiebesök": 100_000,
-                "Max beviljade per förvaltning": 2,
-                "Max belopp projekt": 750_000,
-                "Max belopp studiebesök": 25_000,
-                "Beslutsdatum": dt.date(2018, 12, 18),
-                "Diarienummer": "SoN 2018/123",
-                "Status": "Beslutad",
-            }
-        ],
-        ledger_format.ADMINISTRATIONS: [
-            {
-                "Namn": "Bromma",
-                "Fullständigt namn": "Bromma stadsdelsförvaltning",
-                "Typ": "Stadsdelsförvaltning",
-            },
-            {
-                "Namn": "Farsta",
-                "Fullständigt namn": "Farsta stadsdelsförvaltning",
-                "Typ": "Stadsdelsförvaltning",
-            },
-            {"Namn": "Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig till": 2020},
-            {"Namn": "Hägersten-Älvsjö", "Typ": "Stadsdelsförvaltning", "Giltig från": 2021},
-            {"Namn": "Socialförvaltningen", "Typ": "Fackförvaltning"},
-        ],
-        ledger_format.APPLICATIONS: [
-            {
-                "Id": "2019-P01",
-                "År": 2019,
-                "Typ": "Projekt",
-                "Förvaltning": "Bromma",
-                "Medsökande": "Farsta",
-                "Namn": "Den ständiga boendefrågan",
-                "Syfte": "Kartläggning av osäkra boendeförhållanden.",
-                "Projekt": "BR-BOENDE",
-                "Projektår": 1,
-                "Sökt belopp": 317_000,
-                "Utvärdering": "Bör delvis beviljas.",
-                "Beviljat belopp": 200_000,
-                "Beslut": "Beviljas delvis",
-                "Inkom": dt.date(2018, 10, 1),
-                "KST": "1002",
-                "Betalkonto": "Plusgiro 5 55 13-6",
-                "Kontaktperson": "Anna Andersson",
-                "E-post": "anna.andersson@example.se",
-            },
-            {
-                "Id": "2019-P02",
-                "År": 2019,
-                "Typ": "Projekt",
-                "Förvaltning": "Farsta",
-                "Namn": "Utvärdering av Kristeamet",
-                "Sökt belopp": 400_000,
-                "Beviljat belopp": 0,
-                "Inkom": dt.date(2018, 10, 2),
-                "Betalkonto": "Bankgiro 5050-1055",
-            },
-            {
-                "Id": "2019-S01",
-                "År": 2019,
-                "Typ": "Studiebesök",
-                "Förvaltning": "Socialförvaltningen",
-                "Namn": "Oslo",
-                "Syfte": "Studera mottagande av kvotflyktingar.",
-                "Sökt belopp": 25_000,
-                "Beviljat belopp": 25_000,
-                "Beslut": "Beviljas sökt summa",
-                "Inkom": dt.date(2018, 10, 3),
-            },
-        ],
-    }
+    return ledger_book.small_ledger_rows()
 
 
 def write_ledger(
@@ -115,25 +37,9 @@ def write_ledger(
     *,
     headers: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
-    """Write ``sheets`` (name -> rows as dicts). Headers default to the format's columns in order."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        if headers and name in headers:
-            columns = list(headers[name])
-        elif name in ledger_format.COLUMNS:
-            columns = [c.name for c in ledger_format.COLUMNS[name]]
-        else:
-            columns = sorted({key for row in rows for key in row})
-        extra = [key for row in rows for key in row if key not in columns]
-        for key in extra:
-            if key not in columns:
-                columns.append(key)
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([row.get(column) for column in columns])
-    book.save(path)
+    """Write ``sheets`` (name -> rows as dicts). Headers default to the format's columns in order;
+    text starting with ``=`` is a formula without a cached value (see tools/ledger_book.py)."""
+    ledger_book.write_ledger(path, sheets, headers=headers, formulas=True)
     return path
 
 

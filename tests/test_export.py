@@ -31,6 +31,7 @@ from lumledger.ledger import Ledger
 from lumledger.money import format_kr
 from lumledger.reports import official_files
 from lumledger.workbook.reader import read_ledger
+from tools import ledger_book
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
@@ -90,27 +91,13 @@ def make_ledger(
     rounds: Sequence[Mapping[str, Any]] | None = None,
     admins: Sequence[str] = ("Bromma", "Farsta", "Socialförvaltningen"),
 ) -> Path:
-    """A ledger file with the format's columns (openpyxl)."""
+    """A ledger file with the format's columns; text stays text, even "=1+1"."""
     sheets: dict[str, Sequence[Mapping[str, Any]]] = {
         ledger_format.ROUNDS: rounds or [{"År": 2019, "Status": "Beslutad"}],
         ledger_format.ADMINISTRATIONS: [{"Namn": name} for name in admins],
         ledger_format.APPLICATIONS: applications,
     }
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        columns = [c.name for c in ledger_format.COLUMNS[name]]
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([row.get(c) for c in columns])
-            for col, column in enumerate(columns, start=1):
-                value = row.get(column)
-                if isinstance(value, str):  # text stays text, even "=1+1"
-                    cell = sheet.cell(row=sheet.max_row, column=col)
-                    cell.value = value
-                    cell.data_type = "s"
-    book.save(path)
+    ledger_book.write_ledger(path, sheets)
     return path
 
 

@@ -2,7 +2,7 @@
 
 Every case is one workbook made from ``(seed, index)`` alone, so any failure can be made again:
 
-* ``ledger``: a ledger built with openpyxl from the format, then disturbed: values of random types
+* ``ledger``: a ledger from the one generator (``tools/ledger_book.py``), then disturbed: values of random types
   in random cells (numbers, Swedish amount texts, dates before 1900 and the 1900 leap-year date,
   times, booleans, formulas, ``#N/A``/``#DIV/0!``, texts up to Excel's 32 767 characters), headers
   shuffled, renamed, dropped or doubled, sheets missing, extra or renamed, merged cells, hidden
@@ -54,6 +54,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from lumledger import ledger_format
+from tools import ledger_book
 
 KINDS: tuple[tuple[str, int], ...] = (
     ("ledger", 35),
@@ -244,7 +245,7 @@ def application_id(row: int) -> str:
     return f"2019-{'PS'[row % 2]}{row:02d}"
 
 
-# --- generated ledgers (openpyxl) ------------------------------------------------------------------
+# --- generated ledgers (tools/ledger_book.py) ------------------------------------------------------------------
 
 
 def _variant(rng: random.Random, name: str) -> str:
@@ -262,12 +263,14 @@ def _variant(rng: random.Random, name: str) -> str:
 
 
 def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
-    """A ledger workbook built with openpyxl, disturbed at random (``wildness`` 0 = valid-ish)."""
-    import openpyxl
-
+    """A ledger from the one generator (``tools/ledger_book.py``), disturbed at random
+    (``wildness`` 0 = valid-ish)."""
     wild = rng.choice((0.0, 0.0, 0.05, 0.2, 0.6)) if wildness is None else wildness
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    buffer = io.BytesIO()
+    book = ledger_book.LedgerBook(
+        buffer, {"in_memory": True}, properties=ledger_book.FIXED_PROPERTIES, formulas=True
+    )
+    date_style = ledger_book.CellFormats(number=book.formats.get(num_format="yyyy-mm-dd"))
     sheets = list(ledger_format.INPUT_SHEETS)
     if wild:
         sheets = [s for s in sheets if rng.random() > wild / 3]
@@ -275,6 +278,7 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
             sheets.append(rng.choice(("Blad1", "Fel", "Summering", "Instruktioner", "omgångar")))
         rng.shuffle(sheets)
     used_titles: set[str] = set()
+    hidden: list[tuple[Any, str]] = []
     app_rows = 20
     for sheet in sorted(sheets, key=lambda s: s != ledger_format.APPLICATIONS):
         title = _variant(rng, sheet) if wild and rng.random() < wild else sheet
@@ -284,7 +288,23 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
         if title.casefold() in used_titles or not title:
             continue
         used_titles.add(title.casefold())
-        ws = book.create_sheet(title)
+        ws = book.add_sheet(title)
+        values: dict[tuple[int, int], Any] = {}
+
+        def put(
+            row: int,
+            col: int,
+            value: Any,
+            *,
+            dated: bool = False,
+            ws: ledger_book.SheetWriter = ws,
+            values: dict[tuple[int, int], Any] = values,
+        ) -> None:
+            """``value`` at the 1-based ``row``, ``col`` (a date style on a number if ``dated``)."""
+            values[(row, col)] = value
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            ws.put(row - 1, col - 1, value, date_style if dated and numeric else ledger_book.PLAIN)
+
         columns = list(
             ledger_format.COLUMNS.get(sheet, ledger_format.COLUMNS[ledger_format.ROUNDS])
         )
@@ -300,7 +320,7 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
         top = 1 if not wild or rng.random() > wild / 4 else rng.randint(2, 4)
         left = 1 if not wild or rng.random() > wild / 4 else rng.randint(2, 4)
         for j, header in enumerate(headers):
-            _put(ws, top, left + j, header)
+            put(top, left + j, header)
         n_rows = rng.choice((0, 1, 3, 8, 20))
         if sheet == ledger_format.ROUNDS:
             n_rows = rng.randint(1, 3)
@@ -313,31 +333,33 @@ def make_ledger(rng: random.Random, *, wildness: float | None = None) -> bytes:
             for j, column in enumerate(columns):
                 if rng.random() < wild:
                     value = wild_value(rng)
-                    _put(ws, top + 1 + i, left + j, value, date_style=rng.random() < 0.2)
+                    put(top + 1 + i, left + j, value, dated=rng.random() < 0.2)
                     continue
                 else:
                     value = plausible_value(rng, sheet, column, i + 2)
                     if column.name == "Id" and sheet != ledger_format.APPLICATIONS:
                         value = application_id(2 + i % app_rows)
-                _put(ws, top + 1 + i, left + j, value)
+                put(top + 1 + i, left + j, value)
         if wild and n_rows and rng.random() < wild:
             r0, c0 = top + rng.randint(0, n_rows), left + rng.randrange(len(columns))
-            ws.merge_cells(
-                start_row=r0, start_column=c0, end_row=r0 + rng.randint(0, 2), end_column=c0 + 1
-            )
+            r1 = r0 + rng.randint(0, 2)
+            # A merged range keeps its first cell's value; the others read as empty.
+            ws.worksheet.merge_range(r0 - 1, c0 - 1, r1 - 1, c0, "")
+            ws.put(r0 - 1, c0 - 1, values.get((r0, c0)))
         if wild and rng.random() < wild:
-            ws.row_dimensions[top + 1].hidden = True
+            ws.worksheet.set_row(top, None, None, {"hidden": True})
         if wild and rng.random() < wild / 4:
-            ws.sheet_state = rng.choice(("hidden", "veryHidden"))
+            hidden.append((ws.worksheet, rng.choice(("hidden", "veryHidden"))))
         if wild and rng.random() < wild / 4:
-            _put(ws, rng.randint(1, 3000), rng.randint(1, 120), wild_value(rng))
-    if not book.worksheets:
-        book.create_sheet("Blad1")
-    if book.worksheets[0].sheet_state != "visible":
-        book.worksheets[0].sheet_state = "visible"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return reproducible(buffer.getvalue())
+            put(rng.randint(1, 3000), rng.randint(1, 120), wild_value(rng))
+    if not used_titles:
+        book.add_sheet("Blad1")
+    for worksheet, state in hidden:
+        if worksheet.index == 0:
+            continue  # the first sheet stays visible
+        worksheet.hide() if state == "hidden" else worksheet.very_hidden()
+    book.close()
+    return buffer.getvalue()
 
 
 def reproducible(data: bytes) -> bytes:

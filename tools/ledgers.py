@@ -25,10 +25,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.workbook import Workbook
-
 from lumledger.ledger_format import COLUMNS, INPUT_SHEETS, Kind
 from lumledger.money import luhn_ok
+from tools.ledger_book import CellFormats, LedgerBook, SheetWriter
 
 GENERATOR_VERSION = 2
 SEED = 20190101
@@ -368,29 +367,20 @@ def write_ledger(
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    workbook = Workbook(
-        str(tmp), {"constant_memory": shared_strings is False, "tmpdir": str(path.parent)}
-    )
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    kr_format = workbook.add_format({"num_format": "#,##0.00"})
-    sheets = {name: workbook.add_worksheet(name) for name in INPUT_SHEETS}
+    book = LedgerBook(tmp, {"constant_memory": shared_strings is False, "tmpdir": str(path.parent)})
+    date_format = book.formats.get(num_format="yyyy-mm-dd")
+    kr_format = book.formats.get(num_format="#,##0.00")
+    by_kind = {kind: CellFormats(date=date_format) for kind in Kind}
+    by_kind[Kind.KR] = CellFormats(number=kr_format, date=date_format)
+    sheets = {name: book.add_sheet(name) for name in INPUT_SHEETS}
     for name, sheet in sheets.items():
         columns = (
             APPLICATION_COLUMNS if name == "Ansökningar" else tuple(c.name for c in COLUMNS[name])
         )
-        sheet.write_row(0, 0, columns)
+        sheet.header(columns)
 
-    def put(sheet: Any, r: int, c: int, value: Any, kind: Kind) -> None:
-        if value is None:
-            return
-        if isinstance(value, str):
-            sheet.write_string(r, c, value)
-        elif isinstance(value, dt.date):
-            sheet.write_datetime(r, c, value, date_format)
-        elif kind is Kind.KR:
-            sheet.write_number(r, c, value, kr_format)
-        else:
-            sheet.write_number(r, c, value)
+    def put(sheet: SheetWriter, r: int, c: int, value: Any, kind: Kind) -> None:
+        sheet.put(r, c, value, by_kind[kind])
 
     def write_table(name: str, records: Sequence[dict[str, Any]] | Any) -> None:
         sheet = sheets[name]
@@ -564,7 +554,7 @@ def write_ledger(
                     back_row += 1
         if progress is not None and i % step == 0:
             progress(i)
-    workbook.close()
+    book.close()
     tmp.replace(path)
     return path
 

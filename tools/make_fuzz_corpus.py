@@ -22,51 +22,26 @@ from typing import Any
 import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from conftest import base_rows, write_ledger  # noqa: E402
+sys.path[:0] = [str(ROOT)]
 
 from lumledger import ledger_format  # noqa: E402
-from tools import fuzz  # noqa: E402
+from tools import fuzz, ledger_book  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fuzz_corpus"
 FIXED_TIME = (2019, 1, 1, 0, 0, 0)
 
 
 def ledger(change: Callable[[dict[str, list[dict[str, Any]]]], None] | None = None) -> bytes:
-    rows = base_rows()
+    """The small valid ledger of the tests, changed by ``change``, from the one generator."""
+    rows = ledger_book.small_ledger_rows()
     if change is not None:
         change(rows)
-    path = CORPUS / ".tmp.xlsx"
-    write_ledger(path, rows)
-    data = path.read_bytes()
-    path.unlink()
-    return fuzz.reproducible(data)
+    return fuzz.reproducible(ledger_book.write_ledger(None, rows, formulas=True))
 
 
-def shared_strings_ledger() -> bytes:
-    """The valid ledger written by xlsxwriter, which keeps texts in ``xl/sharedStrings.xml``."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"created": dt.datetime(2019, 1, 1)})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    for sheet, rows in base_rows().items():
-        columns = [c.name for c in ledger_format.COLUMNS[sheet]]
-        worksheet = book.add_worksheet(sheet)
-        worksheet.write_row(0, 0, columns)
-        for i, row in enumerate(rows, start=1):
-            for j, column in enumerate(columns):
-                value = row.get(column)
-                if isinstance(value, dt.date):
-                    worksheet.write_datetime(
-                        i, j, dt.datetime.combine(value, dt.time()), date_format
-                    )
-                elif value is not None:
-                    worksheet.write(i, j, value)
-    book.close()
-    return fuzz.reproducible(buffer.getvalue())
+def openpyxl_saved(data: bytes) -> bytes:
+    """The same workbook loaded and saved by openpyxl (its XML shapes, for the fuzzer's corpus)."""
+    return edited(data, lambda book: None)
 
 
 def edited(data: bytes, edit: Callable[[openpyxl.Workbook], None]) -> bytes:
@@ -141,8 +116,8 @@ def _date_overflow(book: openpyxl.Workbook) -> None:
 
 
 def build() -> dict[str, tuple[bytes, int]]:
-    valid = ledger()
-    shared = shared_strings_ledger()
+    shared = ledger()  # XlsxWriter keeps texts in xl/sharedStrings.xml
+    valid = openpyxl_saved(shared)
     files: dict[str, tuple[bytes, int]] = {
         "valid.xlsx": (valid, 0),
         "valid-long-text.xlsx": (ledger(_long_text), 0),

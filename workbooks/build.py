@@ -53,6 +53,7 @@ from lumledger.ledger_format import (  # noqa: E402
     Column,
     Kind,
 )
+from tools.ledger_book import CellFormats, Formats, SheetWriter, check_kind  # noqa: E402
 
 DATA_DIR = HERE / "data"
 TEMPLATE_PATH = HERE / "lum-mall.xlsx"
@@ -270,18 +271,8 @@ def _width(sheet: str, col: Column) -> float:
     return _SHEET_WIDTHS.get((sheet, col.name), _WIDTHS.get(col.name, _DEFAULT_WIDTHS[col.kind]))
 
 
-class _Formats:
-    """The formats of one workbook, created once each (XlsxWriter formats belong to a workbook)."""
-
-    def __init__(self, workbook: Workbook) -> None:
-        self._workbook = workbook
-        self._cache: dict[tuple[Any, ...], Any] = {}
-
-    def get(self, **properties: Any) -> Any:
-        key = tuple(sorted(properties.items()))
-        if key not in self._cache:
-            self._cache[key] = self._workbook.add_format(properties)
-        return self._cache[key]
+class _Formats(Formats):
+    """The shipped workbooks' formats: headers and each column's cells."""
 
     def header(self, required: bool) -> Any:
         return self.get(
@@ -400,10 +391,11 @@ def _write_table(
 ) -> None:
     columns = COLUMNS[sheet]
     names = {col.name for col in columns}
+    writer = SheetWriter(worksheet, formats)
     for index, col in enumerate(columns):
         cell_format = formats.cell(sheet, col)
         worksheet.set_column(index, index, _width(sheet, col), cell_format)
-        worksheet.write_string(0, index, col.name, formats.header(col.required))
+        writer.put(0, index, col.name, CellFormats.same(formats.header(col.required)))
     # Header cells wrap; bold text is a little wider, hence the narrower effective width.
     worksheet.set_row(0, _text_height([(col.name, _width(sheet, col) - 2) for col in columns]))
     worksheet.freeze_panes(1, 0)
@@ -425,33 +417,8 @@ def _write_table(
             value = row.get(col.name)
             if value is None or value == "":
                 continue
-            _write_value(worksheet, row_index, index, sheet, col, value, formats.cell(sheet, col))
-
-
-def _write_value(
-    worksheet: Worksheet, row: int, index: int, sheet: str, col: Column, value: Any, fmt: Any
-) -> None:
-    where = f"{sheet}!{xl_col_to_name(index)}{row + 1} ({col.name})"
-    if col.kind is Kind.TEXT:
-        if not isinstance(value, str):
-            raise TypeError(f"{where}: text expected, got {value!r}")
-        worksheet.write_string(row, index, value, fmt)
-    elif col.kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{where}: a whole number expected, got {value!r}")
-        worksheet.write_number(row, index, value, fmt)
-    elif col.kind is Kind.KR:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise TypeError(f"{where}: int or Decimal expected, got {value!r}")
-        if isinstance(value, Decimal) and value != value.quantize(Decimal("0.01")):
-            raise ValueError(f"{where}: more than two decimals: {value}")
-        worksheet.write_number(row, index, value if isinstance(value, int) else float(value), fmt)
-    elif col.kind is Kind.DATE:
-        if not isinstance(value, date):
-            raise TypeError(f"{where}: a date expected, got {value!r}")
-        worksheet.write_datetime(row, index, value, fmt)
-    else:  # pragma: no cover - every Kind is handled above
-        raise AssertionError(col.kind)
+            check_kind(f"{sheet}!{xl_col_to_name(index)}{row_index + 1} ({col.name})", col, value)
+            writer.put(row_index, index, value, CellFormats.same(formats.cell(sheet, col)))
 
 
 def _column_index(sheet: str, name: str) -> int:
