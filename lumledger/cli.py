@@ -465,7 +465,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
 
     def action() -> int:
         from lumledger.findings import summarize
-        from lumledger.reports.rollup_text import render_rollup_text
+        from lumledger.reports.rollup_tables import render_rollup_text
         from lumledger.rollups import compute_rollup
         from lumledger.rules.cross_sheet import validate_path
 
