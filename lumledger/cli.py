@@ -439,7 +439,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
             summary = compute_rollup(result.ledger, year)
             if output is not None:
                 from lumledger import progress
-                from lumledger.reports.summary_xlsx import write_summary_workbook
+                from lumledger.reports.rollup_tables import write_summary_workbook
 
                 progress.report(f"Skriver {output.name}", 0.0)
                 write_summary_workbook(summary, output)

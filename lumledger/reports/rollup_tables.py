@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lumledger import collector
@@ -336,3 +337,14 @@ def rollup_workbook(r: Rollup) -> Report:
             )
         )
     return Report(title=title, tables=tuple(tables))
+
+
+def write_summary_workbook(r: Rollup, path: Path) -> Path:
+    """The *Summering* workbook (:func:`rollup_workbook`) written to ``path``, atomically."""
+    from lumledger.reports.xlsx_writer import write_xlsx
+    from lumledger.workbook.files import atomic_output
+
+    path = Path(path)
+    with atomic_output(path) as temp:
+        write_xlsx(rollup_workbook(r), temp)
+    return path
