@@ -346,10 +346,12 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
                 result = reconcile_path(ledger, as_of)
             progress.report("Stämmer av", 1.0 if output is None else 0.9)
             if output is not None:
-                from lumledger.reports.reconciliation_xlsx import write_workbook
+                from lumledger.reports.reconciliation_tables import (
+                    write_reconciliation_workbook,
+                )
 
                 progress.report(f"Skriver {output.name}", 0.9)
-                write_workbook(result, output, source=ledger)
+                write_reconciliation_workbook(result, output, source=ledger)
                 progress.report(f"Skriver {output.name}", 1.0)
         if as_json:
             print_json(result.to_dict())

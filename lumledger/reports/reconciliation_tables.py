@@ -408,6 +408,7 @@ def write_reconciliation_workbook(
     Raises :class:`LedgerWriteError` (exit status 2).
     """
     from lumledger.reports.xlsx_writer import write_xlsx
+    from lumledger.workbook.files import atomic_output
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -423,4 +424,6 @@ def write_reconciliation_workbook(
         raise LedgerWriteError(
             f"{path.name} är liggaren själv; ange en annan fil för avstämningen."
         )
-    return write_xlsx(reconciliation_workbook(result), path)
+    with atomic_output(path) as temp:
+        write_xlsx(reconciliation_workbook(result), temp)
+    return path

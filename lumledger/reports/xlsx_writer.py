@@ -176,7 +176,7 @@ def _write_sheet(book: Any, formats: _Formats, report: Report, table: Table) -> 
             sheet.write_string(row, 0, clean(item.values[0]), formats.title)
         else:
             if table.has_long_text and not item.is_total:
-                sheet.set_row(row, _height(table, item, widths))
+                sheet.set_row(row, _height(item, widths))
             for col, column in enumerate(table.columns):
                 _write_cell(sheet, formats, row, col, column, item, report, first)
             if item.is_total:
@@ -188,13 +188,9 @@ def _write_sheet(book: Any, formats: _Formats, report: Report, table: Table) -> 
         _chart(book, sheet, table, header, row - 1)
 
 
-def _height(table: Table, item: Row, widths: Sequence[float]) -> float:
-    """The height of a body row: its text cells wrapped in their columns."""
-    cells = [
-        (value, widths[i])
-        for i, value in enumerate(item.values)
-        if isinstance(value, str) and table.columns[i].kind is ColumnKind.TEXT
-    ]
+def _height(item: Row, widths: Sequence[float]) -> float:
+    """The height of a body row: its texts wrapped in their columns."""
+    cells = [(value, widths[i]) for i, value in enumerate(item.values) if isinstance(value, str)]
     return row_height(cells, SIZE)
 
 
