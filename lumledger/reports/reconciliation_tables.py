@@ -20,6 +20,7 @@ from lumledger.findings import Finding, LedgerWriteError, plural
 from lumledger.money import format_kr
 from lumledger.reports import findings_table as ft
 from lumledger.reports.tables import (
+    BLANK,
     Column,
     ColumnKind,
     Paragraph,
@@ -118,8 +119,8 @@ def _statement(s: ApplicationStatement) -> dict[str, Any]:
         "repaid": s.repaid,
         "to_pay": s.to_pay,
         "to_repay": s.to_repay,
-        "open": "; ".join(s.open),
-        "codes": ", ".join(s.codes),
+        "open": "; ".join(s.open) or BLANK,
+        "codes": ", ".join(s.codes) or BLANK,
     }
 
 

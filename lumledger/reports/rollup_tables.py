@@ -98,8 +98,8 @@ def _row(
 def _commitment(c: Commitment) -> dict[str, Any]:
     return {
         "key": c.key,
-        "administration": c.administration,
-        "name": c.name,
+        "administration": c.administration or BLANK,
+        "name": c.name or BLANK,
         "years": (c.first_year, c.last_year),
         "first_year": c.first_year,
         "last_year": c.last_year,

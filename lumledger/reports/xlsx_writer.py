@@ -223,12 +223,8 @@ def _write_cell(
     total = item.is_total
     if isinstance(value, bool | tuple):  # yes or no, a span of years: as text
         value = shown(value, column.kind)
-    if isinstance(value, str):
-        text = clean(value)
-        if text:
-            sheet.write_string(row, col, text, formats.cell(None, total))
-        else:
-            sheet.write_blank(row, col, None, formats.cell(None, total))
+    if isinstance(value, str):  # even an empty text is a text cell
+        sheet.write_string(row, col, clean(value), formats.cell(None, total))
         return
     style = formats.cell(_number_format(column, value, total), total)
     if value is None or value is BLANK:
