@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -37,29 +37,78 @@ def percent(share: Fraction) -> float:
     return value
 
 
-def shown(value: Any, kind: ColumnKind, *, sep: str = " ", unit: bool = False) -> str:
-    """A value as a Swedish reader sees it; ``None`` and :data:`BLANK` are ``""`` (each writer
-    decides how a missing value reads). ``sep`` groups the digits of amounts; ``unit`` adds
-    `` kr``."""
-    if value is None or value is BLANK:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, str):
-        return value
-    if kind is ColumnKind.PERCENT and isinstance(value, Fraction):
-        return f"{percent(value):.1f} %".replace(".", ",")
+def formatter(
+    kind: ColumnKind, *, sep: str = " ", unit: bool = False, missing: str = ""
+) -> Callable[[Any], str]:
+    """A function giving each value of a ``kind`` column as a Swedish reader sees it: amounts
+    grouped by ``sep`` (`` kr`` added with ``unit``), a share ``29,0 %``, a date ``ÅÅÅÅ-MM-DD``,
+    a span of years ``2020–2021``, yes or no. ``None`` (missing) gives ``missing``;
+    :data:`BLANK` (nothing applies) gives ``""``; a text is itself, in any column.
+
+    Made once per column: a large table is formatted with a fast path for the kind's usual type.
+    """
+
+    def general(value: Any) -> str:
+        if value is None:
+            return missing
+        if value is BLANK:
+            return ""
+        if isinstance(value, bool):
+            return "ja" if value else "nej"
+        if isinstance(value, str):
+            return value
+        if kind is ColumnKind.PERCENT and isinstance(value, Fraction):
+            return f"{percent(value):.1f} %".replace(".", ",")
+        if isinstance(value, tuple):  # a span of years
+            first, last = value
+            return str(last) if first == last else f"{first}–{last}"
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, int | Decimal) and kind in _GROUPED:
+            text = format_kr(value, sep=sep, unit=unit)
+            return text.replace(" kr", f"{NBSP}kr") if sep == NBSP else text
+        if isinstance(value, Decimal):
+            return format_kr(value, sep=sep)
+        return str(value)
+
+    if kind in _GROUPED and sep == " ":
+
+        def amount(value: Any) -> str:
+            if type(value) is int:
+                return format_kr(value, unit=unit)
+            return general(value)
+
+        return amount
+    if kind in (ColumnKind.INTEGER, ColumnKind.YEAR, ColumnKind.VALUE):
+
+        def plain(value: Any) -> str:
+            return str(value) if type(value) is int else general(value)
+
+        return plain
     if kind is ColumnKind.YEARS:
-        first, last = value
-        return str(last) if first == last else f"{first}–{last}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int | Decimal) and kind in (ColumnKind.KRONOR, ColumnKind.NUMBER):
-        text = format_kr(value, sep=sep, unit=unit)
-        return text.replace(" kr", f"{NBSP}kr") if sep == NBSP else text
-    if isinstance(value, Decimal):
-        return format_kr(value, sep=sep)
-    return str(value)
+
+        def years(value: Any) -> str:
+            if type(value) is tuple:
+                first, last = value
+                return str(last) if first == last else f"{first}–{last}"
+            return general(value)
+
+        return years
+    if kind is ColumnKind.TEXT:
+
+        def text(value: Any) -> str:
+            return value if type(value) is str else general(value)
+
+        return text
+    return general
+
+
+_GROUPED = frozenset({ColumnKind.KRONOR, ColumnKind.NUMBER})
+
+
+def shown(value: Any, kind: ColumnKind, *, sep: str = " ", unit: bool = False) -> str:
+    """One value as text (see :func:`formatter`); ``None`` and :data:`BLANK` are ``""``."""
+    return formatter(kind, sep=sep, unit=unit)(value)
 
 
 def cell_text(table: Table, row: Row, i: int, *, sep: str = " ") -> str:

@@ -15,7 +15,8 @@ figures of one group, looked up by the columns' keys.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,20 +96,30 @@ def _row(
     return Row(values=tuple(figures.get(c.key, BLANK) for c in columns), kind=kind)
 
 
-def _commitment(c: Commitment) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "administration": c.administration or BLANK,
-        "name": c.name or BLANK,
-        "years": (c.first_year, c.last_year),
-        "first_year": c.first_year,
-        "last_year": c.last_year,
-        "project_year": c.project_year,
-        "years_left": c.years_left,
-        "earlier_stated": c.earlier_stated,
-        "granted_recorded": c.granted_recorded,
-        "granted_so_far": c.granted_so_far,
-    }
+_COMMITMENT: dict[str, Callable[[Commitment], Any]] = {
+    "administration": lambda c: c.administration or BLANK,
+    "name": lambda c: c.name or BLANK,
+    "years": attrgetter("first_year", "last_year"),
+    **{
+        key: attrgetter(key)
+        for key in (
+            "key",
+            "first_year",
+            "last_year",
+            "project_year",
+            "years_left",
+            "earlier_stated",
+            "granted_recorded",
+            "granted_so_far",
+        )
+    },
+}
+
+
+def _commitment_rows(columns: Sequence[Column], commitments: Sequence[Commitment]) -> list[Row]:
+    """A row per commitment (one getter per column: there may be tens of thousands)."""
+    getters = [_COMMITMENT[column.key] for column in columns]
+    return [Row(values=tuple([get(c) for get in getters])) for c in commitments]
 
 
 def _scope(r: Rollup) -> str:
@@ -193,7 +204,7 @@ def rollup_overview(r: Rollup, *, year_totals_last: bool = False) -> Report:
                 name="Fleråriga projekt",
                 title="Fleråriga projekt (åtaganden)",
                 columns=commitment_columns,
-                rows=tuple(_row(commitment_columns, _commitment(c)) for c in r.commitments),
+                rows=tuple(_commitment_rows(commitment_columns, r.commitments)),
                 empty="Inga fleråriga projekt.",
             ),
         ),
@@ -300,7 +311,7 @@ def rollup_workbook(r: Rollup) -> Report:
             SO_FAR,
         ]
     )
-    commitment_rows = [_row(commitment_columns, _commitment(c)) for c in r.commitments]
+    commitment_rows = _commitment_rows(commitment_columns, r.commitments)
     sums = {
         key: sum(getattr(c, key) for c in r.commitments)
         for key in ("earlier_stated", "granted_recorded", "granted_so_far")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 
 class ColumnKind(enum.Enum):
@@ -128,9 +128,10 @@ class Link:
         return "A1"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One row: a value per column (a group row: its heading alone), what it is, its link."""
+class Row(NamedTuple):
+    """One row: a value per column (a group row: its heading alone), what it is, its link.
+
+    A named tuple: immutable and cheap, for tables of tens of thousands of rows."""
 
     values: tuple[Any, ...]
     kind: RowKind = RowKind.BODY
@@ -177,7 +178,7 @@ class Table:
     def __post_init__(self) -> None:
         width = len(self.columns)
         for row in self.rows:
-            expected = 1 if row.is_group else width
+            expected = 1 if row.kind is RowKind.GROUP else width
             if len(row.values) != expected:
                 raise ValueError(
                     f"{self.name}: a row has {len(row.values)} values for {expected} columns"

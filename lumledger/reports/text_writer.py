@@ -16,10 +16,8 @@ An empty table shows its title and its ``empty`` text, or nothing when it has no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from lumledger.reports.layout import cell_text
-from lumledger.reports.tables import BLANK, ParagraphKind, Report, Row, Table
+from lumledger.reports.layout import formatter
+from lumledger.reports.tables import BLANK, ColumnKind, ParagraphKind, Report, Row, RowKind, Table
 
 MISSING = "–"
 MAX_CELL = 40
@@ -50,27 +48,43 @@ def table_lines(table: Table) -> list[str]:
     return grid_lines(table)
 
 
-def _cell(table: Table, row: Row, i: int) -> str:
-    value = row.values[i]
-    if value is None:
-        return MISSING
-    return cell_text(table, row, i)
+class _Cells:
+    """The table's values as text, one formatter per column ("–" for a missing value)."""
+
+    def __init__(self, table: Table) -> None:
+        self.plain = [formatter(c.kind, missing=MISSING) for c in table.columns]
+        self.totals = [
+            formatter(c.kind, unit=True, missing=MISSING) if c.unit_on_totals else plain
+            for c, plain in zip(table.columns, self.plain, strict=True)
+        ]
+
+    def __call__(self, row: Row) -> list[str]:
+        formats = self.totals if row.is_total else self.plain
+        return [show(value) for show, value in zip(formats, row.values, strict=True)]
 
 
 def grid_lines(table: Table) -> list[str]:
+    """The grid, formatted column by column (a roll-up can have tens of thousands of rows)."""
     lines = [table.title] if table.title else []
     if not table.rows:
         return lines + ([table.empty] if table.empty else [])
-    rows: list[Sequence[str]] = []
-    for row in table.rows:
-        if row.is_group:
-            rows.append([row.values[0]])
-            continue
-        cells = [_cell(table, row, i) for i in range(len(table.columns))]
-        rows.append([_cut(text) for text in cells])
-    grid = [row for row in rows if len(row) == len(table.columns)]
+    rows = [row for row in table.rows if row.kind is not RowKind.GROUP]
+    cells = _Cells(table)
+    by_column = list(zip(*(row.values for row in rows), strict=True)) or [() for _ in table.columns]
+    texts = [list(map(show, values)) for show, values in zip(cells.plain, by_column, strict=True)]
+    if cells.totals != cells.plain:  # a column states its unit on totals rows
+        for i, row in enumerate(rows):
+            if row.kind is RowKind.TOTAL:
+                for j, text in enumerate(cells(row)):
+                    texts[j][i] = text
+    for column, shown in zip(table.columns, texts, strict=True):
+        if column.kind is ColumnKind.TEXT:
+            shown[:] = [t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…" for t in shown]
     headings = table.headings
-    widths = [max(map(len, cells)) for cells in zip(headings, *grid, strict=True)]
+    widths = [
+        max([len(heading), *map(len, shown)])
+        for heading, shown in zip(headings, texts, strict=True)
+    ]
     pattern = "  ".join(
         f"{{:{'>' if column.kind.is_numeric else '<'}{width}}}"
         for column, width in zip(table.columns, widths, strict=True)
@@ -78,28 +92,27 @@ def grid_lines(table: Table) -> list[str]:
     if table.has_header:
         lines.append(pattern.format(*headings).rstrip())
         lines.append("  ".join("-" * width for width in widths))
-    for shown in rows:
-        if len(shown) == len(table.columns):
-            lines.append(pattern.format(*shown).rstrip())
+    formatted = iter(zip(*texts, strict=True))
+    for row in table.rows:
+        if row.kind is RowKind.GROUP:
+            lines.append(row.values[0])
         else:
-            lines.append(shown[0])
+            lines.append(pattern.format(*next(formatted)).rstrip())
     return lines
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def listing_lines(table: Table) -> list[str]:
     lines = [f"{table.title}:"] if table.title else []
     if not table.rows:
         return lines + ([table.empty] if table.empty else [])
+    cells = _Cells(table)
     indent = INDENT if table.title else ""
     for row in table.rows:
         if row.is_group:
             lines.append(row.values[0])
             indent = INDENT
             continue
-        fields = [_cell(table, row, i) for i, value in enumerate(row.values) if value is not BLANK]
+        shown = cells(row)
+        fields = [text for text, value in zip(shown, row.values, strict=True) if value is not BLANK]
         lines.append(indent + "  ".join(fields))
     return lines
