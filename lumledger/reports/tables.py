@@ -19,7 +19,6 @@ Standard library only: the command line imports this module on its start-up path
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -196,24 +195,6 @@ class Table:
     def has_long_text(self) -> bool:
         return any(column.long for column in self.columns)
 
-    @property
-    def body_rows(self) -> list[Row]:
-        return [row for row in self.rows if row.kind is RowKind.BODY]
-
-    def index(self, key: str) -> int:
-        for i, column in enumerate(self.columns):
-            if column.key == key:
-                return i
-        raise KeyError(f"{self.name} has no column {key!r}")
-
-    def column(self, key: str) -> Column:
-        return self.columns[self.index(key)]
-
-    def values(self, key: str) -> list[Any]:
-        """The column's values in the body rows."""
-        i = self.index(key)
-        return [row.values[i] for row in self.rows if row.kind is RowKind.BODY]
-
 
 class ParagraphKind(enum.Enum):
     TEXT = "text"
@@ -247,25 +228,3 @@ class Report:
     reference: str | None = None
     editable: bool = False
     filterable: bool = False
-
-    def table(self, name: str) -> Table:
-        for table in self.tables:
-            if table.name == name:
-                return table
-        raise KeyError(name)
-
-
-def paragraphs(texts: Iterable[str]) -> tuple[Paragraph, ...]:
-    """Plain paragraphs."""
-    return tuple(Paragraph(text) for text in texts)
-
-
-def columns(*items: Column | Sequence[Column]) -> tuple[Column, ...]:
-    """Columns and groups of columns, flattened in order."""
-    out: list[Column] = []
-    for item in items:
-        if isinstance(item, Column):
-            out.append(item)
-        else:
-            out.extend(item)
-    return tuple(out)
