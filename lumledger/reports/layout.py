@@ -58,7 +58,9 @@ def formatter(
         if isinstance(value, str):
             return value
         if kind is ColumnKind.PERCENT and isinstance(value, Fraction):
-            return f"{percent(value):.1f} %".replace(".", ",")
+            from lumledger.rollups import format_percent
+
+            return format_percent(value)
         if isinstance(value, tuple):  # a span of years
             first, last = value
             return str(last) if first == last else f"{first}–{last}"
