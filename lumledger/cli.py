@@ -23,6 +23,7 @@ from lumledger import __version__
 
 if TYPE_CHECKING:
     from lumledger.findings import Finding
+    from lumledger.reports.tables import Report, Table
 
 LEDGER = click.Path(path_type=Path, dir_okay=True, file_okay=True)
 
@@ -82,10 +83,23 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
 
 
 def print_findings(items: Iterable[Finding], *, with_id: bool = False) -> None:
-    for item in items:
-        where = item.location or "–"
-        prefix = f"{item.id}  " if with_id and item.id else ""
-        click.echo(f"{prefix}{where}  {item.code}  {item.message}")
+    """One line per finding (``Ansökningar!M5  LUM-E008  …``), the Id first with ``with_id``."""
+    from lumledger.reports.findings_table import findings_listing
+
+    print_report_tables(findings_listing(items, with_id=with_id))
+
+
+def print_report_tables(*tables: Table) -> None:
+    """Tables as terminal text (lumledger.reports.text_writer)."""
+    from lumledger.reports.tables import Report
+
+    print_report(Report(title=None, tables=tables))
+
+
+def print_report(report: Report) -> None:
+    from lumledger.reports.text_writer import render_report
+
+    click.echo(render_report(report), nl=False)
 
 
 PROGRESS_DELAY = 1.0  # seconds of work before a progress bar appears
@@ -335,77 +349,24 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
                 result = reconcile_path(ledger, as_of)
             progress.report("Stämmer av", 1.0 if output is None else 0.9)
             if output is not None:
-                from lumledger.reports.reconciliation_xlsx import write_workbook
+                from lumledger.reports.reconciliation_tables import (
+                    write_reconciliation_workbook,
+                )
 
                 progress.report(f"Skriver {output.name}", 0.9)
-                write_workbook(result, output, source=ledger)
+                write_reconciliation_workbook(result, output, source=ledger)
                 progress.report(f"Skriver {output.name}", 1.0)
         if as_json:
             print_json(result.to_dict())
         else:
-            _print_reconciliation(result)
+            from lumledger.reports.reconciliation_tables import reconciliation_listing
+
+            print_report(reconciliation_listing(result))
             if output is not None:
                 click.echo(f"Avstämningen skrevs till {output}.")
         return 0 if result.clean else 1
 
     guarded(action, ledger)
-
-
-def _print_reconciliation(result: Any) -> None:
-    from lumledger.findings import plural
-    from lumledger.money import format_kr
-    from lumledger.reconciliation import finding_label, not_run_lines
-
-    if result.validation:
-        click.echo(
-            f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} (lumledger validate); "
-            "avstämningen bygger på det som gick att läsa:"
-        )
-        print_findings(result.validation)
-        click.echo("")
-    by_year: dict[int | None, list[Any]] = {}
-    for item in result.findings:
-        by_year.setdefault(result.year_of_finding(item), []).append(item)
-    totals: dict[int, list[Any]] = {}
-    for statement in result.statements:
-        if statement.year is not None:
-            totals.setdefault(statement.year, []).append(statement)
-    years = sorted({y.year for y in result.years} | {y for y in by_year if y is not None})
-    for year in [*years, None] if None in by_year else years:
-        items = by_year.get(year, [])
-        if year is None:
-            click.echo("Utan år")
-        else:
-            rows = totals.get(year, [])
-            granted = sum((s.granted or 0 for s in rows), 0)
-            paid = sum((s.paid for s in rows), 0)
-            repaid = sum((s.repaid for s in rows), 0)
-            verdict = "" if items else " – inga avvikelser"
-            click.echo(
-                f"{year}  beviljat {format_kr(granted, unit=True)} · utbetalt "
-                f"{format_kr(paid, unit=True)} · återbetalt {format_kr(repaid, unit=True)}{verdict}"
-            )
-        for item in items:
-            click.echo(
-                f"  {finding_label(result, item)}  {item.location or '–'}  {item.code}  "
-                f"{item.message}"
-            )
-    lines = not_run_lines(result.not_run)
-    if lines:
-        click.echo("")
-        click.echo("Kontroller som inte kördes:")
-        for line in lines:
-            click.echo(f"  {line}")
-    summary = result.summary()
-    by_code = ", ".join(f"{code} {n}" for code, n in summary["by_code"].items())
-    counted = plural(summary["findings"], "avvikelse", "avvikelser")
-    parts = [f"{counted} ({by_code})" if by_code else counted]
-    if result.not_run:
-        parts.append(plural(len(result.not_run), "kontroll kördes inte", "kontroller kördes inte"))
-    if result.validation_errors:
-        parts.append(plural(result.validation_errors, "fel i liggaren", "fel i liggaren"))
-    click.echo("")
-    click.echo(f"{result.name} per {result.as_of.isoformat()}: {'; '.join(parts)}.")
 
 
 # --- rollup and export -----------------------------------------------------------------------------
@@ -468,7 +429,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
 
     def action() -> int:
         from lumledger.findings import summarize
-        from lumledger.reports.rollup_text import render_rollup_text
+        from lumledger.reports.rollup_tables import render_rollup_text
         from lumledger.rollups import compute_rollup
         from lumledger.rules.cross_sheet import validate_path
 
@@ -483,7 +444,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
             summary = compute_rollup(result.ledger, year)
             if output is not None:
                 from lumledger import progress
-                from lumledger.reports.summary_xlsx import write_summary_workbook
+                from lumledger.reports.rollup_tables import write_summary_workbook
 
                 progress.report(f"Skriver {output.name}", 0.0)
                 write_summary_workbook(summary, output)

@@ -11,7 +11,7 @@ import pytest
 from lumledger import collector
 from lumledger.ledger import Ledger
 from lumledger.reconciliation import reconcile
-from lumledger.reports.rollup_text import render_rollup_text
+from lumledger.reports.rollup_tables import render_rollup_text
 from lumledger.rollups import compute_rollup
 from lumledger.workbook.reader import read_ledger
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lumledger import ledger_format
 from lumledger.ledger import Ledger
-from lumledger.reports.rollup_text import render_rollup_text
+from lumledger.reports.rollup_tables import render_rollup_text
 from lumledger.rollups import (
     Totals,
     add_totals,

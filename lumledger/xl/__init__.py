@@ -26,6 +26,8 @@ What the buttons write:
 * ``Fel`` (validation) and ``Avstämning`` (reconciliation): one row per finding; the first column
   is a hyperlink to the cell (``#'Ansökningar'!M5``). ``Summering``: the roll-up tables.
   Each sheet is created after the ledger's sheets the first time, and cleared on every run.
+  The sheets are the tables of :mod:`lumledger.reports` (findings, reconciliation, roll-up),
+  laid out by :mod:`lumledger.xl.sheets`.
 * The cells a finding names are marked: light red fill for an error, light yellow for a warning,
   and a note with the rule code and message. What was marked, and the fill and note the cell had
   before, is kept on the hidden sheet ``lumledger``. The next run of the same command restores
@@ -76,7 +78,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -86,8 +87,14 @@ from lumledger import collector, ledger_format
 from lumledger.findings import Finding, LedgerReadError, LedgerWriteError, plural, summarize
 from lumledger.ledger import Ledger, to_int
 from lumledger.money import AmountError, check_payment_account, parse_amount_text
+from lumledger.reports.findings_table import SHEET_COLUMNS, findings_table
+from lumledger.reports.reconciliation_tables import reconciliation_sheet
+from lumledger.reports.rollup_tables import rollup_overview
+from lumledger.reports.tables import Report
 from lumledger.rules.cross_sheet import Validation, validate_ledger
 from lumledger.workbook.reader import CellSource, SheetCells, load_ledger
+from lumledger.xl.sheets import excel_value, write_report, write_rows
+from lumledger.xl.sheets import link_address as link_address  # the public name of the front end
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +117,8 @@ NOTE_LIMIT = 255
 ERROR_FILL: tuple[int, int, int] = (255, 199, 206)  # Excel's "Bad" fill, light red
 WARNING_FILL: tuple[int, int, int] = (255, 235, 156)  # Excel's "Neutral" fill, light yellow
 
-FINDING_HEADER = ["Cell", "Kod", "Allvarlighet", "Meddelande", "Förväntat", "Funnet"]
-RECONCILE_HEADER = ["Cell", "Id", "Kod", "Allvarlighet", "Meddelande", "Förväntat", "Funnet"]
+#: The header of ``Fel``.
+FINDING_HEADER = [column.heading for column in SHEET_COLUMNS]
 MARK_HEADER = [
     "Blad",
     "Cell",
@@ -240,21 +247,6 @@ def read_book(book: Any) -> Ledger:
 # --- writing into the live book --------------------------------------------------------------------
 
 
-def excel_value(value: Any) -> Any:
-    """A value as it should be handed to Excel: text with a leading apostrophe (stored as text,
-    never converted to a number, date or formula), whole ``Decimal`` as ``int``, öre as
-    ``float`` (display only; the library keeps exact values)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return "'" + value if value else None
-    if isinstance(value, bool | int | float | dt.date):
-        return value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return "'" + str(value)
-
-
 def _find_sheet(book: Any, title: str) -> Any | None:
     for sheet in book.sheets:
         if _key(sheet.name) == _key(title):
@@ -277,28 +269,6 @@ def _output_sheet(book: Any, title: str) -> Any:
     return book.sheets.add(title, after=after)
 
 
-def _write_table(
-    sheet: Any, rows: Sequence[Sequence[Any]], *, top: int = 1, header: bool = True
-) -> None:
-    """Write ``rows`` at ``A{top}`` in one call; the first row (the header) in bold."""
-    if not rows:
-        return
-    width = max(len(row) for row in rows)
-    values = [[excel_value(v) for v in row] + [None] * (width - len(row)) for row in rows]
-    sheet.range((top, 1)).value = values
-    if header:
-        sheet.range((top, 1), (top, width)).font.bold = True
-
-
-def _set_widths(sheet: Any, widths: Sequence[float]) -> None:
-    for j, width in enumerate(widths, start=1):
-        sheet.range((1, j)).column_width = width
-
-
-def _quote_sheet(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
-
-
 def _title_for(ledger: Ledger | None, book: Any, sheet: str) -> str | None:
     """The workbook's title for the format's sheet name (it may differ in case or spaces)."""
     if ledger is not None:
@@ -309,52 +279,9 @@ def _title_for(ledger: Ledger | None, book: Any, sheet: str) -> str | None:
     return None if found is None else str(found.name)
 
 
-def link_address(item: Finding, title: str) -> str:
-    """The internal hyperlink for a finding: its cell, its row's first cell, or the sheet."""
-    if item.cell:
-        target = item.cell
-    elif item.row is not None:
-        target = f"A{item.row}"
-    else:
-        target = "A1"
-    return f"#{_quote_sheet(title)}!{target}"
-
-
-def _severity(item: Finding) -> str:
-    return "fel" if item.is_error else "varning"
-
-
-def _write_findings(
-    book: Any,
-    sheet: Any,
-    ledger: Ledger | None,
-    items: Sequence[Finding],
-    *,
-    label: Callable[[Finding], str | None] | None = None,
-    top: int = 1,
-    empty_text: str,
-) -> int:
-    """Write the findings table at row ``top`` (with an ``Id`` column when ``label`` is given:
-    what each finding is about); returns the first row after it."""
-    header = RECONCILE_HEADER if label is not None else FINDING_HEADER
-    rows: list[list[Any]] = [list(header)]
-    for item in items:
-        row: list[Any] = [item.location or "–"]
-        if label is not None:
-            row.append(label(item))
-        row += [item.code, _severity(item), item.message, item.expected, item.found]
-        rows.append(row)
-    if not items:
-        rows.append([empty_text])
-    _write_table(sheet, rows, top=top)
-    for i, item in enumerate(items, start=top + 1):
-        title = _title_for(ledger, book, item.sheet) if item.sheet else None
-        if title is None:
-            continue
-        sheet.range((i, 1)).add_hyperlink(
-            link_address(item, title), item.location, "Gå till cellen"
-        )
-    return top + len(rows)
+def _titles(book: Any, ledger: Ledger | None) -> Callable[[str], str | None]:
+    """The workbook's title of each format sheet a link points at (see :func:`_title_for`)."""
+    return lambda sheet: _title_for(ledger, book, sheet)
 
 
 # --- marking failing cells -------------------------------------------------------------------------
@@ -487,7 +414,7 @@ def _write_marks(book: Any, marks: Iterable[CellMark]) -> None:
         sheet.visible = False
     else:
         sheet.cells.clear()
-    _write_table(sheet, rows)
+    write_rows(sheet, rows)
 
 
 def _entries_for(
@@ -641,14 +568,12 @@ def publish_validation(book: Any, result: Validation, *, activate: bool = True) 
     """Write ``Fel`` and mark the failing cells (clearing the previous validation's marks)."""
     with _quiet(book):
         sheet = _output_sheet(book, FEL)
-        _write_findings(
-            book,
-            sheet,
-            result.ledger,
-            result.findings,
-            empty_text="Inga fel eller varningar hittades.",
+        findings = findings_table(
+            result.findings, SHEET_COLUMNS, name=FEL, empty="Inga fel eller varningar hittades."
         )
-        _set_widths(sheet, [24, 11, 12, 90, 18, 18])
+        write_report(
+            sheet, Report(title=None, tables=(findings,)), sheet_title=_titles(book, result.ledger)
+        )
         mark_cells(book, VALIDATE, result.findings, result.ledger)
     if activate:
         sheet.activate()
@@ -693,135 +618,6 @@ def _checked_ledger(book: Any, what: str) -> Ledger | None:
 # --- Summera ---------------------------------------------------------------------------------------
 
 
-def rollup_rows(r: Any) -> list[list[Any]]:
-    """The roll-up as rows for the ``Summering`` sheet: amounts as numbers, sections titled."""
-    rows: list[list[Any]] = [[f"Summering av {r.file}"], []]
-    rows.append(["Per år och typ"])
-    rows.append(
-        [
-            "År",
-            "Typ",
-            "Ansökningar",
-            "Förvaltningar",
-            "Sökt",
-            "Beviljat",
-            "Beviljade",
-            "Avslag",
-            "Ej beslutade",
-            "Andel beviljat (%)",
-            "Ram",
-            "Kvar av ram",
-        ]
-    )
-    for item in r.by_year_kind:
-        t = item.totals
-        rows.append(
-            [
-                item.year,
-                item.kind,
-                t.applications,
-                item.administrations,
-                t.applied,
-                t.granted,
-                t.granted_count,
-                t.rejected_count,
-                t.undecided_count,
-                _percent(t),
-                item.frame,
-                item.frame_left,
-            ]
-        )
-    for year in r.by_year:
-        t = year.totals
-        rows.append(
-            [
-                year.year,
-                "Summa",
-                t.applications,
-                year.administrations,
-                t.applied,
-                t.granted,
-                t.granted_count,
-                t.rejected_count,
-                t.undecided_count,
-                _percent(t),
-            ]
-        )
-    rows += [[], ["Studiebesök"]]
-    rows.append(["År", "Ansökningar", "Sökt", "Beviljat", "Beviljade", "Avslag", "Kvar av ram"])
-    for item in r.study_visits:
-        t = item.totals
-        rows.append(
-            [
-                item.year,
-                t.applications,
-                t.applied,
-                t.granted,
-                t.granted_count,
-                t.rejected_count,
-                item.frame_left,
-            ]
-        )
-    if len(r.study_visits) > 1:
-        t = r.study_visit_total.totals
-        rows.append(
-            ["Summa", t.applications, t.applied, t.granted, t.granted_count, t.rejected_count]
-        )
-    rows += [[], ["Per förvaltning"]]
-    rows.append(
-        ["År", "Typ", "Förvaltning", "Ansökningar", "Sökt", "Beviljat", "Beviljade", "Avslag"]
-    )
-    for a in r.by_administration:
-        t = a.totals
-        rows.append(
-            [
-                a.year,
-                a.kind,
-                a.administration,
-                t.applications,
-                t.applied,
-                t.granted,
-                t.granted_count,
-                t.rejected_count,
-            ]
-        )
-    rows += [[], ["Fleråriga projekt (åtaganden)"]]
-    if r.commitments:
-        rows.append(
-            [
-                "Projekt",
-                "Förvaltning",
-                "Första år",
-                "Senaste år",
-                "Projektår",
-                "År kvar",
-                "Beviljat hittills",
-            ]
-        )
-        for c in r.commitments:
-            rows.append(
-                [
-                    c.key,
-                    c.administration,
-                    c.first_year,
-                    c.last_year,
-                    c.project_year,
-                    c.years_left,
-                    c.granted_so_far,
-                ]
-            )
-    else:
-        rows.append(["Inga fleråriga projekt."])
-    return rows
-
-
-def _percent(totals: Any) -> float | None:
-    from lumledger.rollups import percent
-
-    value = percent(totals.share_granted)
-    return None if value is None else float(value)
-
-
 def run_rollup(book: Any) -> Any:
     """Summera: roll up the live book onto ``Summering`` (refused for an invalid ledger)."""
     from lumledger.rollups import compute_rollup
@@ -830,14 +626,11 @@ def run_rollup(book: Any) -> Any:
     if ledger is None:
         return None
     result = compute_rollup(ledger)
-    rows = rollup_rows(result)
     with _quiet(book):
         sheet = _output_sheet(book, SUMMERING)
-        _write_table(sheet, rows, header=False)
-        for i, row in enumerate(rows, start=1):
-            if len(row) == 1 or (row and row[0] in ("År", "Projekt")):
-                sheet.range((i, 1), (i, max(len(row), 1))).font.bold = True
-        _set_widths(sheet, [12, 14, 24, 14, 14, 14, 12, 10, 13, 18, 14, 14])
+        write_report(
+            sheet, rollup_overview(result, year_totals_last=True), sheet_title=_titles(book, ledger)
+        )
     sheet.activate()
     years = ", ".join(str(y) for y in result.years) or "inga år"
     alert(book, f"Summeringen ({years}) står på bladet Summering.")
@@ -931,83 +724,16 @@ def run_export(book: Any) -> list[Path]:
 
 # --- Stäm av ---------------------------------------------------------------------------------------
 
-STATEMENT_HEADER = [
-    "Id",
-    "År",
-    "Typ",
-    "Förvaltning",
-    "Beviljat",
-    "Utbetalt",
-    "Att betala",
-    "Redovisning inlämnad",
-    "Sista dag",
-    "Ej förbrukat",
-    "Återbetalt",
-    "Att återbetala",
-    "Öppet",
-]
-
-
-def statement_rows(result: Any) -> list[list[Any]]:
-    rows: list[list[Any]] = [list(STATEMENT_HEADER)]
-    for s in result.statements:
-        rows.append(
-            [
-                s.id,
-                s.year,
-                s.type,
-                s.administration,
-                s.granted,
-                s.paid,
-                s.to_pay,
-                s.submitted,
-                s.due,
-                s.unspent,
-                s.repaid,
-                s.to_repay,
-                "; ".join(s.open),
-            ]
-        )
-    return rows
-
 
 def run_reconcile(book: Any, as_of: dt.date | None = None) -> Any:
     """Stäm av: reconcile the live book onto ``Avstämning`` and mark the cells it names."""
-    from lumledger.reconciliation import finding_label, not_run_lines, reconcile
+    from lumledger.reconciliation import reconcile
 
     ledger = read_book(book)
     result = reconcile(ledger, as_of)
     with _quiet(book):
         sheet = _output_sheet(book, AVSTAMNING)
-        head: list[list[Any]] = [
-            [f"Avstämning av {result.name} per {result.as_of.isoformat()}"],
-        ]
-        if result.validation_errors:
-            head.append(
-                [
-                    f"Obs: liggaren har {plural(result.validation_errors, 'valideringsfel', 'valideringsfel')}; "
-                    "avstämningen gäller det som gick att läsa. Tryck på Validera för att se dem."
-                ]
-            )
-        _write_table(sheet, head)
-        top = len(head) + 2
-        top = _write_findings(
-            book,
-            sheet,
-            ledger,
-            result.findings,
-            label=lambda item: finding_label(result, item),
-            top=top,
-            empty_text="Inga avvikelser.",
-        )
-        lines = not_run_lines(result.not_run)
-        section: list[list[Any]] = [["Kontroller som inte kördes"]]
-        section += [[line] for line in lines] or [["Alla kontroller kördes."]]
-        _write_table(sheet, section, top=top + 1)
-        top += 1 + len(section) + 1
-        _write_table(sheet, [["Läge per ansökan"]], top=top)
-        _write_table(sheet, statement_rows(result), top=top + 1)
-        _set_widths(sheet, [24, 14, 11, 12, 90, 18, 18])
+        write_report(sheet, reconciliation_sheet(result), sheet_title=_titles(book, ledger))
         mark_cells(book, RECONCILE, result.findings, ledger)
     sheet.activate()
     summary = summarize(result.findings)
