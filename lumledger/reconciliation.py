@@ -43,7 +43,7 @@ from lumledger.ledger_format import (
     REPORTS,
     ROUNDS,
 )
-from lumledger.money import format_kr, to_json_amount
+from lumledger.money import message_kr, to_json_amount
 from lumledger.rules.cross_sheet import validate_ledger
 from lumledger.workbook.reader import read_ledger
 
@@ -602,10 +602,6 @@ def collect_facts(ledger: Ledger) -> Facts:
 # --- shared helpers for the checks ------------------------------------------------------------------
 
 
-def _kr(value: Amount | None) -> str:
-    return "tomt" if value is None else format_kr(value, unit=True)
-
-
 class _Skips:
     """Collects :class:`NotRun` entries for one check."""
 
@@ -772,7 +768,7 @@ def _compare_figure(
         return None
     if stated == counted:
         return None
-    shown = _kr if money else str
+    shown = message_kr if money else str
     diff = stated - counted
     more = ("mer" if diff > 0 else "mindre") if money else ("fler" if diff > 0 else "färre")
     return finding(
@@ -937,7 +933,7 @@ def check_r003(
                     APPLICATIONS,
                     facts.cell(APPLICATIONS, "Beviljat belopp", app.row),
                     app.row,
-                    f"Beviljat {_kr(app.granted)} men ingenting är utbetalt",
+                    f"Beviljat {message_kr(app.granted)} men ingenting är utbetalt",
                     expected=app.granted,
                     found=0,
                     id=app.id,
@@ -956,8 +952,8 @@ def check_r003(
                 PAYMENTS,
                 facts.cell(PAYMENTS, "Belopp", last.row) if len(payments) == 1 else None,
                 last.row if len(payments) == 1 else payments[0].row,
-                f"Utbetalt {_kr(paid)} ({count}, rad {rows}) men beviljat {_kr(app.granted)}: "
-                f"{_kr(abs(paid - granted))} {more} än beviljat",
+                f"Utbetalt {message_kr(paid)} ({count}, rad {rows}) men beviljat {message_kr(app.granted)}: "
+                f"{message_kr(abs(paid - granted))} {more} än beviljat",
                 expected=app.granted,
                 found=paid,
                 id=app.id,
@@ -1001,7 +997,7 @@ def check_r004(
                 PAYMENTS,
                 facts.cell(PAYMENTS, "Belopp", payment.row),
                 payment.row,
-                f"Utbetalning {_kr(payment.amount)} till en ansökan utan beviljat belopp "
+                f"Utbetalning {message_kr(payment.amount)} till en ansökan utan beviljat belopp "
                 f"(beviljat: {granted})",
                 expected=0,
                 found=payment.amount,
@@ -1066,7 +1062,7 @@ def check_r005(
                 APPLICATIONS,
                 facts.cell(APPLICATIONS, "Id", app.row),
                 app.row,
-                f"Redovisning saknas: beviljat {_kr(app.granted)} {app.year}, sista dag för "
+                f"Redovisning saknas: beviljat {message_kr(app.granted)} {app.year}, sista dag för "
                 f"redovisningen var {due.isoformat()} ({(today - due).days} dagar sedan "
                 f"per {today.isoformat()})",
                 expected=f"redovisning senast {due.isoformat()}",
@@ -1117,14 +1113,14 @@ def check_r006(
             continue
         if granted is None:
             message = (
-                f"Redovisningen anger beviljat belopp {_kr(stated)} men liggaren har inget "
+                f"Redovisningen anger beviljat belopp {message_kr(stated)} men liggaren har inget "
                 "beviljat belopp"
             )
         else:
             diff = stated - granted
             message = (
-                f"Redovisningen anger beviljat belopp {_kr(stated)} men liggaren har "
-                f"{_kr(granted)} ({_kr(abs(diff))} {'mer' if diff > 0 else 'mindre'} i redovisningen)"
+                f"Redovisningen anger beviljat belopp {message_kr(stated)} men liggaren har "
+                f"{message_kr(granted)} ({message_kr(abs(diff))} {'mer' if diff > 0 else 'mindre'} i redovisningen)"
             )
         out.append(
             finding(
@@ -1192,8 +1188,8 @@ def _check_stated_sum(
                 REPORTS,
                 facts.cell(REPORTS, column, report.row),
                 report.row,
-                f"{column} ({_kr(stated)}) stämmer inte med {noun} ({_kr(computed)}): "
-                f"{_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'}",
+                f"{column} ({message_kr(stated)}) stämmer inte med {noun} ({message_kr(computed)}): "
+                f"{message_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'}",
                 expected=computed,
                 found=stated,
                 id=report.id if app is None else app.id,
@@ -1271,8 +1267,8 @@ def check_r009(
                 REPORTS,
                 cell,
                 report.row,
-                f"Kostnaderna ({_kr(costs)}) överstiger intäkterna ({_kr(income)}) med "
-                f"{_kr(costs - income)}",
+                f"Kostnaderna ({message_kr(costs)}) överstiger intäkterna ({message_kr(income)}) med "
+                f"{message_kr(costs - income)}",
                 expected=income,
                 found=costs,
                 id=report.id if app is None else app.id,
@@ -1335,8 +1331,8 @@ def check_r010(
                 REPORTS,
                 facts.cell(REPORTS, "Ej förbrukat", report.row),
                 report.row,
-                f"Ej förbrukat anges till {_kr(stated)} men enligt raderna är {_kr(unspent)} "
-                f"ej förbrukat ({_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
+                f"Ej förbrukat anges till {message_kr(stated)} men enligt raderna är {message_kr(unspent)} "
+                f"ej förbrukat ({message_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
                 expected=unspent,
                 found=stated_value,
                 id=app.id,
@@ -1396,8 +1392,8 @@ def check_r010(
                 sheet,
                 cell,
                 row,
-                f"Återbetalt {_kr(repaid)}{rows} men {_kr(unspent)} ska återbetalas "
-                f"({_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
+                f"Återbetalt {message_kr(repaid)}{rows} men {message_kr(unspent)} ska återbetalas "
+                f"({message_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
                 expected=unspent,
                 found=repaid,
                 id=app.id,
@@ -1473,8 +1469,8 @@ def check_r011(
                 APPLICATIONS,
                 facts.cell(APPLICATIONS, "Tidigare beviljat", app.row),
                 app.row,
-                f"Tidigare beviljat anges till {_kr(app.previous)} men liggaren har "
-                f"{_kr(recorded)} beviljat tidigare år ({ids}); {_kr(abs(diff))} "
+                f"Tidigare beviljat anges till {message_kr(app.previous)} men liggaren har "
+                f"{message_kr(recorded)} beviljat tidigare år ({ids}); {message_kr(abs(diff))} "
                 f"{'mer' if diff > 0 else 'mindre'} enligt ansökan",
                 expected=recorded,
                 found=app.previous,
@@ -1536,18 +1532,18 @@ def _statements(
         to_repay = unspent - repaid if unspent is not None else None
         open_items: list[str] = []
         if to_pay and to_pay > 0:
-            open_items.append(f"att betala ut {_kr(to_pay)}")
+            open_items.append(f"att betala ut {message_kr(to_pay)}")
         elif to_pay and to_pay < 0:
-            open_items.append(f"utbetalt {_kr(-to_pay)} mer än beviljat")
+            open_items.append(f"utbetalt {message_kr(-to_pay)} mer än beviljat")
         if due is not None and app.granted and report is None:
             if as_of > due:
                 open_items.append(f"redovisning saknas (sista dag {due.isoformat()})")
             else:
                 open_items.append(f"redovisning senast {due.isoformat()}")
         if to_repay and to_repay > 0:
-            open_items.append(f"att återbetala {_kr(to_repay)}")
+            open_items.append(f"att återbetala {message_kr(to_repay)}")
         elif to_repay and to_repay < 0:
-            open_items.append(f"återbetalt {_kr(-to_repay)} mer än ej förbrukat")
+            open_items.append(f"återbetalt {message_kr(-to_repay)} mer än ej förbrukat")
         out.append(
             # Positional, in field order: a call with 22 keywords costs four times as much.
             ApplicationStatement(

@@ -79,7 +79,7 @@ def export_year(
 
 
 def _csv_amount(value: int | None, *, unit: bool = False) -> str:
-    return format_kr(value, unit=unit) if value is not None else ""
+    return format_kr(value, unit=unit)
 
 
 def write_bilaga1_csv(tables: OfficialTables, path: Path) -> Path:
@@ -472,7 +472,7 @@ NBSP = "\u00a0"
 
 def _kr(value: int | None, *, unit: bool = False) -> str:
     """An amount for Word: ``3 175 000`` with no-break spaces, so it never breaks over lines."""
-    return format_kr(value, sep=NBSP, unit=unit).replace(" kr", f"{NBSP}kr")
+    return format_kr(value, sep=NBSP, unit=unit)
 
 
 def _docx_styles(document: Any) -> None:

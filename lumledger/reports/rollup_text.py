@@ -26,7 +26,7 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[s
 
 
 def _kr(value: int | None) -> str:
-    return "–" if value is None else format_kr(value)
+    return format_kr(value, blank="–")
 
 
 def render_rollup_text(r: Rollup) -> str:

@@ -12,6 +12,7 @@ import difflib
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from lumledger import ledger_format, progress
 from lumledger.findings import Finding, finding, sorted_findings
 from lumledger.ledger import Ledger, Sheet, to_date, to_int
 from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
-from lumledger.money import check_payment_account, format_kr
+from lumledger.money import check_payment_account, message_kr
 from lumledger.rules.schemas import failure_cases
 from lumledger.workbook.reader import CellSource, load_ledger, read_ledger
 
@@ -119,12 +120,13 @@ def _schema_finding(table: Sheet, code: str, column: str, row: int, value: Any) 
             code, sheet, cell, row, f"{column} är tomt men måste fyllas i", expected=column
         )
     if code == "LUM-E007":
+        value = value if isinstance(value, Decimal) else to_int(value)
         return finding(
             code,
             sheet,
             cell,
             row,
-            f"{column} är negativt ({_kr(value)})",
+            f"{column} är negativt ({message_kr(value)})",
             expected=">= 0",
             found=value,
         )
@@ -159,7 +161,7 @@ def _schema_finding(table: Sheet, code: str, column: str, row: int, value: Any) 
             sheet,
             cell,
             row,
-            f"Beviljat belopp ({_kr(granted)}) är större än sökt belopp ({_kr(applied)})",
+            f"Beviljat belopp ({message_kr(granted)}) är större än sökt belopp ({message_kr(applied)})",
             expected=applied,
             found=granted,
         )
@@ -190,15 +192,6 @@ def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str
 
 def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
     return ledger_format.column(sheet, column).choices
-
-
-def _kr(value: Any) -> str:
-    if value is None:
-        return "tomt"
-    try:
-        return format_kr(value, unit=True)
-    except (TypeError, ValueError, ArithmeticError):
-        return str(value)
 
 
 # --- rules across rows and sheets --------------------------------------------------------------------
@@ -514,8 +507,8 @@ def check_frames(ledger: Ledger) -> list[Finding]:
                         ROUNDS,
                         rounds_table.cell(column, round_row),
                         round_row,
-                        f"Beviljat för {kind.lower()} {year} ({_kr(total)}) överskrider ramen "
-                        f"({_kr(limit)}) med {_kr(total - limit)}",
+                        f"Beviljat för {kind.lower()} {year} ({message_kr(total)}) överskrider ramen "
+                        f"({message_kr(limit)}) med {message_kr(total - limit)}",
                         expected=limit,
                         found=total,
                     )
@@ -558,8 +551,8 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
                     APPLICATIONS,
                     apps.cell("Sökt belopp", row),
                     row,
-                    f"Sökt belopp ({_kr(applied)}) är över maxbeloppet för {kind.lower()} {year} "
-                    f"({_kr(cap)})",
+                    f"Sökt belopp ({message_kr(applied)}) är över maxbeloppet för {kind.lower()} {year} "
+                    f"({message_kr(cap)})",
                     expected=cap,
                     found=applied,
                 )
@@ -775,8 +768,8 @@ def check_frozen_grants(ledger: Ledger) -> list[Finding]:
                     APPLICATIONS,
                     apps.cell("Beviljat belopp", row),
                     row,
-                    f"Beviljat belopp ({_kr(granted)}) har ändrats efter beslutet {year} "
-                    f"(beslutat: {_kr(frozen)})",
+                    f"Beviljat belopp ({message_kr(granted)}) har ändrats efter beslutet {year} "
+                    f"(beslutat: {message_kr(frozen)})",
                     expected=frozen,
                     found=granted,
                 )
