@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lumledger.ledger_format import INPUT_SHEETS, RULES, WARNING, column_number
+from lumledger.ledger_format import INPUT_SHEETS, column_number
+from lumledger.rules.registry import RULES, WARNING
 
 Figure = int | str | None
 
@@ -74,10 +75,10 @@ def finding(
     found: Any = None,
     id: str | None = None,
 ) -> Finding:
-    """Build a finding whose severity comes from the rule catalogue."""
+    """Build a finding whose severity comes from the rule registry."""
     return Finding(
         code=code,
-        severity=RULES[code].severity,
+        severity=RULES[code].finding_severity,
         sheet=sheet,
         cell=cell,
         row=row,

@@ -45,6 +45,7 @@ from lumledger.ledger_format import (
 )
 from lumledger.money import message_kr, to_json_amount
 from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.rules.registry import NotRun
 from lumledger.workbook.reader import read_ledger
 
 Amount = int | Decimal
@@ -60,24 +61,6 @@ def report_due_date(year: int) -> dt.date:
 
 
 # --- results ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NotRun:
-    """A check that could not run, for a year (or the whole ledger) and possibly one application."""
-
-    code: str
-    year: int | None
-    cause: str  # Swedish, without the year: "inga utbetalningar registrerade"
-    id: str | None = None
-
-    @property
-    def reason(self) -> str:
-        """``2019: inga utbetalningar registrerade``."""
-        return f"{self.year}: {self.cause}" if self.year is not None else self.cause
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "year": self.year, "id": self.id, "reason": self.reason}
 
 
 @dataclass(slots=True)
@@ -610,7 +593,7 @@ class _Skips:
         self.sink = sink if sink is not None else []
 
     def add(self, year: int | None, cause: str, id_: str | None = None) -> None:
-        self.sink.append(NotRun(self.code, year, cause, id_))
+        self.sink.append(NotRun(code=self.code, year=year, cause=cause, id=id_))
 
     def missing(self, facts: Facts, needs: Iterable[tuple[str, str | None]]) -> bool:
         """Record a missing sheet or column among ``needs``; True when the check cannot run."""
@@ -1622,7 +1605,10 @@ def run_checks(
     not_run: list[NotRun] = []
     found: list[Finding] = []
     if ledger.sheet(APPLICATIONS) is None:
-        return [], [NotRun(code, None, f"bladet {APPLICATIONS} saknas") for code in RULE_CODES]
+        return [], [
+            NotRun(code=code, year=None, cause=f"bladet {APPLICATIONS} saknas")
+            for code in RULE_CODES
+        ]
     found += check_r001(ledger, facts=facts, not_run=not_run)
     found += check_r002(ledger, facts=facts, not_run=not_run)
     found += check_r003(ledger, facts=facts, not_run=not_run)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, WORKBOOKS
 
-from lumledger.ledger_format import RULES
+from lumledger.rules import RULES
 from lumledger.rules.cross_sheet import validate_path
 
 CODE = re.compile(r"LUM-[EWR]\d{3}")

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lumledger.findings import LedgerWriteError
-from lumledger.ledger_format import RULES
 from lumledger.money import is_whole
 from lumledger.reconciliation import Reconciliation, difference, finding_label
+from lumledger.rules import RULES
 from lumledger.workbook.files import atomic_output
 
 if TYPE_CHECKING:

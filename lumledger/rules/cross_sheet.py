@@ -24,6 +24,7 @@ from lumledger.findings import Finding, finding, sorted_findings
 from lumledger.ledger import Ledger, Sheet, to_date, to_int
 from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
 from lumledger.money import check_payment_account, message_kr
+from lumledger.rules.registry import READING, VALIDATION, Context, run
 from lumledger.rules.schemas import failure_cases
 from lumledger.workbook.reader import CellSource, load_ledger, read_ledger
 
@@ -62,15 +63,8 @@ def validate_source(source: CellSource) -> Validation:
 
 
 def validate_ledger(ledger: Ledger) -> Validation:
-    found: list[Finding] = list(ledger.findings)
-    steps = len(ledger.sheets) + len(CROSS_RULES)
-    for step, table in enumerate(ledger.sheets.values()):
-        progress.report(f"Kontrollerar {table.name}", step / steps)
-        found.extend(schema_findings(table))
-    for step, rule in enumerate(CROSS_RULES, start=len(ledger.sheets)):
-        progress.report("Kontrollerar mellan bladen", step / steps)
-        found.extend(rule(ledger))
-    progress.report("Kontrollerar mellan bladen", 1.0)
+    """Every rule of the reading and validation stages (:mod:`lumledger.rules.registry`)."""
+    found = run(ledger, Context(), READING, VALIDATION)
     return Validation(ledger=ledger, findings=sorted_findings(_drop_cascades(ledger, found)))
 
 
@@ -99,6 +93,15 @@ def _drop_cascades(ledger: Ledger, items: list[Finding]) -> list[Finding]:
 
 
 # --- per-column rules (pandera) ---------------------------------------------------------------------
+
+
+def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
+    """E004, E007, E008, E010, E011 and E016: the rules on single columns, sheet by sheet."""
+    out: list[Finding] = []
+    for step, table in enumerate(ledger.sheets.values()):
+        progress.report(f"Kontrollerar {table.name}", step / len(ledger.sheets))
+        out.extend(schema_findings(table))
+    return out
 
 
 def schema_findings(table: Sheet) -> list[Finding]:
@@ -234,7 +237,7 @@ def _distinct_mask(series: pd.Series, predicate: Callable[[Any], bool]) -> Any:
     return (codes >= 0) & verdicts[np.maximum(codes, 0)] if len(distinct) else codes >= 0
 
 
-def check_duplicates(ledger: Ledger) -> list[Finding]:
+def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E005: duplicate Id in Ansökningar, År in Omgångar, Namn in Förvaltningar."""
     out: list[Finding] = []
     for sheet, column, normalise in (
@@ -298,7 +301,7 @@ def _administrations(ledger: Ledger) -> dict[str, _Admin]:
     return out
 
 
-def check_administrations(ledger: Ledger) -> list[Finding]:
+def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E006: Förvaltning not in Förvaltningar, or not valid that year."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Förvaltning") or ledger.sheet(ADMINISTRATIONS) is None:
@@ -394,7 +397,7 @@ def _max_granted(values: dict[str, Any]) -> int:
     return ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
 
 
-def check_grant_limits(ledger: Ledger) -> list[Finding]:
+def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E009: more granted applications than allowed for one förvaltning, year and type."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not {"Förvaltning", "År", "Typ", "Beviljat belopp"} <= set(apps.letters):
@@ -449,7 +452,7 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
+def check_years_have_rounds(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E012: År (in Ansökningar or Beslut) with no row in Omgångar."""
     if ledger.sheet(ROUNDS) is None:
         return []
@@ -485,7 +488,7 @@ _MAX_COLUMN = {
 }
 
 
-def check_frames(ledger: Ledger) -> list[Finding]:
+def check_frames(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E014: granted total for a year and type above the round's frame."""
     apps = ledger.sheet(APPLICATIONS)
     rounds_table = ledger.sheet(ROUNDS)
@@ -516,7 +519,7 @@ def check_frames(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_max_amounts(ledger: Ledger) -> list[Finding]:
+def check_max_amounts(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E015: Sökt belopp above the round's Max belopp for the type."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Sökt belopp"):
@@ -565,7 +568,7 @@ def _equals(series: pd.Series, value: Any) -> Any:
     return series.eq(value).to_numpy(dtype=bool, na_value=False)
 
 
-def check_known_ids(ledger: Ledger) -> list[Finding]:
+def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E017: an Id in Utbetalningar, Redovisningar or Återbetalningar not in Ansökningar."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
@@ -597,7 +600,7 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_received_in_window(ledger: Ledger) -> list[Finding]:
+def check_received_in_window(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W004: Inkom outside the round's application window."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Inkom"):
@@ -656,7 +659,7 @@ def _outside_window(apps: Sheet, rounds: dict[int, tuple[int, dict[str, Any]]]) 
 _DECIDED = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
 
 
-def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
+def check_granted_when_decided(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W005: Beviljat belopp empty in a round that is Beslutad or Stängd."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("År"):
@@ -695,7 +698,7 @@ def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_co_applicants(ledger: Ledger) -> list[Finding]:
+def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W006: a Medsökande name not in Förvaltningar."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Medsökande") or ledger.sheet(ADMINISTRATIONS) is None:
@@ -738,7 +741,7 @@ def split_co_applicants(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def check_frozen_grants(ledger: Ledger) -> list[Finding]:
+def check_frozen_grants(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E018: Beviljat belopp changed after the round was decided (``Beviljat vid beslut``)."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Beviljat vid beslut"):
@@ -775,22 +778,3 @@ def check_frozen_grants(ledger: Ledger) -> list[Finding]:
                 )
             )
     return out
-
-
-CROSS_RULES: tuple[Callable[[Ledger], list[Finding]], ...] = (
-    check_duplicates,
-    check_administrations,
-    check_grant_limits,
-    check_years_have_rounds,
-    check_frames,
-    check_max_amounts,
-    check_known_ids,
-    check_received_in_window,
-    check_granted_when_decided,
-    check_co_applicants,
-    check_frozen_grants,
-)
-
-
-def frame_of(ledger: Ledger, sheet: str) -> pd.DataFrame:
-    return ledger.frame(sheet)
