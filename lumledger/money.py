@@ -150,19 +150,21 @@ def format_date(value: dt.date | None) -> str:
 # --- bankgiro and plusgiro ------------------------------------------------------------------------
 
 
-def luhn_ok(digits: str) -> bool:
-    """The mod-10 (Luhn) check over a string of digits, check digit last."""
-    if not digits.isdigit() or not digits.isascii():
-        return False
+def luhn_sum(digits: str) -> int:
+    """The mod-10 (Luhn) sum of a string of ASCII digits, check digit last: every second digit
+    from the right doubled, a two-digit product counted as the sum of its digits."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         digit = int(char)
         if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
         total += digit
-    return total % 10 == 0
+    return total
+
+
+def luhn_ok(digits: str) -> bool:
+    """The mod-10 (Luhn) check over a string of digits, check digit last."""
+    return digits.isdigit() and digits.isascii() and luhn_sum(digits) % 10 == 0
 
 
 _BG_RE = re.compile(r"^(\d{3,4})-(\d{4})$")

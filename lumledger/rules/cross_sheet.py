@@ -1,18 +1,16 @@
-"""``lumledger validate``: every rule of the format, run over a parsed ledger, as findings.
+"""``lumledger validate``: the rules across rows and sheets, and the validation of a ledger.
 
-Per-column rules come from the pandera schemas (:mod:`lumledger.rules.schemas`) and are turned into
-Swedish findings here; rules that span rows or sheets are plain functions, one per rule
-(``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``).
-Every rule runs; nothing raises. A cell that failed parsing is reported once, by the reader.
+:func:`validate_ledger` runs every rule of the reading and validation stages through the registry
+(:mod:`lumledger.rules.registry`): the reader's findings, the rules on single columns
+(:mod:`lumledger.rules.schemas`) and the rules here, one function per rule (``E005``, ``E006``,
+``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``). Every rule runs;
+nothing raises. A cell that failed parsing is reported once, by the reader.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +18,11 @@ import numpy as np
 import pandas as pd
 
 from lumledger import ledger_format, progress
-from lumledger.findings import Finding, finding, sorted_findings
+from lumledger.findings import Finding, closest, finding, sorted_findings
 from lumledger.ledger import Ledger, Sheet, to_date, to_int
 from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
-from lumledger.money import check_payment_account, message_kr
+from lumledger.money import message_kr
 from lumledger.rules.registry import READING, VALIDATION, Context, run
-from lumledger.rules.schemas import failure_cases
 from lumledger.workbook.reader import CellSource, load_ledger, read_ledger
 
 
@@ -90,111 +87,6 @@ def _drop_cascades(ledger: Ledger, items: list[Finding]) -> list[Finding]:
         seen.add(key)
         out.append(item)
     return out
-
-
-# --- per-column rules (pandera) ---------------------------------------------------------------------
-
-
-def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
-    """E004, E007, E008, E010, E011 and E016: the rules on single columns, sheet by sheet."""
-    out: list[Finding] = []
-    for step, table in enumerate(ledger.sheets.values()):
-        progress.report(f"Kontrollerar {table.name}", step / len(ledger.sheets))
-        out.extend(schema_findings(table))
-    return out
-
-
-def schema_findings(table: Sheet) -> list[Finding]:
-    out: list[Finding] = []
-    frame = table.frame
-    for code, column, row, value in failure_cases(table.name, frame):
-        if not table.has(column) or (row, column) in table.invalid:
-            continue  # a missing column is one E002; a bad cell was one E003
-        out.append(_schema_finding(table, code, column, row, value))
-    return out
-
-
-def _schema_finding(table: Sheet, code: str, column: str, row: int, value: Any) -> Finding:
-    cell = table.cell(column, row)
-    frame = table.frame
-    sheet = table.name
-    if code == "LUM-E004":
-        return finding(
-            code, sheet, cell, row, f"{column} är tomt men måste fyllas i", expected=column
-        )
-    if code == "LUM-E007":
-        value = value if isinstance(value, Decimal) else to_int(value)
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"{column} är negativt ({message_kr(value)})",
-            expected=">= 0",
-            found=value,
-        )
-    if code == "LUM-E010":
-        allowed = _allowed_words(sheet, column)
-        close = _close_matches(str(value), list(allowed), 0.5)
-        hint = f"; menade du ”{close[0]}”?" if close else ""
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"{column} ”{value}” är inte ett av de tillåtna orden ({', '.join(allowed)}){hint}",
-            expected=" / ".join(allowed),
-            found=str(value),
-        )
-    if code == "LUM-E011":
-        kind = frame.at[row, "Typ"] if "Typ" in frame.columns else None
-        year = to_int(frame.at[row, "Projektår"])
-        if kind == ledger_format.STUDY_VISIT:
-            message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
-            expected: Any = "tomt"
-        else:
-            message = f"Projektår ({year}) ska vara 1, 2 eller 3"
-            expected = "1–3"
-        return finding(code, sheet, cell, row, message, expected=expected, found=year)
-    if code == "LUM-E008":
-        granted = to_int(frame.at[row, "Beviljat belopp"])
-        applied = to_int(frame.at[row, "Sökt belopp"])
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"Beviljat belopp ({message_kr(granted)}) är större än sökt belopp ({message_kr(applied)})",
-            expected=applied,
-            found=granted,
-        )
-    if code == "LUM-E016":
-        check = check_payment_account(str(value))
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"Betalkontot ”{value}” är inte giltigt: {check.reason}",
-            expected="Bankgiro NNN-NNNN eller Plusgiro N…N-N",
-            found=str(value),
-        )
-    return finding(code, sheet, cell, row, f"{column}: ogiltigt värde ”{value}”", found=value)
-
-
-def _close_matches(word: str, candidates: Iterable[str], cutoff: float) -> list[str]:
-    """``[the candidate most like word]`` or ``[]`` (difflib, at most one match)."""
-    return list(_closest(word, tuple(candidates), cutoff))
-
-
-@functools.lru_cache(maxsize=4096)
-def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str, ...]:
-    # Remembered: a large ledger repeats the same misspelling on thousands of rows.
-    return tuple(difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff))
-
-
-def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
-    return ledger_format.column(sheet, column).choices
 
 
 # --- rules across rows and sheets --------------------------------------------------------------------
@@ -319,8 +211,8 @@ def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
         cell = apps.cell("Förvaltning", row)
         if admin is None:
             valid_names = [a.name for a in admins.values() if a.valid_in(year)] or names
-            close = _close_matches(name, valid_names, 0.5)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            close = closest(name, valid_names, 0.5)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-E006",
@@ -328,7 +220,7 @@ def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
                     cell,
                     row,
                     f"Förvaltningen ”{name}” finns inte i bladet Förvaltningar{hint}",
-                    expected=close[0] if close else None,
+                    expected=close,
                     found=name,
                 )
             )
@@ -337,8 +229,8 @@ def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
             successors = [
                 a.name for a in admins.values() if a.valid_in(year) and a.name != admin.name
             ]
-            close = _close_matches(name, successors, 0.4)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            close = closest(name, successors, 0.4)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-E006",
@@ -346,7 +238,7 @@ def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
                     cell,
                     row,
                     f"Förvaltningen ”{admin.name}” får inte söka {year} (giltig {period}){hint}",
-                    expected=close[0] if close else period,
+                    expected=close or period,
                     found=name,
                 )
             )
@@ -720,8 +612,8 @@ def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
         for part in split_co_applicants(value):
             if part.casefold() in admins:
                 continue
-            close = _close_matches(part, names, 0.5)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            close = closest(part, names, 0.5)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-W006",
@@ -729,7 +621,7 @@ def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
                     apps.cell("Medsökande", row),
                     row,
                     f"Medsökande ”{part}” finns inte i bladet Förvaltningar{hint}",
-                    expected=close[0] if close else None,
+                    expected=close,
                     found=part,
                 )
             )

@@ -102,7 +102,7 @@ class Rule:
 
 
 _READER = "lumledger.workbook.reader:load_ledger"
-_COLUMNS = "lumledger.rules.cross_sheet:check_columns"
+_COLUMNS = "lumledger.rules.schemas:check_columns"
 _CROSS = "lumledger.rules.cross_sheet"
 _RECONCILE = "lumledger.rules.reconciliation"
 
