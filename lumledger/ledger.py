@@ -171,7 +171,10 @@ class Administration:
     valid_to: int | None = None
     bad: frozenset[str] = _NO_COLUMNS
 
-    def valid_in(self, year: int) -> bool:
+    def valid_in(self, year: int | None) -> bool:
+        """Whether the administration may apply in ``year`` (an unknown year: yes)."""
+        if year is None:
+            return True
         return (self.valid_from is None or year >= self.valid_from) and (
             self.valid_to is None or year <= self.valid_to
         )
@@ -387,6 +390,11 @@ class Ledger:
             if item.name is not None:
                 out.setdefault(match_key(item.name), item)
         return out
+
+    @property
+    def administration_names(self) -> list[str]:
+        """Every administration's name as ``Förvaltningar`` writes it, in the sheet's order."""
+        return [a.name for a in self.administrations.values() if a.name is not None]
 
     def administration(self, name: str | None) -> Administration | None:
         return None if name is None else self.administrations.get(match_key(name))

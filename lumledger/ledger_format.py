@@ -151,6 +151,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+# The columns of Omgångar holding a round's frame and its largest amount per application, by type.
+FRAME_COLUMNS: dict[str, str] = {PROJECT: "Ram projekt", STUDY_VISIT: "Ram studiebesök"}
+MAX_AMOUNT_COLUMNS: dict[str, str] = {
+    PROJECT: "Max belopp projekt",
+    STUDY_VISIT: "Max belopp studiebesök",
+}
+
 # Report lines: income and cost parts whose sums are checked against the stated sums.
 REPORT_INCOME_LINES: tuple[str, ...] = ("Beviljat belopp", "Egen insats", "Övriga intäkter")
 REPORT_COST_LINES: tuple[str, ...] = (
