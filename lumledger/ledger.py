@@ -205,11 +205,10 @@ class Application:
     account: str | None = None
     granted_at_decision: int | None = None
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        """The Id as Ids are matched (:func:`match_key`)."""
-        return None if self.id is None else match_key(self.id)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
 
     @property
     def is_project(self) -> bool:
@@ -247,10 +246,10 @@ class Booking:
     amount: Decimal | None = None
     voucher: str | None = None
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        return None if self.id is None else match_key(self.id)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -263,20 +262,21 @@ class Report:
     submitted: dt.date | None = None
     amounts: dict[str, Decimal | None] = field(default_factory=dict)  # every amount column
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        return None if self.id is None else match_key(self.id)
+    income: Decimal = field(init=False, repr=False, compare=False)
+    costs: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def income(self) -> Decimal:
-        """The sum of the income lines (a blank line counts as 0), not the stated sum."""
-        return sum((self.amounts.get(line) or ZERO for line in REPORT_INCOME_LINES), ZERO)
-
-    @property
-    def costs(self) -> Decimal:
-        """The sum of the cost lines (a blank line counts as 0), not the stated sum."""
-        return sum((self.amounts.get(line) or ZERO for line in REPORT_COST_LINES), ZERO)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
+        # The sums of the income and the cost lines (a blank line counts as 0), not the stated sums.
+        amounts = self.amounts
+        income = costs = ZERO
+        for line in REPORT_INCOME_LINES:
+            income += amounts.get(line) or ZERO
+        for line in REPORT_COST_LINES:
+            costs += amounts.get(line) or ZERO
+        self.income, self.costs = income, costs
 
     def unspent(self, granted: Amount | None) -> Decimal:
         """``min(Beviljat, max(0, income lines - cost lines))``: what is to be repaid."""
@@ -284,9 +284,9 @@ class Report:
         return surplus if granted is None else min(Decimal(granted), surplus)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Account:
-    """What is booked on one application: its payments, repayments and reports."""
+    """What is booked on one application: its payments, repayments and reports, in ledger order."""
 
     payments: list[Booking] = field(default_factory=list)
     repayments: list[Booking] = field(default_factory=list)
@@ -295,20 +295,31 @@ class Account:
     @property
     def paid(self) -> Decimal:
         """Paid in all (blank amounts count as 0)."""
-        return sum((b.amount or ZERO for b in self.payments), ZERO)
+        return _booked(self.payments)
 
     @property
     def repaid(self) -> Decimal:
-        return sum((b.amount or ZERO for b in self.repayments), ZERO)
+        """Repaid in all (blank amounts count as 0)."""
+        return _booked(self.repayments)
 
     @property
     def report(self) -> Report | None:
         """The last report submitted (by ``Inlämnad``; the later row on a tie)."""
-        last: Report | None = None
-        for report in self.reports:
-            if last is None or (report.submitted or dt.date.min) >= (last.submitted or dt.date.min):
+        reports = self.reports
+        if len(reports) < 2:
+            return reports[0] if reports else None
+        last = reports[0]
+        for report in reports[1:]:
+            if (report.submitted or dt.date.min) >= (last.submitted or dt.date.min):
                 last = report
         return last
+
+
+def _booked(bookings: list[Booking]) -> Decimal:
+    total = ZERO
+    for booking in bookings:
+        total += booking.amount or ZERO
+    return total
 
 
 # --- the ledger --------------------------------------------------------------------------------------
@@ -337,6 +348,8 @@ class Ledger:
         self.missing_sheets = list(missing_sheets or [])
         # What the reader saw but the values do not show (hidden rows, sheets …), by kind.
         self.hidden = dict(hidden or {})
+        # Sheet -> row -> year, filled one sheet at a time by year_of.
+        self._row_years: dict[str, dict[int, int | None]] = {}
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, sheets={list(self.sheets)})"
@@ -430,6 +443,11 @@ class Ledger:
         application or more than one has it (see :attr:`duplicated_ids`)."""
         return None if id_ is None else self._applications_by_key[0].get(match_key(id_))
 
+    def application_of(self, item: Booking | Report) -> Application | None:
+        """The application a payment, repayment or report is booked on (by its Id, as
+        :meth:`application` finds it)."""
+        return None if item.key is None else self._applications_by_key[0].get(item.key)
+
     @property
     def duplicated_ids(self) -> frozenset[str]:
         """Matched Ids (:func:`match_key`) that more than one application has."""
@@ -483,17 +501,17 @@ class Ledger:
     @cached_property
     def accounts(self) -> dict[str, Account]:
         """Matched Id -> what is booked on it, for every Id with a payment, repayment or report."""
-        out: dict[str, Account] = {}
-        for payment in self.payments:
-            if payment.key:
-                out.setdefault(payment.key, Account()).payments.append(payment)
-        for repayment in self.repayments:
-            if repayment.key:
-                out.setdefault(repayment.key, Account()).repayments.append(repayment)
-        for report in self.reports:
-            if report.key:
-                out.setdefault(report.key, Account()).reports.append(report)
-        return out
+        payments = _by_key(self.payments)
+        repayments = _by_key(self.repayments)
+        reports = _by_key(self.reports)
+        return {
+            key: Account(
+                payments=payments.get(key) or [],
+                repayments=repayments.get(key) or [],
+                reports=reports.get(key) or [],
+            )
+            for key in {**payments, **repayments, **reports}
+        }
 
     def account(self, id_: str | None) -> Account:
         """What is booked on the application with Id ``id_`` (an empty account when nothing)."""
@@ -516,27 +534,55 @@ class Ledger:
         return [] if not key else list(self.projects.get(match_key(key), []))
 
     def year_of(self, sheet: str | None, row: int | None, id_: str | None = None) -> int | None:
-        """The budget year a row of any sheet belongs to: its own ``År`` (Omgångar, Ansökningar,
-        Beslut), else the year of the application its Id names (bookings and reports)."""
+        """The budget year a finding or a row belongs to: with an Id, the ``År`` of the
+        application with that Id (``None`` when no application or more than one has it);
+        without, the row's own ``År`` (Omgångar, Ansökningar, Beslut) or, for a booking or a
+        report, the year of the application its Id names."""
         if id_ is not None:
             app = self.application(id_)
-            if app is not None:
-                return app.year
+            return app.year if app is not None else None
         if sheet is None or row is None:
             return None
-        return self._year_of_row.get((sheet, row))
+        years = self._row_years.get(sheet)
+        if years is None:
+            years = self._row_years[sheet] = self._years_of_rows(sheet)
+        return years.get(row)
 
-    @cached_property
-    def _year_of_row(self) -> dict[tuple[str, int], int | None]:
-        out: dict[tuple[str, int], int | None] = {}
-        for rows in (self.round_rows, self.applications, self.decisions):
-            for item in rows:
-                out[(item.sheet, item.row)] = item.year
-        for bookings in (self.payments, self.repayments, self.reports):
-            for booking in bookings:
-                app = self.application(booking.id)
-                out[(booking.sheet, booking.row)] = app.year if app is not None else None
+    def _years_of_rows(self, sheet: str) -> dict[int, int | None]:
+        dated: dict[str, list[Round] | list[Application] | list[StatedFigures]] = {
+            ROUNDS: self.round_rows,
+            APPLICATIONS: self.applications,
+            DECISIONS: self.decisions,
+        }
+        if sheet in dated:
+            return {item.row: item.year for item in dated[sheet]}
+        booked: dict[str, list[Booking] | list[Report]] = {
+            PAYMENTS: self.payments,
+            REPAYMENTS: self.repayments,
+            REPORTS: self.reports,
+        }
+        out: dict[int, int | None] = {}
+        for item in booked.get(sheet, []):
+            app = self.application_of(item)
+            out[item.row] = app.year if app is not None else None
         return out
+
+
+Keyed = TypeVar("Keyed", Booking, Report)
+
+
+def _by_key(items: list[Keyed]) -> dict[str, list[Keyed]]:
+    """Items with an Id, grouped by matched Id, in ledger order."""
+    out: dict[str, list[Keyed]] = {}
+    for item in items:
+        key = item.key
+        if key:
+            group = out.get(key)
+            if group is None:
+                out[key] = [item]
+            else:
+                group.append(item)
+    return out
 
 
 # --- building the records from the columns (by keyword, once) ----------------------------------------
@@ -622,10 +668,50 @@ _APPLICATION_FIELDS: tuple[tuple[str, str], ...] = (
 
 
 def _applications(sheet: Sheet) -> Iterator[Application]:
-    fields = [name for name, _column in _APPLICATION_FIELDS]
-    for values in _columns(sheet, (column for _name, column in _APPLICATION_FIELDS)):
-        row, *cells, bad = values
-        yield Application(row=row, bad=bad, **dict(zip(fields, cells, strict=True)))
+    for (
+        row,
+        id_,
+        year,
+        kind,
+        administration,
+        co_applicants,
+        name,
+        purpose,
+        project,
+        project_year,
+        earlier_granted,
+        applied,
+        assessment,
+        granted,
+        decision,
+        received,
+        cost_centre,
+        account,
+        granted_at_decision,
+        bad,
+    ) in _columns(sheet, (column for _name, column in _APPLICATION_FIELDS)):
+        yield Application(
+            row=row,
+            id=id_,
+            year=year,
+            type=kind,
+            administration=administration,
+            co_applicants=co_applicants,
+            name=name,
+            purpose=purpose,
+            project=project,
+            project_year=project_year,
+            earlier_granted=earlier_granted,
+            applied=applied,
+            assessment=assessment,
+            granted=granted,
+            decision=decision,
+            received=received,
+            cost_centre=cost_centre,
+            account=account,
+            granted_at_decision=granted_at_decision,
+            bad=bad,
+        )
 
 
 def _decisions(sheet: Sheet) -> Iterator[StatedFigures]:

@@ -306,7 +306,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Antal enligt beslutet skiljer sig från liggaren",
         action="jämför beslutets text med liggarens rader",
-        check_name="lumledger.reconciliation:check_r001",
+        check_name=f"{_RECONCILE}:check_decision_figures",
     ),
     Rule(
         code="LUM-R002",
@@ -314,7 +314,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Summa enligt beslutet skiljer sig från liggaren",
         action="jämför beslutets summor med liggarens belopp",
-        check_name="lumledger.reconciliation:check_r002",
+        check_name=f"{_RECONCILE}:check_decision_figures",
     ),
     Rule(
         code="LUM-R003",
@@ -322,7 +322,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Beviljat men inte utbetalt, eller utbetalt skiljer sig från beviljat",
         action="registrera eller rätta utbetalningen",
-        check_name="lumledger.reconciliation:check_r003",
+        check_name=f"{_RECONCILE}:check_payments",
     ),
     Rule(
         code="LUM-R004",
@@ -330,7 +330,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Utbetalning till en ansökan utan beviljat belopp",
         action="kontrollera utbetalningen",
-        check_name="lumledger.reconciliation:check_r004",
+        check_name=f"{_RECONCILE}:check_payments",
     ),
     Rule(
         code="LUM-R005",
@@ -338,7 +338,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Redovisning saknas efter sista inlämningsdag",
         action="påminn förvaltningen",
-        check_name="lumledger.reconciliation:check_r005",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R006",
@@ -346,7 +346,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Redovisningens beviljade belopp skiljer sig från liggaren",
         action="jämför med beslutet",
-        check_name="lumledger.reconciliation:check_r006",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R007",
@@ -354,7 +354,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Redovisningens summa intäkter stämmer inte med raderna",
         action="räkna om redovisningen",
-        check_name="lumledger.reconciliation:check_r007",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R008",
@@ -362,7 +362,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Redovisningens summa kostnader stämmer inte med raderna",
         action="räkna om redovisningen",
-        check_name="lumledger.reconciliation:check_r008",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R009",
@@ -370,7 +370,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Kostnaderna överstiger intäkterna",
         action="begär förklaring av underskottet",
-        check_name="lumledger.reconciliation:check_r009",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R010",
@@ -378,7 +378,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Ej förbrukade medel eller återbetalning stämmer inte",
         action="begär återbetalning eller rätta redovisningen",
-        check_name="lumledger.reconciliation:check_r010",
+        check_name=f"{_RECONCILE}:check_reports",
     ),
     Rule(
         code="LUM-R011",
@@ -386,7 +386,7 @@ _RULES: tuple[Rule, ...] = (
         stage=RECONCILIATION,
         title="Flerårigt projekt: tidigare beviljat eller projektår stämmer inte",
         action="kontrollera projektets tidigare år",
-        check_name="lumledger.reconciliation:check_r011",
+        check_name=f"{_RECONCILE}:check_projects",
     ),
 )
 
