@@ -460,11 +460,18 @@ class Ledger:
             out.setdefault((app.year, app.type), []).append(app)
         return out
 
+    @cached_property
+    def _by_year(self) -> dict[int | None, list[Application]]:
+        out: dict[int | None, list[Application]] = {}
+        for app in self.applications:
+            out.setdefault(app.year, []).append(app)
+        return out
+
     def applications_of(self, year: int | None, kind: str | None = None) -> list[Application]:
         """The applications of ``year`` (and type ``kind``; ``None`` = both), in ledger order."""
         if kind is not None:
             return list(self._by_year_type.get((year, kind), []))
-        return [a for (y, _k), apps in self._by_year_type.items() if y == year for a in apps]
+        return list(self._by_year.get(year, []))
 
     @property
     def year_types(self) -> list[tuple[int | None, str | None]]:
