@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from conftest import ROOT, WORKBOOKS
@@ -37,14 +41,44 @@ def test_the_contract_is_kept() -> None:
     assert contract <= set(RULES), sorted(contract - set(RULES))
 
 
-def test_every_rule_code_has_a_test() -> None:
-    here = Path(__file__).name
-    tested: set[str] = set()
-    for path in (ROOT / "tests").rglob("test_*.py"):
-        if path.name != here:
-            tested |= _codes(path.read_text(encoding="utf-8"))
-    missing = sorted(set(RULES) - tested)
-    assert not missing, f"rule codes without a test: {missing}"
+def test_every_rule_has_a_test_that_fails_without_it(tmp_path: Path) -> None:
+    """Per code, some test marked ``rule(code)`` fails when that rule is switched off: run every
+    marked test once per marked code under ``lumledger.rules.switched_off`` (``conftest``'s
+    ``--switch-off-rules``) and read which failed."""
+    report = tmp_path / "junit.xml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-m",
+            "rule",
+            "--switch-off-rules",
+            f"--junitxml={report}",
+            str(ROOT / "tests"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert report.exists(), done.stdout[-2000:] + done.stderr[-2000:]
+    ran: set[str] = set()
+    failed: set[str] = set()
+    for case in ElementTree.parse(report).iter("testcase"):
+        name = case.get("name", "")
+        codes = set(CODE.findall(name[name.find("[") :])) if "[" in name else set()
+        ran |= codes
+        if case.find("failure") is not None:
+            failed |= codes
+    assert set(RULES) <= ran, f"rules without a marked test: {sorted(set(RULES) - ran)}"
+    assert set(RULES) <= failed, (
+        f"rules whose tests still pass with the rule switched off: {sorted(set(RULES) - failed)}"
+    )
 
 
 @pytest.mark.parametrize(
