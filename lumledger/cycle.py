@@ -226,20 +226,21 @@ def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
         while any(w.value == new_id for w in plan.writes):
             number = int(new_id.rsplit("P", 1)[1]) + 1
             new_id = f"{year}-P{number:02d}"
+        details = ledger.details(app)
         values: dict[str, Any] = {
             "Id": new_id,
             "År": year,
             "Typ": ledger_format.PROJECT,
             "Förvaltning": app.administration,
-            "Medsökande": app.co_applicants,
+            "Medsökande": details.co_applicants,
             "Namn": app.name,
-            "Syfte": app.purpose,
+            "Syfte": details.purpose,
             "Projekt": key,
             "Projektår": app.project_year + 1,
             "Tidigare beviljat": granted_so_far,
             "Sökt belopp": app.applied,
-            "KST": app.cost_centre,
-            "Betalkonto": app.account,
+            "KST": details.cost_centre,
+            "Betalkonto": details.account,
             # Personal data is no part of the records: copied cell for cell, never read otherwise.
             "Kontaktperson": _text_cell(apps, "Kontaktperson", app.row),
             "E-post": _text_cell(apps, "E-post", app.row),

@@ -12,9 +12,10 @@ end — asks the ledger, never the raw cells:
   :class:`StatedFigures` (a ``Beslut`` row), :class:`Booking` (a payment or repayment) and
   :class:`Report`, each knowing its sheet and Excel row and which of its cells failed parsing
   (``bad``). They are built by keyword, once, the first time they are asked for.
-* **Lookups** every service needs: the round of a year, the applications of a year and type, an
-  application by Id, what is booked on an application (:class:`Account`), the multi-year chain of
-  a project, and the year a row of any sheet belongs to.
+* **Lookups** every service needs: the round of a year, an administration by name and its name
+  as ``Förvaltningar`` writes it, the applications of a year and type, an application by Id (or
+  the one a booking or report names), what is booked on an application (:class:`Account`, with
+  its sums), the multi-year chain of a project, and the year a row or a finding belongs to.
 
 Ids, administration names and project keys are matched as the officers type them: ignoring case
 and surrounding spaces (:func:`match_key`). Money is exact: ``int`` whole kronor, ``Decimal`` öre.
@@ -190,19 +191,12 @@ class Application:
     year: int | None
     type: str | None
     administration: str | None
-    co_applicants: str | None = None
     name: str | None = None
-    purpose: str | None = None
     project: str | None = None
     project_year: int | None = None
     earlier_granted: int | None = None
     applied: int | None = None
-    assessment: str | None = None
     granted: int | None = None
-    decision: str | None = None
-    received: dt.date | None = None
-    cost_centre: str | None = None
-    account: str | None = None
     granted_at_decision: int | None = None
     bad: frozenset[str] = _NO_COLUMNS
     key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
@@ -218,6 +212,23 @@ class Application:
     def report_due(self) -> dt.date | None:
         """A project's report is due 28 February of the following year; study visits report none."""
         return report_due_date(self.year) if self.is_project and self.year is not None else None
+
+
+@dataclass(slots=True, kw_only=True)
+class ApplicationDetails:
+    """What an application says beyond its figures: the texts the official tables print and the
+    budget cycle carries into the next year (:meth:`Ledger.details`). Kept apart from
+    :class:`Application` so that reconciling or rolling up a large ledger never reads them: they
+    are most of its text."""
+
+    row: int
+    co_applicants: str | None = None
+    purpose: str | None = None
+    assessment: str | None = None
+    decision: str | None = None
+    received: dt.date | None = None
+    cost_centre: str | None = None
+    account: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -421,6 +432,15 @@ class Ledger:
     def applications(self) -> list[Application]:
         """Every row of ``Ansökningar``, in order (rows without an Id included)."""
         return self._records(APPLICATIONS, _applications)
+
+    def details(self, app: Application) -> ApplicationDetails:
+        """The texts of an application (co-applicants, purpose, assessment, decision, received,
+        cost centre, payment account); read for the whole sheet the first time one is asked for."""
+        return self._details_by_row.get(app.row) or ApplicationDetails(row=app.row)
+
+    @cached_property
+    def _details_by_row(self) -> dict[int, ApplicationDetails]:
+        return {item.row: item for item in self._records(APPLICATIONS, _details)}
 
     @cached_property
     def _applications_by_key(self) -> tuple[dict[str, Application], frozenset[str]]:
@@ -651,73 +671,67 @@ def _administrations(sheet: Sheet) -> Iterator[Administration]:
         )
 
 
-_APPLICATION_FIELDS: tuple[tuple[str, str], ...] = (
-    # (record field, column of Ansökningar); personal data (Kontaktperson, E-post) is not read.
-    ("id", "Id"),
-    ("year", "År"),
-    ("type", "Typ"),
-    ("administration", "Förvaltning"),
-    ("co_applicants", "Medsökande"),
-    ("name", "Namn"),
-    ("purpose", "Syfte"),
-    ("project", "Projekt"),
-    ("project_year", "Projektår"),
-    ("earlier_granted", "Tidigare beviljat"),
-    ("applied", "Sökt belopp"),
-    ("assessment", "Utvärdering"),
-    ("granted", "Beviljat belopp"),
-    ("decision", "Beslut"),
-    ("received", "Inkom"),
-    ("cost_centre", "KST"),
-    ("account", "Betalkonto"),
-    ("granted_at_decision", "Beviljat vid beslut"),
-)
-
-
 def _applications(sheet: Sheet) -> Iterator[Application]:
+    # Personal data (Kontaktperson, E-post) is not read; the texts are read by _details.
+    names = (
+        "Id",
+        "År",
+        "Typ",
+        "Förvaltning",
+        "Namn",
+        "Projekt",
+        "Projektår",
+        "Tidigare beviljat",
+        "Sökt belopp",
+        "Beviljat belopp",
+        "Beviljat vid beslut",
+    )
     for (
         row,
         id_,
         year,
         kind,
         administration,
-        co_applicants,
         name,
-        purpose,
         project,
         project_year,
         earlier_granted,
         applied,
-        assessment,
         granted,
-        decision,
-        received,
-        cost_centre,
-        account,
         granted_at_decision,
         bad,
-    ) in _columns(sheet, (column for _name, column in _APPLICATION_FIELDS)):
+    ) in _columns(sheet, names):
         yield Application(
             row=row,
             id=id_,
             year=year,
             type=kind,
             administration=administration,
-            co_applicants=co_applicants,
             name=name,
-            purpose=purpose,
             project=project,
             project_year=project_year,
             earlier_granted=earlier_granted,
             applied=applied,
-            assessment=assessment,
             granted=granted,
-            decision=decision,
-            received=received,
-            cost_centre=cost_centre,
-            account=account,
             granted_at_decision=granted_at_decision,
             bad=bad,
+        )
+
+
+def _details(sheet: Sheet) -> Iterator[ApplicationDetails]:
+    names = ("Medsökande", "Syfte", "Utvärdering", "Beslut", "Inkom", "KST", "Betalkonto")
+    for row, co_applicants, purpose, assessment, decision, received, kst, account in zip(
+        sheet.rows, *(sheet.values(name) for name in names), strict=True
+    ):
+        yield ApplicationDetails(
+            row=row,
+            co_applicants=co_applicants,
+            purpose=purpose,
+            assessment=assessment,
+            decision=decision,
+            received=received,
+            cost_centre=kst,
+            account=account,
         )
 
 

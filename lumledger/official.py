@@ -199,22 +199,24 @@ def place_and_purpose(place: str, purpose: str) -> str:
 def official_tables(ledger: Ledger, year: int) -> OfficialTables:
     """Bilaga 1 (projects) and Bilaga 2 (study visits) of ``year``, in the ledger's row order.
 
-    Reads the application records, which never carry personal data. Administrations are named as ``Förvaltningar`` writes them. An
-    undecided application (blank ``Beviljat belopp``) is listed with an empty grant.
-    ``Förslag till beslut`` is the ``Beslut`` text; when that is blank, the ``Utvärdering``.
+    Reads the application records and their details, which never carry personal data.
+    Administrations are named as ``Förvaltningar`` writes them. An undecided application (blank
+    ``Beviljat belopp``) is listed with an empty grant. ``Förslag till beslut`` is the ``Beslut``
+    text; when that is blank, the ``Utvärdering``.
     """
     projects: list[ProjectRow] = []
     visits: list[StudyVisitRow] = []
     for app in ledger.applications_of(year):
+        details = ledger.details(app)
         admin = ledger.canonical_name(app.administration or "")
         co = ";".join(
             ledger.canonical_name(part)
-            for part in (app.co_applicants or "").split(";")
+            for part in (details.co_applicants or "").split(";")
             if part.strip()
         )
         applicant = applicant_text(admin, co)
         name = app.name or ""
-        purpose = app.purpose or ""
+        purpose = details.purpose or ""
         applied = app.applied or 0
         if app.type == ledger_format.PROJECT:
             projects.append(
@@ -222,7 +224,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
                     id=app.id or "",
                     heading=f"{applicant}: {name}" if name else applicant,
                     purpose=purpose,
-                    assessment=app.assessment or "",
+                    assessment=details.assessment or "",
                     applied=applied,
                     granted=app.granted,
                 )
@@ -234,7 +236,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
                     administration=applicant,
                     place_and_purpose=place_and_purpose(name, purpose),
                     granted=app.granted,
-                    decision=app.decision or app.assessment or "",
+                    decision=details.decision or details.assessment or "",
                     applied=applied,
                 )
             )

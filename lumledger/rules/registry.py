@@ -441,16 +441,15 @@ def run(ledger: Ledger, context: Context, *stages: str) -> list[Finding]:
     ``reading``) as the ledger holds them, then each check function of the other stages, once, in
     code order. Rules switched off (:func:`switched_off`) are left out."""
     found: list[Finding] = list(ledger.findings) if READING in stages else []
-    names: list[str] = []
+    checks: dict[str, str] = {}  # check function -> the stage of its first rule, in code order
     for rule in RULES.values():
-        if rule.stage in stages and rule.stage != READING and rule.check_name not in names:
-            names.append(rule.check_name)
-    for step, name in enumerate(names):
-        stage = next(rule.stage for rule in RULES.values() if rule.check_name == name)
-        progress.report(_PROGRESS_LABELS[stage], step / len(names))
-        with progress.part(step / len(names), (step + 1) / len(names)):
+        if rule.stage in stages and rule.stage != READING:
+            checks.setdefault(rule.check_name, rule.stage)
+    for step, (name, stage) in enumerate(checks.items()):
+        progress.report(_PROGRESS_LABELS[stage], step / len(checks))
+        with progress.part(step / len(checks), (step + 1) / len(checks)):
             found.extend(_resolve(name)(ledger, context))
-    if names:
+    if checks:
         progress.report(_PROGRESS_LABELS[stage], 1.0)
     off = _switched_off.get()
     return [item for item in found if item.code not in off] if off else found
