@@ -22,7 +22,7 @@ from typing import Any
 
 from lumledger import ledger_format
 from lumledger.findings import Finding
-from lumledger.ledger import Ledger, Sheet, to_date, to_int
+from lumledger.ledger import Ledger, Round, Sheet, match_key
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
 from lumledger.rules.cross_sheet import Validation, validate_ledger
@@ -84,15 +84,13 @@ def _table(ledger: Ledger, sheet: str) -> Sheet:
     return table
 
 
-def _round_rows(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
-    table = _table(ledger, ROUNDS)
-    rounds: dict[int, tuple[int, dict[str, Any]]] = {}
-    records: list[dict[str, Any]] = table.frame.to_dict("records")  # type: ignore[assignment]
-    for row, values in zip(table.frame.index.tolist(), records, strict=True):
-        year = to_int(values["År"])
-        if year is not None:
-            rounds.setdefault(year, (int(row), values))
-    return rounds
+def _round(ledger: Ledger, year: int) -> Round:
+    """The round of ``year`` (refused when ``Omgångar`` has none)."""
+    _table(ledger, ROUNDS)
+    round_ = ledger.round_of(year)
+    if round_ is None:
+        raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
+    return round_
 
 
 def _next_row(table: Sheet) -> int:
@@ -137,13 +135,6 @@ class _Columns:
         return True
 
 
-def _text_or_int(value: Any) -> str | int | None:
-    """A frame value as something safe to write: text, a whole number, or ``None`` when empty."""
-    if isinstance(value, str):
-        return value
-    return to_int(value)
-
-
 def _shift_year(day: dt.date | None, years: int) -> dt.date | None:
     if day is None:
         return None
@@ -153,10 +144,10 @@ def _shift_year(day: dt.date | None, years: int) -> dt.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
-def _next_id(frame: Any, year: int, letter: str) -> str:
+def _next_id(ledger: Ledger, year: int, letter: str) -> str:
     highest = 0
-    for value in frame["Id"].dropna():
-        match = _ID_RE.match(str(value))
+    for app in ledger.applications:
+        match = _ID_RE.match(app.id) if app.id is not None else None
         if match and int(match[1]) == year and match[2] == letter:
             highest = max(highest, int(match[3]))
     return f"{year}-{letter}{highest + 1:02d}"
@@ -175,27 +166,26 @@ def plan_new_round(
     ``Projekt`` key and ``Projektår`` below 3 gets a new ``Ansökningar`` row for its next year.
     """
     _require_valid(ledger, "en ny omgång öppnas")
-    rounds = _round_rows(ledger)
-    if year in rounds:
+    rounds_table = _table(ledger, ROUNDS)
+    existing = ledger.round_of(year)
+    if existing is not None:
         raise CycleRefusal(
-            f"Omgången {year} finns redan (Omgångar rad {rounds[year][0]}); inget ändrades."
+            f"Omgången {year} finns redan (Omgångar rad {existing.row}); inget ändrades."
         )
     plan = Plan(step="new-round", year=year)
-    rounds_table = _table(ledger, ROUNDS)
     columns = _Columns(rounds_table, plan)
     row = _next_row(rounds_table)
-    previous = rounds.get(year - 1, (0, {}))[1]
+    previous = ledger.round_of(year - 1)
     values: dict[str, Any] = {"År": year, "Status": ledger_format.STATUS_OPEN}
-    for column in (
-        "Ram projekt",
-        "Ram studiebesök",
-        "Max beviljade per förvaltning",
-        "Max belopp projekt",
-        "Max belopp studiebesök",
-    ):
-        values[column] = to_int(previous.get(column))
-    values["Ansökan öppnar"] = opens or _shift_year(to_date(previous.get("Ansökan öppnar")), 1)
-    values["Ansökan stänger"] = closes or _shift_year(to_date(previous.get("Ansökan stänger")), 1)
+    if previous is not None:
+        values["Ram projekt"] = previous.frame_projects
+        values["Ram studiebesök"] = previous.frame_visits
+        values["Max beviljade per förvaltning"] = previous.max_granted_per_administration
+        values["Max belopp projekt"] = previous.max_amount_projects
+        values["Max belopp studiebesök"] = previous.max_amount_visits
+    opened, closed = (previous.opens, previous.closes) if previous is not None else (None, None)
+    values["Ansökan öppnar"] = opens or _shift_year(opened, 1)
+    values["Ansökan stänger"] = closes or _shift_year(closed, 1)
     if (
         values["Ansökan öppnar"]
         and values["Ansökan stänger"]
@@ -213,66 +203,67 @@ def plan_new_round(
 
 def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
     apps = _table(ledger, APPLICATIONS)
-    frame = apps.frame
     columns = _Columns(apps, plan)
     row = _next_row(apps)
-    previous = frame[(frame["År"] == year - 1) & (frame["Typ"] == ledger_format.PROJECT)]
     carried: set[str] = set()
-    for _source_row, app in previous.iterrows():
-        key = app["Projekt"]
-        granted = to_int(app["Beviljat belopp"])
-        if not isinstance(key, str) or not granted or granted <= 0 or key.casefold() in carried:
+    for app in ledger.applications_of(year - 1, ledger_format.PROJECT):
+        key, granted = app.project, app.granted
+        if key is None or not granted or granted <= 0 or match_key(key) in carried:
             continue
-        project_year = to_int(app["Projektår"])
-        if project_year is None:
+        if app.project_year is None:
             plan.summary.append(
-                f"{app['Id']} ({key}) förs inte vidare: Projektår saknas, så nästa projektår är okänt."
+                f"{app.id} ({key}) förs inte vidare: Projektår saknas, så nästa projektår är okänt."
             )
             continue
-        if project_year >= 3:
+        if app.project_year >= 3:
             continue
-        same_key = frame[
-            frame["Projekt"].map(
-                lambda v, k=key: isinstance(v, str) and v.casefold() == k.casefold()
-            )
-        ]
-        earlier = same_key[same_key["År"] < year]["Beviljat belopp"]
-        granted_so_far = int(earlier.fillna(0).sum())
-        new_id = _next_id(frame, year, "P")
+        granted_so_far = sum(
+            a.granted or 0
+            for a in ledger.project_chain(key)
+            if a.year is not None and a.year < year
+        )
+        new_id = _next_id(ledger, year, "P")
         while any(w.value == new_id for w in plan.writes):
             number = int(new_id.rsplit("P", 1)[1]) + 1
             new_id = f"{year}-P{number:02d}"
+        details = ledger.details(app)
         values: dict[str, Any] = {
             "Id": new_id,
             "År": year,
             "Typ": ledger_format.PROJECT,
-            "Förvaltning": app["Förvaltning"],
-            "Medsökande": app["Medsökande"],
-            "Namn": app["Namn"],
-            "Syfte": app["Syfte"],
+            "Förvaltning": app.administration,
+            "Medsökande": details.co_applicants,
+            "Namn": app.name,
+            "Syfte": details.purpose,
             "Projekt": key,
-            "Projektår": project_year + 1,
+            "Projektår": app.project_year + 1,
             "Tidigare beviljat": granted_so_far,
-            "Sökt belopp": to_int(app["Sökt belopp"]),
-            "KST": app["KST"],
-            "Betalkonto": app["Betalkonto"],
-            "Kontaktperson": app["Kontaktperson"],
-            "E-post": app["E-post"],
+            "Sökt belopp": app.applied,
+            "KST": details.cost_centre,
+            "Betalkonto": details.account,
+            # Personal data is no part of the records: copied cell for cell, never read otherwise.
+            "Kontaktperson": _text_cell(apps, "Kontaktperson", app.row),
+            "E-post": _text_cell(apps, "E-post", app.row),
         }
         for column, value in values.items():
-            clean = _text_or_int(value)
-            if clean is not None:
-                columns.write(column, row, clean)
-        carried.add(key.casefold())
+            if value is not None:
+                columns.write(column, row, value)
+        carried.add(match_key(key))
         plan.summary.append(
-            f"Ansökningar rad {row}: {new_id} {app['Förvaltning']}: {app['Namn']} – projektår "
-            f"{project_year + 1}, tidigare beviljat {format_kr(granted_so_far)} kr, sökt belopp "
-            f"{format_kr(to_int(app['Sökt belopp']))} kr (samma som föregående år; ändra om ansökan "
+            f"Ansökningar rad {row}: {new_id} {app.administration}: {app.name} – projektår "
+            f"{app.project_year + 1}, tidigare beviljat {format_kr(granted_so_far)} kr, sökt belopp "
+            f"{format_kr(app.applied)} kr (samma som föregående år; ändra om ansökan "
             "anger annat)."
         )
         row += 1
     if not carried:
         plan.summary.append(f"Inga fleråriga projekt från {year - 1} att föra vidare.")
+
+
+def _text_cell(table: Sheet, column: str, row: int) -> str | None:
+    """A text cell of ``table`` as written (``None`` when empty or the column is absent)."""
+    value = table.frame.at[row, column] if column in table.frame.columns else None
+    return value if isinstance(value, str) else None
 
 
 # --- decide ---------------------------------------------------------------------------------------------
@@ -284,23 +275,15 @@ def plan_decide(
     """Mark the round decided: ``Status`` Beslutad, ``Beslutsdatum``, ``Diarienummer``, and
     freeze every granted amount of the year in ``Beviljat vid beslut`` (checked by LUM-E018)."""
     _require_valid(ledger, "beslut registreras")
-    rounds = _round_rows(ledger)
-    if year not in rounds:
-        raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
-    round_row, values = rounds[year]
-    status = values.get("Status") or ledger_format.STATUS_OPEN
-    if status in (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED):
-        raise CycleRefusal(f"Omgången {year} har redan status {status}; inget ändrades.")
+    round_ = _round(ledger, year)
+    if round_.decided:
+        raise CycleRefusal(f"Omgången {year} har redan status {round_.state}; inget ändrades.")
+    round_row = round_.row
     apps = _table(ledger, APPLICATIONS)
-    frame = apps.frame
-    of_year = frame[frame["År"] == year]
-    if of_year.empty:
+    of_year = ledger.applications_of(year)
+    if not of_year:
         raise CycleRefusal(f"Omgången {year} har inga ansökningar att besluta om.")
-    undecided = [
-        str(app_id)
-        for app_id, granted in zip(of_year["Id"], of_year["Beviljat belopp"], strict=True)
-        if to_int(granted) is None
-    ]
+    undecided = [str(app.id) for app in of_year if app.granted is None]
     if undecided:
         listing = ", ".join(undecided[:10]) + (" …" if len(undecided) > 10 else "")
         raise CycleRefusal(
@@ -315,10 +298,10 @@ def plan_decide(
         round_columns.write("Diarienummer", round_row, diary_number, add=True)
     app_columns = _Columns(apps, plan)
     total = 0
-    for row, granted in zip(of_year.index.tolist(), of_year["Beviljat belopp"], strict=True):
-        amount = to_int(granted) or 0
+    for app in of_year:
+        amount = app.granted or 0
         total += amount
-        app_columns.write(FROZEN_COLUMN, int(row), amount, add=True)
+        app_columns.write(FROZEN_COLUMN, app.row, amount, add=True)
     plan.summary.append(
         f"Omgångar rad {round_row}: {year} beslutad {decided_on.isoformat()}"
         + (f", dnr {diary_number}" if diary_number else "")
@@ -332,36 +315,7 @@ def plan_decide(
 
 def findings_for_year(ledger: Ledger, findings: Sequence[Finding], year: int) -> list[Finding]:
     """Reconciliation findings that concern ``year`` (by application Id or by Beslut row)."""
-    apps = ledger.frame(APPLICATIONS)
-    year_of_id = {
-        str(app_id).casefold(): to_int(app_year)
-        for app_id, app_year in zip(apps["Id"], apps["År"], strict=True)
-        if isinstance(app_id, str)
-    }
-    decisions = ledger.frame(ledger_format.DECISIONS)
-    out: list[Finding] = []
-    for item in findings:
-        item_year: int | None = None
-        if item.id is not None:
-            item_year = year_of_id.get(item.id.casefold())
-        elif (
-            item.sheet == ledger_format.DECISIONS
-            and item.row is not None
-            and item.row in decisions.index
-        ):
-            item_year = to_int(decisions.at[item.row, "År"])
-        elif item.sheet == ROUNDS and item.row is not None:
-            item_year = (
-                to_int(ledger.frame(ROUNDS).at[item.row, "År"])
-                if item.row in ledger.frame(ROUNDS).index
-                else None
-            )
-        if item_year is None:
-            match = re.search(r"\b(19|20)\d{2}\b", item.message)
-            item_year = int(match.group(0)) if match else None
-        if item_year == year:
-            out.append(item)
-    return out
+    return [item for item in findings if ledger.year_of(item.sheet, item.row, item.id) == year]
 
 
 def plan_close(
@@ -376,11 +330,8 @@ def plan_close(
     from lumledger.reconciliation import reconcile
 
     _require_valid(ledger, "året stängs")
-    rounds = _round_rows(ledger)
-    if year not in rounds:
-        raise CycleRefusal(f"Omgången {year} finns inte i bladet Omgångar.")
-    round_row, values = rounds[year]
-    status = values.get("Status") or ledger_format.STATUS_OPEN
+    round_ = _round(ledger, year)
+    round_row, status = round_.row, round_.state
     if status == ledger_format.STATUS_CLOSED:
         raise CycleRefusal(f"Omgången {year} är redan stängd; inget ändrades.")
     if status != ledger_format.STATUS_DECIDED:

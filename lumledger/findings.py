@@ -8,13 +8,15 @@ all (exit status 2), with one Swedish sentence saying what is wrong and what to 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lumledger.ledger_format import INPUT_SHEETS, RULES, WARNING, column_number
+from lumledger.ledger_format import INPUT_SHEETS, column_number
+from lumledger.rules.registry import RULES, WARNING
 
 Figure = int | str | None
 
@@ -74,10 +76,10 @@ def finding(
     found: Any = None,
     id: str | None = None,
 ) -> Finding:
-    """Build a finding whose severity comes from the rule catalogue."""
+    """Build a finding whose severity comes from the rule registry."""
     return Finding(
         code=code,
-        severity=RULES[code].severity,
+        severity=RULES[code].finding_severity,
         sheet=sheet,
         cell=cell,
         row=row,
@@ -102,6 +104,21 @@ def _figure(value: Any) -> Figure:
             return str(value.quantize(Decimal("0.01")))  # öre: "299999.50"
         return str(value)
     return str(value)
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float) -> str | None:
+    """The candidate most like ``word`` (difflib), for a "menade du …?" hint; ``None`` when none
+    is alike enough."""
+    found = _closest(word, tuple(candidates), cutoff)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str, ...]:
+    # Remembered (bounded): a large ledger repeats the same misspelling on thousands of rows.
+    import difflib
+
+    return tuple(difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff))
 
 
 _CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")

@@ -12,9 +12,10 @@ end — asks the ledger, never the raw cells:
   :class:`StatedFigures` (a ``Beslut`` row), :class:`Booking` (a payment or repayment) and
   :class:`Report`, each knowing its sheet and Excel row and which of its cells failed parsing
   (``bad``). They are built by keyword, once, the first time they are asked for.
-* **Lookups** every service needs: the round of a year, the applications of a year and type, an
-  application by Id, what is booked on an application (:class:`Account`), the multi-year chain of
-  a project, and the year a row of any sheet belongs to.
+* **Lookups** every service needs: the round of a year, an administration by name and its name
+  as ``Förvaltningar`` writes it, the applications of a year and type, an application by Id (or
+  the one a booking or report names), what is booked on an application (:class:`Account`, with
+  its sums), the multi-year chain of a project, and the year a row or a finding belongs to.
 
 Ids, administration names and project keys are matched as the officers type them: ignoring case
 and surrounding spaces (:func:`match_key`). Money is exact: ``int`` whole kronor, ``Decimal`` öre.
@@ -171,7 +172,10 @@ class Administration:
     valid_to: int | None = None
     bad: frozenset[str] = _NO_COLUMNS
 
-    def valid_in(self, year: int) -> bool:
+    def valid_in(self, year: int | None) -> bool:
+        """Whether the administration may apply in ``year`` (an unknown year: yes)."""
+        if year is None:
+            return True
         return (self.valid_from is None or year >= self.valid_from) and (
             self.valid_to is None or year <= self.valid_to
         )
@@ -187,26 +191,18 @@ class Application:
     year: int | None
     type: str | None
     administration: str | None
-    co_applicants: str | None = None
     name: str | None = None
-    purpose: str | None = None
     project: str | None = None
     project_year: int | None = None
     earlier_granted: int | None = None
     applied: int | None = None
-    assessment: str | None = None
     granted: int | None = None
-    decision: str | None = None
-    received: dt.date | None = None
-    cost_centre: str | None = None
-    account: str | None = None
     granted_at_decision: int | None = None
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        """The Id as Ids are matched (:func:`match_key`)."""
-        return None if self.id is None else match_key(self.id)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
 
     @property
     def is_project(self) -> bool:
@@ -216,6 +212,23 @@ class Application:
     def report_due(self) -> dt.date | None:
         """A project's report is due 28 February of the following year; study visits report none."""
         return report_due_date(self.year) if self.is_project and self.year is not None else None
+
+
+@dataclass(slots=True, kw_only=True)
+class ApplicationDetails:
+    """What an application says beyond its figures: the texts the official tables print and the
+    budget cycle carries into the next year (:meth:`Ledger.details`). Kept apart from
+    :class:`Application` so that reconciling or rolling up a large ledger never reads them: they
+    are most of its text."""
+
+    row: int
+    co_applicants: str | None = None
+    purpose: str | None = None
+    assessment: str | None = None
+    decision: str | None = None
+    received: dt.date | None = None
+    cost_centre: str | None = None
+    account: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -244,10 +257,10 @@ class Booking:
     amount: Decimal | None = None
     voucher: str | None = None
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        return None if self.id is None else match_key(self.id)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -260,20 +273,21 @@ class Report:
     submitted: dt.date | None = None
     amounts: dict[str, Decimal | None] = field(default_factory=dict)  # every amount column
     bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
-    @property
-    def key(self) -> str | None:
-        return None if self.id is None else match_key(self.id)
+    income: Decimal = field(init=False, repr=False, compare=False)
+    costs: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def income(self) -> Decimal:
-        """The sum of the income lines (a blank line counts as 0), not the stated sum."""
-        return sum((self.amounts.get(line) or ZERO for line in REPORT_INCOME_LINES), ZERO)
-
-    @property
-    def costs(self) -> Decimal:
-        """The sum of the cost lines (a blank line counts as 0), not the stated sum."""
-        return sum((self.amounts.get(line) or ZERO for line in REPORT_COST_LINES), ZERO)
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
+        # The sums of the income and the cost lines (a blank line counts as 0), not the stated sums.
+        amounts = self.amounts
+        income = costs = ZERO
+        for line in REPORT_INCOME_LINES:
+            income += amounts.get(line) or ZERO
+        for line in REPORT_COST_LINES:
+            costs += amounts.get(line) or ZERO
+        self.income, self.costs = income, costs
 
     def unspent(self, granted: Amount | None) -> Decimal:
         """``min(Beviljat, max(0, income lines - cost lines))``: what is to be repaid."""
@@ -281,9 +295,9 @@ class Report:
         return surplus if granted is None else min(Decimal(granted), surplus)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Account:
-    """What is booked on one application: its payments, repayments and reports."""
+    """What is booked on one application: its payments, repayments and reports, in ledger order."""
 
     payments: list[Booking] = field(default_factory=list)
     repayments: list[Booking] = field(default_factory=list)
@@ -292,20 +306,31 @@ class Account:
     @property
     def paid(self) -> Decimal:
         """Paid in all (blank amounts count as 0)."""
-        return sum((b.amount or ZERO for b in self.payments), ZERO)
+        return _booked(self.payments)
 
     @property
     def repaid(self) -> Decimal:
-        return sum((b.amount or ZERO for b in self.repayments), ZERO)
+        """Repaid in all (blank amounts count as 0)."""
+        return _booked(self.repayments)
 
     @property
     def report(self) -> Report | None:
         """The last report submitted (by ``Inlämnad``; the later row on a tie)."""
-        last: Report | None = None
-        for report in self.reports:
-            if last is None or (report.submitted or dt.date.min) >= (last.submitted or dt.date.min):
+        reports = self.reports
+        if len(reports) < 2:
+            return reports[0] if reports else None
+        last = reports[0]
+        for report in reports[1:]:
+            if (report.submitted or dt.date.min) >= (last.submitted or dt.date.min):
                 last = report
         return last
+
+
+def _booked(bookings: list[Booking]) -> Decimal:
+    total = ZERO
+    for booking in bookings:
+        total += booking.amount or ZERO
+    return total
 
 
 # --- the ledger --------------------------------------------------------------------------------------
@@ -334,6 +359,8 @@ class Ledger:
         self.missing_sheets = list(missing_sheets or [])
         # What the reader saw but the values do not show (hidden rows, sheets …), by kind.
         self.hidden = dict(hidden or {})
+        # Sheet -> row -> year, filled one sheet at a time by year_of.
+        self._row_years: dict[str, dict[int, int | None]] = {}
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, sheets={list(self.sheets)})"
@@ -388,6 +415,11 @@ class Ledger:
                 out.setdefault(match_key(item.name), item)
         return out
 
+    @property
+    def administration_names(self) -> list[str]:
+        """Every administration's name as ``Förvaltningar`` writes it, in the sheet's order."""
+        return [a.name for a in self.administrations.values() if a.name is not None]
+
     def administration(self, name: str | None) -> Administration | None:
         return None if name is None else self.administrations.get(match_key(name))
 
@@ -400,6 +432,15 @@ class Ledger:
     def applications(self) -> list[Application]:
         """Every row of ``Ansökningar``, in order (rows without an Id included)."""
         return self._records(APPLICATIONS, _applications)
+
+    def details(self, app: Application) -> ApplicationDetails:
+        """The texts of an application (co-applicants, purpose, assessment, decision, received,
+        cost centre, payment account); read for the whole sheet the first time one is asked for."""
+        return self._details_by_row.get(app.row) or ApplicationDetails(row=app.row)
+
+    @cached_property
+    def _details_by_row(self) -> dict[int, ApplicationDetails]:
+        return {item.row: item for item in self._records(APPLICATIONS, _details)}
 
     @cached_property
     def _applications_by_key(self) -> tuple[dict[str, Application], frozenset[str]]:
@@ -422,6 +463,11 @@ class Ledger:
         application or more than one has it (see :attr:`duplicated_ids`)."""
         return None if id_ is None else self._applications_by_key[0].get(match_key(id_))
 
+    def application_of(self, item: Booking | Report) -> Application | None:
+        """The application a payment, repayment or report is booked on (by its Id, as
+        :meth:`application` finds it)."""
+        return None if item.key is None else self._applications_by_key[0].get(item.key)
+
     @property
     def duplicated_ids(self) -> frozenset[str]:
         """Matched Ids (:func:`match_key`) that more than one application has."""
@@ -434,11 +480,18 @@ class Ledger:
             out.setdefault((app.year, app.type), []).append(app)
         return out
 
+    @cached_property
+    def _by_year(self) -> dict[int | None, list[Application]]:
+        out: dict[int | None, list[Application]] = {}
+        for app in self.applications:
+            out.setdefault(app.year, []).append(app)
+        return out
+
     def applications_of(self, year: int | None, kind: str | None = None) -> list[Application]:
         """The applications of ``year`` (and type ``kind``; ``None`` = both), in ledger order."""
         if kind is not None:
             return list(self._by_year_type.get((year, kind), []))
-        return [a for (y, _k), apps in self._by_year_type.items() if y == year for a in apps]
+        return list(self._by_year.get(year, []))
 
     @property
     def year_types(self) -> list[tuple[int | None, str | None]]:
@@ -475,17 +528,17 @@ class Ledger:
     @cached_property
     def accounts(self) -> dict[str, Account]:
         """Matched Id -> what is booked on it, for every Id with a payment, repayment or report."""
-        out: dict[str, Account] = {}
-        for payment in self.payments:
-            if payment.key:
-                out.setdefault(payment.key, Account()).payments.append(payment)
-        for repayment in self.repayments:
-            if repayment.key:
-                out.setdefault(repayment.key, Account()).repayments.append(repayment)
-        for report in self.reports:
-            if report.key:
-                out.setdefault(report.key, Account()).reports.append(report)
-        return out
+        payments = _by_key(self.payments)
+        repayments = _by_key(self.repayments)
+        reports = _by_key(self.reports)
+        return {
+            key: Account(
+                payments=payments.get(key) or [],
+                repayments=repayments.get(key) or [],
+                reports=reports.get(key) or [],
+            )
+            for key in {**payments, **repayments, **reports}
+        }
 
     def account(self, id_: str | None) -> Account:
         """What is booked on the application with Id ``id_`` (an empty account when nothing)."""
@@ -508,27 +561,55 @@ class Ledger:
         return [] if not key else list(self.projects.get(match_key(key), []))
 
     def year_of(self, sheet: str | None, row: int | None, id_: str | None = None) -> int | None:
-        """The budget year a row of any sheet belongs to: its own ``År`` (Omgångar, Ansökningar,
-        Beslut), else the year of the application its Id names (bookings and reports)."""
+        """The budget year a finding or a row belongs to: with an Id, the ``År`` of the
+        application with that Id (``None`` when no application or more than one has it);
+        without, the row's own ``År`` (Omgångar, Ansökningar, Beslut) or, for a booking or a
+        report, the year of the application its Id names."""
         if id_ is not None:
             app = self.application(id_)
-            if app is not None:
-                return app.year
+            return app.year if app is not None else None
         if sheet is None or row is None:
             return None
-        return self._year_of_row.get((sheet, row))
+        years = self._row_years.get(sheet)
+        if years is None:
+            years = self._row_years[sheet] = self._years_of_rows(sheet)
+        return years.get(row)
 
-    @cached_property
-    def _year_of_row(self) -> dict[tuple[str, int], int | None]:
-        out: dict[tuple[str, int], int | None] = {}
-        for rows in (self.round_rows, self.applications, self.decisions):
-            for item in rows:
-                out[(item.sheet, item.row)] = item.year
-        for bookings in (self.payments, self.repayments, self.reports):
-            for booking in bookings:
-                app = self.application(booking.id)
-                out[(booking.sheet, booking.row)] = app.year if app is not None else None
+    def _years_of_rows(self, sheet: str) -> dict[int, int | None]:
+        dated: dict[str, list[Round] | list[Application] | list[StatedFigures]] = {
+            ROUNDS: self.round_rows,
+            APPLICATIONS: self.applications,
+            DECISIONS: self.decisions,
+        }
+        if sheet in dated:
+            return {item.row: item.year for item in dated[sheet]}
+        booked: dict[str, list[Booking] | list[Report]] = {
+            PAYMENTS: self.payments,
+            REPAYMENTS: self.repayments,
+            REPORTS: self.reports,
+        }
+        out: dict[int, int | None] = {}
+        for item in booked.get(sheet, []):
+            app = self.application_of(item)
+            out[item.row] = app.year if app is not None else None
         return out
+
+
+Keyed = TypeVar("Keyed", Booking, Report)
+
+
+def _by_key(items: list[Keyed]) -> dict[str, list[Keyed]]:
+    """Items with an Id, grouped by matched Id, in ledger order."""
+    out: dict[str, list[Keyed]] = {}
+    for item in items:
+        key = item.key
+        if key:
+            group = out.get(key)
+            if group is None:
+                out[key] = [item]
+            else:
+                group.append(item)
+    return out
 
 
 # --- building the records from the columns (by keyword, once) ----------------------------------------
@@ -590,34 +671,68 @@ def _administrations(sheet: Sheet) -> Iterator[Administration]:
         )
 
 
-_APPLICATION_FIELDS: tuple[tuple[str, str], ...] = (
-    # (record field, column of Ansökningar); personal data (Kontaktperson, E-post) is not read.
-    ("id", "Id"),
-    ("year", "År"),
-    ("type", "Typ"),
-    ("administration", "Förvaltning"),
-    ("co_applicants", "Medsökande"),
-    ("name", "Namn"),
-    ("purpose", "Syfte"),
-    ("project", "Projekt"),
-    ("project_year", "Projektår"),
-    ("earlier_granted", "Tidigare beviljat"),
-    ("applied", "Sökt belopp"),
-    ("assessment", "Utvärdering"),
-    ("granted", "Beviljat belopp"),
-    ("decision", "Beslut"),
-    ("received", "Inkom"),
-    ("cost_centre", "KST"),
-    ("account", "Betalkonto"),
-    ("granted_at_decision", "Beviljat vid beslut"),
-)
-
-
 def _applications(sheet: Sheet) -> Iterator[Application]:
-    fields = [name for name, _column in _APPLICATION_FIELDS]
-    for values in _columns(sheet, (column for _name, column in _APPLICATION_FIELDS)):
-        row, *cells, bad = values
-        yield Application(row=row, bad=bad, **dict(zip(fields, cells, strict=True)))
+    # Personal data (Kontaktperson, E-post) is not read; the texts are read by _details.
+    names = (
+        "Id",
+        "År",
+        "Typ",
+        "Förvaltning",
+        "Namn",
+        "Projekt",
+        "Projektår",
+        "Tidigare beviljat",
+        "Sökt belopp",
+        "Beviljat belopp",
+        "Beviljat vid beslut",
+    )
+    for (
+        row,
+        id_,
+        year,
+        kind,
+        administration,
+        name,
+        project,
+        project_year,
+        earlier_granted,
+        applied,
+        granted,
+        granted_at_decision,
+        bad,
+    ) in _columns(sheet, names):
+        yield Application(
+            row=row,
+            id=id_,
+            year=year,
+            type=kind,
+            administration=administration,
+            name=name,
+            project=project,
+            project_year=project_year,
+            earlier_granted=earlier_granted,
+            applied=applied,
+            granted=granted,
+            granted_at_decision=granted_at_decision,
+            bad=bad,
+        )
+
+
+def _details(sheet: Sheet) -> Iterator[ApplicationDetails]:
+    names = ("Medsökande", "Syfte", "Utvärdering", "Beslut", "Inkom", "KST", "Betalkonto")
+    for row, co_applicants, purpose, assessment, decision, received, kst, account in zip(
+        sheet.rows, *(sheet.values(name) for name in names), strict=True
+    ):
+        yield ApplicationDetails(
+            row=row,
+            co_applicants=co_applicants,
+            purpose=purpose,
+            assessment=assessment,
+            decision=decision,
+            received=received,
+            cost_centre=kst,
+            account=account,
+        )
 
 
 def _decisions(sheet: Sheet) -> Iterator[StatedFigures]:

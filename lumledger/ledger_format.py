@@ -1,7 +1,8 @@
-"""The ledger format as data: sheet and column names, value kinds and the rule catalogue.
+"""The ledger format as data: sheet and column names, value kinds and cell addresses.
 
-Everything here follows ``docs/ledger-format.md`` (format 1). Standard library only, so every
-other module, including the command line's start-up path, can import it for free.
+Everything here follows ``docs/ledger-format.md`` (format 1); its rule codes are declared in
+:mod:`lumledger.rules.registry`. Standard library only, so every other module, including the
+command line's start-up path, can import it for free.
 """
 
 from __future__ import annotations
@@ -150,6 +151,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+# The columns of Omgångar holding a round's frame and its largest amount per application, by type.
+FRAME_COLUMNS: dict[str, str] = {PROJECT: "Ram projekt", STUDY_VISIT: "Ram studiebesök"}
+MAX_AMOUNT_COLUMNS: dict[str, str] = {
+    PROJECT: "Max belopp projekt",
+    STUDY_VISIT: "Max belopp studiebesök",
+}
+
 # Report lines: income and cost parts whose sums are checked against the stated sums.
 REPORT_INCOME_LINES: tuple[str, ...] = ("Beviljat belopp", "Egen insats", "Övriga intäkter")
 REPORT_COST_LINES: tuple[str, ...] = (
@@ -188,63 +196,3 @@ def column(sheet: str, name: str) -> Column:
         if col.name == name:
             return col
     raise KeyError(f"{sheet}!{name}")
-
-
-# --- rules ----------------------------------------------------------------------------------------
-
-ERROR = "error"
-WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    severity: str
-    title: str  # Swedish, one line
-
-
-_RULES: tuple[Rule, ...] = (
-    Rule("LUM-E001", ERROR, "Ett obligatoriskt blad saknas"),
-    Rule("LUM-E002", ERROR, "En obligatorisk kolumn saknas"),
-    Rule("LUM-E003", ERROR, "Ett värde av fel typ"),
-    Rule("LUM-E004", ERROR, "Ett obligatoriskt värde är tomt"),
-    Rule("LUM-E005", ERROR, "Dubblett (Id, År i Omgångar eller Namn i Förvaltningar)"),
-    Rule("LUM-E006", ERROR, "Förvaltningen finns inte i Förvaltningar eller gäller inte det året"),
-    Rule("LUM-E007", ERROR, "Ett negativt belopp"),
-    Rule("LUM-E008", ERROR, "Beviljat belopp är större än sökt belopp"),
-    Rule(
-        "LUM-E009", ERROR, "För många beviljade ansökningar för en förvaltning, ett år och en typ"
-    ),
-    Rule("LUM-E010", ERROR, "Typ eller Status är inte ett av de tillåtna orden"),
-    Rule("LUM-E011", ERROR, "Projektår utanför 1–3, eller angivet för ett studiebesök"),
-    Rule("LUM-E012", ERROR, "Året saknar rad i Omgångar"),
-    Rule("LUM-E013", ERROR, "Decimaler i en kolumn för hela kronor"),
-    Rule("LUM-E014", ERROR, "Beviljat totalt för ett år och en typ överskrider ramen"),
-    Rule("LUM-E015", ERROR, "Sökt belopp över omgångens maxbelopp"),
-    Rule("LUM-E016", ERROR, "Betalkontot klarar inte kontrollsiffran eller har okänd form"),
-    Rule("LUM-E017", ERROR, "Ett Id som inte finns i Ansökningar"),
-    Rule("LUM-E018", ERROR, "Beviljat belopp ändrat efter beslut"),
-    Rule("LUM-W001", WARNING, "Ett tal lagrat som text"),
-    Rule("LUM-W002", WARNING, "Ett datum lagrat som text"),
-    Rule("LUM-W003", WARNING, "Okänd kolumn (behålls, ignoreras)"),
-    Rule("LUM-W004", WARNING, "Inkom utanför omgångens ansökningsperiod"),
-    Rule("LUM-W005", WARNING, "Beviljat belopp tomt i en beslutad eller stängd omgång"),
-    Rule("LUM-W006", WARNING, "Medsökande finns inte i Förvaltningar"),
-    Rule("LUM-R001", ERROR, "Antal enligt beslutet skiljer sig från liggaren"),
-    Rule("LUM-R002", ERROR, "Summa enligt beslutet skiljer sig från liggaren"),
-    Rule("LUM-R003", ERROR, "Beviljat men inte utbetalt, eller utbetalt skiljer sig från beviljat"),
-    Rule("LUM-R004", ERROR, "Utbetalning till en ansökan utan beviljat belopp"),
-    Rule("LUM-R005", ERROR, "Redovisning saknas efter sista inlämningsdag"),
-    Rule("LUM-R006", ERROR, "Redovisningens beviljade belopp skiljer sig från liggaren"),
-    Rule("LUM-R007", ERROR, "Redovisningens summa intäkter stämmer inte med raderna"),
-    Rule("LUM-R008", ERROR, "Redovisningens summa kostnader stämmer inte med raderna"),
-    Rule("LUM-R009", ERROR, "Kostnaderna överstiger intäkterna"),
-    Rule("LUM-R010", ERROR, "Ej förbrukade medel eller återbetalning stämmer inte"),
-    Rule("LUM-R011", ERROR, "Flerårigt projekt: tidigare beviljat eller projektår stämmer inte"),
-)
-
-RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
-
-
-def severity_of(code: str) -> str:
-    return RULES[code].severity

@@ -85,13 +85,18 @@ def _group(digits: str, sep: str) -> str:
     return sep.join(parts)
 
 
-def format_kr(value: int | Decimal | None, *, sep: str = " ", unit: bool = False) -> str:
-    """Swedish style: ``3 175 000``; öre with a decimal comma (``1 457 956,50``); ``None`` -> ``""``."""
+def format_kr(
+    value: int | Decimal | None, *, sep: str = " ", unit: bool = False, blank: str = ""
+) -> str:
+    """An amount the Swedish way, the one kronor formatter: ``3 175 000``; öre with a decimal comma
+    (``1 457 956,50``); ``unit`` adds `` kr``; ``sep`` groups the digits and comes before the unit
+    (a no-break space keeps an amount on one line in Word); ``None`` prints as ``blank``."""
     if value is None:
-        return ""
+        return blank
+    suffix = f"{sep}kr" if unit else ""
     if type(value) is int:  # the common case, grouped by Python's own formatting
         grouped = f"{abs(value):,}".replace(",", sep)
-        return f"{'-' if value < 0 else ''}{grouped}{' kr' if unit else ''}"
+        return f"{'-' if value < 0 else ''}{grouped}{suffix}"
     dec = Decimal(value)
     sign = "-" if dec < 0 else ""
     dec = dec.copy_abs()  # exact: abs() would round to the context's 28 digits
@@ -107,7 +112,12 @@ def format_kr(value: int | Decimal | None, *, sep: str = " ", unit: bool = False
         text = f"{_group(whole, sep)},{frac}"
         if sign and rounded == 0:
             sign = ""
-    return f"{sign}{text}{' kr' if unit else ''}"
+    return f"{sign}{text}{suffix}"
+
+
+def message_kr(value: int | Decimal | None) -> str:
+    """An amount in a finding's message: ``400 000 kr``, ``tomt`` when there is none."""
+    return format_kr(value, unit=True, blank="tomt")
 
 
 def to_json_amount(value: int | Decimal | None) -> int | str | None:
@@ -140,19 +150,21 @@ def format_date(value: dt.date | None) -> str:
 # --- bankgiro and plusgiro ------------------------------------------------------------------------
 
 
-def luhn_ok(digits: str) -> bool:
-    """The mod-10 (Luhn) check over a string of digits, check digit last."""
-    if not digits.isdigit() or not digits.isascii():
-        return False
+def luhn_sum(digits: str) -> int:
+    """The mod-10 (Luhn) sum of a string of ASCII digits, check digit last: every second digit
+    from the right doubled, a two-digit product counted as the sum of its digits."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         digit = int(char)
         if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
         total += digit
-    return total % 10 == 0
+    return total
+
+
+def luhn_ok(digits: str) -> bool:
+    """The mod-10 (Luhn) check over a string of digits, check digit last."""
+    return digits.isdigit() and digits.isascii() and luhn_sum(digits) % 10 == 0
 
 
 _BG_RE = re.compile(r"^(\d{3,4})-(\d{4})$")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lumledger import ledger_format
-from lumledger.ledger import to_int
 from lumledger.money import format_kr
 
 if TYPE_CHECKING:
@@ -37,21 +36,6 @@ BILAGA2_COLUMNS: tuple[str, ...] = (
     "Förslag till beslut",
 )
 BILAGA2_TOTAL = "Summa beviljade studiebesök"
-
-# The columns of Ansökningar an export may read. Personal data is deliberately absent.
-EXPORTED_COLUMNS: tuple[str, ...] = (
-    "Id",
-    "År",
-    "Typ",
-    "Förvaltning",
-    "Medsökande",
-    "Namn",
-    "Syfte",
-    "Utvärdering",
-    "Sökt belopp",
-    "Beviljat belopp",
-    "Beslut",
-)
 
 
 class NoApplicationsError(LookupError):
@@ -187,11 +171,6 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _text(value: Any) -> str:
-    """A ledger text cell as text ('' when blank)."""
-    return value.strip() if isinstance(value, str) else ""
-
-
 def join_names(names: Sequence[str]) -> str:
     """``["A"]`` -> ``"A"``, ``["A", "B"]`` -> ``"A och B"``, ``["A", "B", "C"]`` -> ``"A, B och C"``."""
     if len(names) <= 1:
@@ -220,71 +199,51 @@ def place_and_purpose(place: str, purpose: str) -> str:
 def official_tables(ledger: Ledger, year: int) -> OfficialTables:
     """Bilaga 1 (projects) and Bilaga 2 (study visits) of ``year``, in the ledger's row order.
 
-    Reads only :data:`EXPORTED_COLUMNS`. An undecided application (blank ``Beviljat belopp``)
-    is listed with an empty grant. ``Förslag till beslut`` is the ``Beslut`` text; when that is
-    blank, the ``Utvärdering``.
+    Reads the application records and their details, which never carry personal data.
+    Administrations are named as ``Förvaltningar`` writes them. An undecided application (blank
+    ``Beviljat belopp``) is listed with an empty grant. ``Förslag till beslut`` is the ``Beslut``
+    text; when that is blank, the ``Utvärdering``.
     """
-    frame = ledger.frame(ledger_format.APPLICATIONS)
-    names = {
-        value.strip().casefold(): value.strip()
-        for value in ledger.frame(ledger_format.ADMINISTRATIONS)["Namn"].tolist()
-        if isinstance(value, str) and value.strip()
-    }
-
-    def admin_name(value: Any) -> str:
-        text = _text(value)
-        return names.get(text.casefold(), text)
-
-    columns = {name: frame[name].tolist() for name in EXPORTED_COLUMNS}
     projects: list[ProjectRow] = []
     visits: list[StudyVisitRow] = []
-    for i in range(len(frame)):
-        if to_int(columns["År"][i]) != year:
-            continue
-        kind = _text(columns["Typ"][i])
-        admin = admin_name(columns["Förvaltning"][i])
+    for app in ledger.applications_of(year):
+        details = ledger.details(app)
+        admin = ledger.canonical_name(app.administration or "")
         co = ";".join(
-            admin_name(part) for part in _text(columns["Medsökande"][i]).split(";") if part.strip()
+            ledger.canonical_name(part)
+            for part in (details.co_applicants or "").split(";")
+            if part.strip()
         )
         applicant = applicant_text(admin, co)
-        name = _text(columns["Namn"][i])
-        purpose = _text(columns["Syfte"][i])
-        applied = to_int(columns["Sökt belopp"][i]) or 0
-        granted = to_int(columns["Beviljat belopp"][i])
-        row_id = _text(columns["Id"][i])
-        if kind == ledger_format.PROJECT:
+        name = app.name or ""
+        purpose = details.purpose or ""
+        applied = app.applied or 0
+        if app.type == ledger_format.PROJECT:
             projects.append(
                 ProjectRow(
-                    id=row_id,
+                    id=app.id or "",
                     heading=f"{applicant}: {name}" if name else applicant,
                     purpose=purpose,
-                    assessment=_text(columns["Utvärdering"][i]),
+                    assessment=details.assessment or "",
                     applied=applied,
-                    granted=granted,
+                    granted=app.granted,
                 )
             )
-        elif kind == ledger_format.STUDY_VISIT:
+        elif app.type == ledger_format.STUDY_VISIT:
             visits.append(
                 StudyVisitRow(
-                    id=row_id,
+                    id=app.id or "",
                     administration=applicant,
                     place_and_purpose=place_and_purpose(name, purpose),
-                    granted=granted,
-                    decision=_text(columns["Beslut"][i]) or _text(columns["Utvärdering"][i]),
+                    granted=app.granted,
+                    decision=details.decision or details.assessment or "",
                     applied=applied,
                 )
             )
+    round_ = ledger.round_of(year)
     return OfficialTables(
         year=year,
         projects=tuple(projects),
         study_visits=tuple(visits),
-        registration_number=_registration_number(ledger, year),
+        registration_number=round_.diary_number if round_ is not None else None,
     )
-
-
-def _registration_number(ledger: Ledger, year: int) -> str | None:
-    frame = ledger.frame(ledger_format.ROUNDS)
-    for record in frame.to_dict("records"):
-        if to_int(record.get("År")) == year:
-            return _text(record.get("Diarienummer")) or None
-    return None

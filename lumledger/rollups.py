@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from lumledger import ledger_format
-from lumledger.ledger import column_values, to_int
+from lumledger.ledger import column_values, match_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +34,6 @@ SUM_FIELDS: tuple[str, ...] = ("Sökt belopp", "Beviljat belopp", "Tidigare bevi
 #: Longest project, in project years (``Projektår`` is 1, 2 or 3).
 MAX_PROJECT_YEARS = max(ledger_format.PROJECT_YEARS)
 
-_FRAME_COLUMN = {ledger_format.PROJECT: "Ram projekt", ledger_format.STUDY_VISIT: "Ram studiebesök"}
 _KIND_ORDER = {kind: i for i, kind in enumerate(ledger_format.APPLICATION_TYPES)}
 
 
@@ -287,19 +286,6 @@ def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _canonical_names(ledger: Ledger) -> tuple[dict[str, str], dict[str, int]]:
-    """casefolded name -> name as written in Förvaltningar, and the sheet's order of names."""
-    frame = ledger.frame(ledger_format.ADMINISTRATIONS)
-    names: dict[str, str] = {}
-    order: dict[str, int] = {}
-    for value in frame["Namn"].tolist():
-        name = _text(value)
-        if name is not None and name.casefold() not in names:
-            names[name.casefold()] = name
-            order[name] = len(order)
-    return names, order
-
-
 def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     """Ansökningar rows that can be rolled up, with normalised columns.
 
@@ -310,11 +296,10 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     import pandas as pd
 
     frame = ledger.frame(ledger_format.APPLICATIONS)
-    names, _order = _canonical_names(ledger)
 
     def admin_name(value: Any) -> str | None:
         text = _text(value)
-        return None if text is None else names.get(text.casefold(), text)
+        return None if text is None else ledger.canonical_name(text)
 
     def kind_name(value: Any) -> str | None:
         text = _text(value)
@@ -379,20 +364,13 @@ def _distinct_admins(work: pd.DataFrame, keys: list[str]) -> dict[Any, int]:
 
 
 def _frames(ledger: Ledger) -> dict[tuple[int, str], int]:
-    """(year, type) -> frame, from the first Omgångar row of each year."""
-    frame = ledger.frame(ledger_format.ROUNDS)
-    out: dict[tuple[int, str], int] = {}
-    seen: set[int] = set()
-    for record in frame.to_dict("records"):
-        year = to_int(record.get("År"))
-        if year is None or year in seen:
-            continue
-        seen.add(year)
-        for kind, column in _FRAME_COLUMN.items():
-            value = to_int(record.get(column))
-            if value is not None:
-                out[(year, kind)] = value
-    return out
+    """(year, type) -> the round's frame (``Ram …``), for the rounds that state one."""
+    return {
+        (year, kind): frame
+        for year, round_ in ledger.rounds.items()
+        for kind in ledger_format.APPLICATION_TYPES
+        if (frame := round_.frame(kind)) is not None
+    }
 
 
 # --- the roll-up -------------------------------------------------------------------------------
@@ -409,7 +387,7 @@ def compute_rollup(ledger: Ledger, year: int | None = None) -> Rollup:
 
 def _compute_rollup(ledger: Ledger, year: int | None) -> Rollup:
     work = _applications(ledger, year)
-    _names, admin_order = _canonical_names(ledger)
+    admin_order = {name: i for i, name in enumerate(ledger.administration_names)}
     frames = _frames(ledger)
 
     by_yk = _group_totals(work, ["year", "kind"])
@@ -473,7 +451,6 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     in ``year`` or may still run in it (years left reach ``year``).
     """
     frame = ledger.frame(ledger_format.APPLICATIONS)
-    names, _order = _canonical_names(ledger)
     # Only project rows with a year and a key or a project year can be part of a commitment:
     # select them with whole-column operations, then take each column once as a Python list.
     candidates = (
@@ -500,7 +477,7 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
             key = _text(id_) if stated is not None else None
             if key is None:
                 continue
-        group_key = key.casefold()
+        group_key = match_key(key)
         written_key[i] = key
         members = groups.get(group_key)
         if members is None:
@@ -533,7 +510,7 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
             Commitment(
                 key=written_key[first],
                 keyed_by_id=keyed_by_id[group_key],
-                administration=names.get(admin_text.casefold(), admin_text),
+                administration=ledger.canonical_name(admin_text),
                 name=_text(project_names[last]) or "",
                 ids=tuple(_text(ids[i]) or "" for i in members),
                 first_year=years[first],
@@ -580,7 +557,8 @@ def count_applications(ledger: Ledger, year: int | None, kind: str | None) -> in
 
 def frame_left(ledger: Ledger, year: int, kind: str) -> int | None:
     """``Ram …`` for ``year`` minus what is granted; ``None`` when the round states no frame."""
-    limit = _frames(ledger).get((year, kind))
+    round_ = ledger.round_of(year)
+    limit = round_.frame(kind) if round_ is not None else None
     if limit is None:
         return None
     return limit - sum_field(ledger, year, kind, "Beviljat belopp")

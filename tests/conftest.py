@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +83,36 @@ def ledger_factory(tmp_path: Path) -> Callable[..., Path]:
         return make_ledger(tmp_path, **kwargs)
 
     return factory
+
+
+# --- proving that every rule is tested (tests/test_meta.py) -----------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--switch-off-rules",
+        action="store_true",
+        help="run every test marked rule(...) once per marked code, with that rule switched off "
+        "(lumledger.rules.switched_off): each such run should fail",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not metafunc.config.getoption("--switch-off-rules"):
+        return
+    codes = [code for mark in metafunc.definition.iter_markers("rule") for code in mark.args]
+    if codes:
+        metafunc.parametrize("switched_off_rule", codes, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def switched_off_rule(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The rule this run of a marked test goes without (``--switch-off-rules``); none otherwise."""
+    code: str | None = getattr(request, "param", None)
+    if code is None:
+        yield None
+        return
+    from lumledger import rules
+
+    with rules.switched_off(code):
+        yield code

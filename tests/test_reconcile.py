@@ -25,12 +25,13 @@ from lumledger.cli import main
 from lumledger.findings import Finding
 from lumledger.reconciliation import (
     Reconciliation,
-    check_r009,
     not_run_lines,
     reconcile,
     reconcile_path,
 )
+from lumledger.rules import Context
 from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.rules.reconciliation import check_reports
 from lumledger.workbook.reader import read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,6 +285,7 @@ def test_statement_per_application_and_year(tmp_path: Path) -> None:
 # --- one ledger per rule ----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("LUM-R001")
 def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.DECISIONS][0]["Antal ansökningar"] = 3
@@ -294,6 +296,7 @@ def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
     assert "3 projektansökningar 2019" in item.message and "liggaren har 2" in item.message
 
 
+@pytest.mark.rule("LUM-R001")
 def test_r001_stated_count_of_administrations(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.DECISIONS][1]["Antal förvaltningar"] = 2
@@ -327,6 +330,7 @@ def test_r001_kept_when_co_applicants_and_same_administration_twice(tmp_path: Pa
     assert run(make_ledger(tmp_path, change=change)).findings == []
 
 
+@pytest.mark.rule("LUM-R002")
 def test_r002_stated_sum_granted(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.DECISIONS][2]["Summa beviljat"] = 300_000
@@ -349,6 +353,7 @@ def test_r002_stated_sum_applied(tmp_path: Path) -> None:
     assert (item.cell, item.expected, item.found) == ("E2", 800_000, 700_000)
 
 
+@pytest.mark.rule("LUM-R003")
 def test_r003_granted_but_not_paid(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.PAYMENTS] = [
@@ -364,6 +369,7 @@ def test_r003_granted_but_not_paid(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("LUM-R003")
 def test_r003_paid_twice(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.PAYMENTS].append(
@@ -385,6 +391,7 @@ def test_r003_kept_when_round_not_decided(tmp_path: Path) -> None:
     assert run(make_ledger(tmp_path, change=change)).findings == []
 
 
+@pytest.mark.rule("LUM-R004")
 def test_r004_payment_without_grant(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.PAYMENTS].append(
@@ -401,6 +408,7 @@ def test_r004_payment_without_grant(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("LUM-R005")
 def test_r005_report_missing_after_due_date(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.REPORTS] = [
@@ -424,6 +432,7 @@ def test_r005_study_visits_and_rejected_projects_need_no_report(tmp_path: Path) 
     assert result.findings == []  # 2019-S01 and 2019-P02 (rejected) have no report
 
 
+@pytest.mark.rule("LUM-R006")
 def test_r006_report_states_another_grant(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         # 240 000 + 60 000 keeps the income lines at the stated 300 000: only R006 breaks.
@@ -438,6 +447,7 @@ def test_r006_report_states_another_grant(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("LUM-R007")
 def test_r007_stated_income_sum(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         report(rows, "2020-P01")["Summa intäkter"] = 310_000
@@ -446,6 +456,7 @@ def test_r007_stated_income_sum(tmp_path: Path) -> None:
     assert (item.cell, item.expected, item.found) == ("F3", 300_000, 310_000)
 
 
+@pytest.mark.rule("LUM-R008")
 def test_r008_stated_cost_sum(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         report(rows, "2020-P01")["Summa kostnader"] = Decimal("299999.50")
@@ -455,6 +466,7 @@ def test_r008_stated_cost_sum(tmp_path: Path) -> None:
     assert "0,50 kr för lite" in item.message
 
 
+@pytest.mark.rule("LUM-R009")
 def test_r009_costs_exceed_income(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         report(rows, "2020-P02").update({"Personalkostnader": 120_000, "Summa kostnader": 130_000})
@@ -470,8 +482,9 @@ def test_r009_costs_exceed_income(tmp_path: Path) -> None:
     assert (
         item.message == "Kostnaderna (130 000 kr) överstiger intäkterna (100 000 kr) med 30 000 kr"
     )
-    # The check on its own, as the library offers it.
-    assert [f.id for f in check_r009(read_ledger(path))] == ["2020-P02"]
+    # The rule family on its own, as the library offers it.
+    found = check_reports(read_ledger(path), Context(as_of=AS_OF))
+    assert [f.id for f in found if f.code == "LUM-R009"] == ["2020-P02"]
 
 
 def test_r009_kept_when_costs_equal_income(tmp_path: Path) -> None:
@@ -479,6 +492,7 @@ def test_r009_kept_when_costs_equal_income(tmp_path: Path) -> None:
     assert not [f for f in result.findings if f.code == "LUM-R009"]
 
 
+@pytest.mark.rule("LUM-R010")
 def test_r010_stated_unspent_differs_from_lines(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         report(rows, "2019-P01")["Ej förbrukat"] = 40_000
@@ -492,6 +506,7 @@ def test_r010_stated_unspent_differs_from_lines(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("LUM-R010")
 def test_r010_surplus_not_repaid(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         rows[ledger_format.REPAYMENTS] = []
@@ -514,6 +529,7 @@ def test_r010_unspent_is_capped_by_the_grant(tmp_path: Path) -> None:
     assert run(make_ledger(tmp_path, change=change)).findings == []
 
 
+@pytest.mark.rule("LUM-R011")
 def test_r011_previous_grants(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         app(rows, "2020-P01")["Tidigare beviljat"] = 150_000
@@ -527,6 +543,7 @@ def test_r011_previous_grants(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("LUM-R011")
 def test_r011_project_year_steps_by_one(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         app(rows, "2020-P01")["Projektår"] = 3

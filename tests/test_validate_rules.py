@@ -42,6 +42,7 @@ def test_base_ledger_is_clean(tmp_path: Path) -> None:
     assert findings_of(make_ledger(tmp_path)) == []
 
 
+@pytest.mark.rule("LUM-E001")
 def test_e001_required_sheet_missing(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, drop=[ledger_format.ADMINISTRATIONS])
     found = findings_of(path)
@@ -53,6 +54,7 @@ def test_e001_required_sheet_missing(tmp_path: Path) -> None:
     assert {f.code for f in found} == {"LUM-E001"}
 
 
+@pytest.mark.rule("LUM-E002")
 def test_e002_required_column_missing_names_closest_header(tmp_path: Path) -> None:
     columns = [c.name for c in ledger_format.COLUMNS[APPS]]
     columns[columns.index("Sökt belopp")] = "Sökt belop"
@@ -72,6 +74,7 @@ def test_e002_required_column_missing_names_closest_header(tmp_path: Path) -> No
     assert {f.code for f in found} == {"LUM-E002", "LUM-W003"}
 
 
+@pytest.mark.rule("LUM-E003")
 def test_e003_wrong_type(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Sökt belopp": "fyrahundra"}))
     found = assert_only(path, "LUM-E003")
@@ -96,11 +99,13 @@ def test_e003_excel_error_cell(tmp_path: Path) -> None:
     assert "#N/A" in at(found, APPS, "K3").message
 
 
+@pytest.mark.rule("LUM-E004")
 def test_e004_required_value_empty(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Namn": None}))
     at(assert_only(path, "LUM-E004"), APPS, "F3")
 
 
+@pytest.mark.rule("LUM-E005")
 def test_e005_duplicate_id(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][2].update({"Id": "2019-P01"}))
     found = assert_only(path, "LUM-E005")
@@ -117,6 +122,7 @@ def test_e005_duplicate_round_year(tmp_path: Path) -> None:
     at(assert_only(path, "LUM-E005"), ROUNDS, "A3")
 
 
+@pytest.mark.rule("LUM-E006")
 def test_e006_unknown_administration_suggests_closest(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Förvaltning": "Farstaa"}))
     finding = at(assert_only(path, "LUM-E006"), APPS, "D3")
@@ -141,11 +147,13 @@ def test_e006_administration_not_valid_that_year(tmp_path: Path) -> None:
     assert "2021" in finding.message and finding.expected == "Hägersten-Älvsjö"
 
 
+@pytest.mark.rule("LUM-E007")
 def test_e007_negative_amount(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Tidigare beviljat": -5}))
     at(assert_only(path, "LUM-E007"), APPS, "J2")
 
 
+@pytest.mark.rule("LUM-E008")
 def test_e008_granted_above_applied(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Beviljat belopp": 400_000}))
     finding = at(assert_only(path, "LUM-E008"), APPS, "M2")
@@ -153,6 +161,7 @@ def test_e008_granted_above_applied(tmp_path: Path) -> None:
     assert (finding.expected, finding.found) == (317_000, 400_000)
 
 
+@pytest.mark.rule("LUM-E009")
 def test_e009_too_many_grants_names_every_row(tmp_path: Path) -> None:
     def change(rows: dict[str, list[dict[str, Any]]]) -> None:
         for number in (3, 4):
@@ -181,38 +190,45 @@ def test_e009_limit_from_round(tmp_path: Path) -> None:
     assert len(assert_only(make_ledger(tmp_path, change=change), "LUM-E009")) == 2
 
 
+@pytest.mark.rule("LUM-E010")
 def test_e010_type_not_allowed(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Typ": "Projket"}))
     finding = at(assert_only(path, "LUM-E010"), APPS, "C3")
     assert "Projekt" in finding.message
 
 
+@pytest.mark.rule("LUM-E010")
 def test_e010_status_not_allowed(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[ROUNDS][0].update({"Status": "Klar"}))
     at(assert_only(path, "LUM-E010"), ROUNDS, "K2")
 
 
+@pytest.mark.rule("LUM-E011")
 def test_e011_project_year_out_of_range(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Projektår": 4}))
     at(assert_only(path, "LUM-E011"), APPS, "I2")
 
 
+@pytest.mark.rule("LUM-E011")
 def test_e011_project_year_for_study_visit(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][2].update({"Projektår": 1}))
     at(assert_only(path, "LUM-E011"), APPS, "I4")
 
 
+@pytest.mark.rule("LUM-E012")
 def test_e012_year_without_round(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"År": 2018, "Inkom": None}))
     at(assert_only(path, "LUM-E012"), APPS, "B3")
 
 
+@pytest.mark.rule("LUM-E013")
 def test_e013_fraction_in_whole_kronor(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Sökt belopp": 400_000.5}))
     finding = at(assert_only(path, "LUM-E013"), APPS, "K3")
     assert "400 000,50" in finding.message
 
 
+@pytest.mark.rule("LUM-E014")
 def test_e014_frame_exceeded(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[ROUNDS][0].update({"Ram projekt": 150_000}))
     finding = at(assert_only(path, "LUM-E014"), ROUNDS, "D2")
@@ -220,11 +236,13 @@ def test_e014_frame_exceeded(tmp_path: Path) -> None:
     assert "50 000 kr" in finding.message
 
 
+@pytest.mark.rule("LUM-E015")
 def test_e015_applied_above_max(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Sökt belopp": 800_000}))
     at(assert_only(path, "LUM-E015"), APPS, "K3")
 
 
+@pytest.mark.rule("LUM-E016")
 @pytest.mark.parametrize(
     "account",
     ["Bankgiro 123-4567", "Plusgiro 5 55 13-7", "Swedbank 8327-9 123 456 789-0", "Bankgiro 12-34"],
@@ -234,6 +252,7 @@ def test_e016_payment_account(tmp_path: Path, account: str) -> None:
     at(assert_only(path, "LUM-E016"), APPS, "Q2")
 
 
+@pytest.mark.rule("LUM-E017")
 def test_e017_unknown_id_in_payments(tmp_path: Path) -> None:
     payments = [{"Id": "2019-P99", "Datum": dt.date(2019, 2, 1), "Belopp": 1000}]
     path = make_ledger(tmp_path, extra_sheets={ledger_format.PAYMENTS: payments})
@@ -241,6 +260,7 @@ def test_e017_unknown_id_in_payments(tmp_path: Path) -> None:
     assert finding.id == "2019-P99"
 
 
+@pytest.mark.rule("LUM-E018")
 def test_e018_granted_changed_after_decision(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path, change=lambda r: r[APPS][0].update({"Beviljat vid beslut": 150_000})
@@ -249,6 +269,7 @@ def test_e018_granted_changed_after_decision(tmp_path: Path) -> None:
     assert (finding.expected, finding.found) == (150_000, 200_000)
 
 
+@pytest.mark.rule("LUM-W001")
 def test_w001_number_stored_as_text(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path, change=lambda r: r[APPS][0].update({"Sökt belopp": "317\u00a0000 kr"})
@@ -257,11 +278,13 @@ def test_w001_number_stored_as_text(tmp_path: Path) -> None:
     assert validate_path(path).valid and "317 000" in finding.message
 
 
+@pytest.mark.rule("LUM-W002")
 def test_w002_date_stored_as_text(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Inkom": "2018-10-01"}))
     at(assert_only(path, "LUM-W002"), APPS, "O2")
 
 
+@pytest.mark.rule("LUM-W003")
 def test_w003_unknown_column(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path, change=lambda r: r[APPS][0].update({"Anteckning": "ring tillbaka"})
@@ -270,6 +293,7 @@ def test_w003_unknown_column(tmp_path: Path) -> None:
     assert "Anteckning" in finding.message
 
 
+@pytest.mark.rule("LUM-W004")
 def test_w004_received_outside_window(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path, change=lambda r: r[APPS][0].update({"Inkom": dt.date(2018, 11, 30)})
@@ -277,11 +301,13 @@ def test_w004_received_outside_window(tmp_path: Path) -> None:
     at(assert_only(path, "LUM-W004"), APPS, "O2")
 
 
+@pytest.mark.rule("LUM-W005")
 def test_w005_granted_empty_in_decided_round(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][1].update({"Beviljat belopp": None}))
     at(assert_only(path, "LUM-W005"), APPS, "M3")
 
 
+@pytest.mark.rule("LUM-W006")
 def test_w006_unknown_co_applicant(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Medsökande": "Farsta; Brma"}))
     finding = at(assert_only(path, "LUM-W006"), APPS, "E2")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from lumledger.findings import Finding
-from lumledger.ledger_format import RULES
+from lumledger.rules import RULES
 from lumledger.reports.tables import BLANK, Column, ColumnKind, Link, Row, Table
 
 K = ColumnKind

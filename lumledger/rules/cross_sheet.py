@@ -1,15 +1,14 @@
-"""``lumledger validate``: every rule of the format, run over a parsed ledger, as findings.
+"""``lumledger validate``: the rules across rows and sheets, and the validation of a ledger.
 
-Per-column rules come from the pandera schemas (:mod:`lumledger.rules.schemas`) and are turned into
-Swedish findings here; rules that span rows or sheets are plain functions, one per rule
-(``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``).
-Every rule runs; nothing raises. A cell that failed parsing is reported once, by the reader.
+:func:`validate_ledger` runs every rule of the reading and validation stages through the registry
+(:mod:`lumledger.rules.registry`): the reader's findings, the rules on single columns
+(:mod:`lumledger.rules.schemas`) and the rules here, one function per rule (``E005``, ``E006``,
+``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``). Every rule runs;
+nothing raises. A cell that failed parsing is reported once, by the reader.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,17 @@ import numpy as np
 import pandas as pd
 
 from lumledger import ledger_format, progress
-from lumledger.findings import Finding, finding, sorted_findings
-from lumledger.ledger import Ledger, Sheet, to_date, to_int
-from lumledger.ledger_format import ADMINISTRATIONS, APPLICATIONS, DECISIONS, ROUNDS
-from lumledger.money import check_payment_account, format_kr
-from lumledger.rules.schemas import failure_cases
+from lumledger.findings import Finding, closest, finding, sorted_findings
+from lumledger.ledger import Ledger, Sheet, match_key, to_date, to_int
+from lumledger.ledger_format import (
+    ADMINISTRATIONS,
+    APPLICATIONS,
+    DECISIONS,
+    FRAME_COLUMNS,
+    ROUNDS,
+)
+from lumledger.money import message_kr
+from lumledger.rules.registry import READING, VALIDATION, Context, run
 from lumledger.workbook.reader import CellSource, load_ledger, read_ledger
 
 
@@ -61,15 +66,8 @@ def validate_source(source: CellSource) -> Validation:
 
 
 def validate_ledger(ledger: Ledger) -> Validation:
-    found: list[Finding] = list(ledger.findings)
-    steps = len(ledger.sheets) + len(CROSS_RULES)
-    for step, table in enumerate(ledger.sheets.values()):
-        progress.report(f"Kontrollerar {table.name}", step / steps)
-        found.extend(schema_findings(table))
-    for step, rule in enumerate(CROSS_RULES, start=len(ledger.sheets)):
-        progress.report("Kontrollerar mellan bladen", step / steps)
-        found.extend(rule(ledger))
-    progress.report("Kontrollerar mellan bladen", 1.0)
+    """Every rule of the reading and validation stages (:mod:`lumledger.rules.registry`)."""
+    found = run(ledger, Context(), READING, VALIDATION)
     return Validation(ledger=ledger, findings=sorted_findings(_drop_cascades(ledger, found)))
 
 
@@ -95,110 +93,6 @@ def _drop_cascades(ledger: Ledger, items: list[Finding]) -> list[Finding]:
         seen.add(key)
         out.append(item)
     return out
-
-
-# --- per-column rules (pandera) ---------------------------------------------------------------------
-
-
-def schema_findings(table: Sheet) -> list[Finding]:
-    out: list[Finding] = []
-    frame = table.frame
-    for code, column, row, value in failure_cases(table.name, frame):
-        if not table.has(column) or (row, column) in table.invalid:
-            continue  # a missing column is one E002; a bad cell was one E003
-        out.append(_schema_finding(table, code, column, row, value))
-    return out
-
-
-def _schema_finding(table: Sheet, code: str, column: str, row: int, value: Any) -> Finding:
-    cell = table.cell(column, row)
-    frame = table.frame
-    sheet = table.name
-    if code == "LUM-E004":
-        return finding(
-            code, sheet, cell, row, f"{column} är tomt men måste fyllas i", expected=column
-        )
-    if code == "LUM-E007":
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"{column} är negativt ({_kr(value)})",
-            expected=">= 0",
-            found=value,
-        )
-    if code == "LUM-E010":
-        allowed = _allowed_words(sheet, column)
-        close = _close_matches(str(value), list(allowed), 0.5)
-        hint = f"; menade du ”{close[0]}”?" if close else ""
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"{column} ”{value}” är inte ett av de tillåtna orden ({', '.join(allowed)}){hint}",
-            expected=" / ".join(allowed),
-            found=str(value),
-        )
-    if code == "LUM-E011":
-        kind = frame.at[row, "Typ"] if "Typ" in frame.columns else None
-        year = to_int(frame.at[row, "Projektår"])
-        if kind == ledger_format.STUDY_VISIT:
-            message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
-            expected: Any = "tomt"
-        else:
-            message = f"Projektår ({year}) ska vara 1, 2 eller 3"
-            expected = "1–3"
-        return finding(code, sheet, cell, row, message, expected=expected, found=year)
-    if code == "LUM-E008":
-        granted = to_int(frame.at[row, "Beviljat belopp"])
-        applied = to_int(frame.at[row, "Sökt belopp"])
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"Beviljat belopp ({_kr(granted)}) är större än sökt belopp ({_kr(applied)})",
-            expected=applied,
-            found=granted,
-        )
-    if code == "LUM-E016":
-        check = check_payment_account(str(value))
-        return finding(
-            code,
-            sheet,
-            cell,
-            row,
-            f"Betalkontot ”{value}” är inte giltigt: {check.reason}",
-            expected="Bankgiro NNN-NNNN eller Plusgiro N…N-N",
-            found=str(value),
-        )
-    return finding(code, sheet, cell, row, f"{column}: ogiltigt värde ”{value}”", found=value)
-
-
-def _close_matches(word: str, candidates: Iterable[str], cutoff: float) -> list[str]:
-    """``[the candidate most like word]`` or ``[]`` (difflib, at most one match)."""
-    return list(_closest(word, tuple(candidates), cutoff))
-
-
-@functools.lru_cache(maxsize=4096)
-def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> tuple[str, ...]:
-    # Remembered: a large ledger repeats the same misspelling on thousands of rows.
-    return tuple(difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff))
-
-
-def _allowed_words(sheet: str, column: str) -> tuple[str, ...]:
-    return ledger_format.column(sheet, column).choices
-
-
-def _kr(value: Any) -> str:
-    if value is None:
-        return "tomt"
-    try:
-        return format_kr(value, unit=True)
-    except (TypeError, ValueError, ArithmeticError):
-        return str(value)
 
 
 # --- rules across rows and sheets --------------------------------------------------------------------
@@ -241,7 +135,7 @@ def _distinct_mask(series: pd.Series, predicate: Callable[[Any], bool]) -> Any:
     return (codes >= 0) & verdicts[np.maximum(codes, 0)] if len(distinct) else codes >= 0
 
 
-def check_duplicates(ledger: Ledger) -> list[Finding]:
+def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E005: duplicate Id in Ansökningar, År in Omgångar, Namn in Förvaltningar."""
     out: list[Finding] = []
     for sheet, column, normalise in (
@@ -279,52 +173,30 @@ def check_duplicates(ledger: Ledger) -> list[Finding]:
 
 
 def _casefold(value: Any) -> Any:
-    return value.strip().casefold() if isinstance(value, str) else value
+    """A cell as Ids and names are matched (:func:`lumledger.ledger.match_key`); other values kept."""
+    return match_key(value) if isinstance(value, str) else value
 
 
-@dataclass(frozen=True, slots=True)
-class _Admin:
-    name: str
-    valid_from: int | None
-    valid_to: int | None
-
-    def valid_in(self, year: int | None) -> bool:
-        if year is None:
-            return True
-        return (self.valid_from is None or year >= self.valid_from) and (
-            self.valid_to is None or year <= self.valid_to
-        )
-
-
-def _administrations(ledger: Ledger) -> dict[str, _Admin]:
-    table = ledger.sheet(ADMINISTRATIONS)
-    out: dict[str, _Admin] = {}
-    for _row, (name, start, end) in _rows(table, "Namn", "Giltig från", "Giltig till"):
-        if isinstance(name, str):
-            out.setdefault(name.casefold(), _Admin(name, to_int(start), to_int(end)))
-    return out
-
-
-def check_administrations(ledger: Ledger) -> list[Finding]:
+def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E006: Förvaltning not in Förvaltningar, or not valid that year."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Förvaltning") or ledger.sheet(ADMINISTRATIONS) is None:
         return []
-    admins = _administrations(ledger)
-    names = [a.name for a in admins.values()]
+    admins = list(ledger.administrations.values())
+    names = ledger.administration_names
     out: list[Finding] = []
     for row, (name, year_value) in _rows(
-        apps, "Förvaltning", "År", where=_unknown_or_invalid_administration(apps, admins)
+        apps, "Förvaltning", "År", where=_unknown_or_invalid_administration(ledger, apps)
     ):
         if not isinstance(name, str):
             continue
         year = to_int(year_value)
-        admin = admins.get(name.casefold())
+        admin = ledger.administration(name)
         cell = apps.cell("Förvaltning", row)
         if admin is None:
-            valid_names = [a.name for a in admins.values() if a.valid_in(year)] or names
-            close = _close_matches(name, valid_names, 0.5)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            valid_names = [a.name for a in admins if a.name and a.valid_in(year)] or names
+            close = closest(name, valid_names, 0.5)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-E006",
@@ -332,17 +204,17 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
                     cell,
                     row,
                     f"Förvaltningen ”{name}” finns inte i bladet Förvaltningar{hint}",
-                    expected=close[0] if close else None,
+                    expected=close,
                     found=name,
                 )
             )
         elif not admin.valid_in(year):
             period = f"{admin.valid_from or '…'}–{admin.valid_to or '…'}"
             successors = [
-                a.name for a in admins.values() if a.valid_in(year) and a.name != admin.name
+                a.name for a in admins if a.name and a.valid_in(year) and a.name != admin.name
             ]
-            close = _close_matches(name, successors, 0.4)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            close = closest(name, successors, 0.4)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-E006",
@@ -350,14 +222,14 @@ def check_administrations(ledger: Ledger) -> list[Finding]:
                     cell,
                     row,
                     f"Förvaltningen ”{admin.name}” får inte söka {year} (giltig {period}){hint}",
-                    expected=close[0] if close else period,
+                    expected=close or period,
                     found=name,
                 )
             )
     return out
 
 
-def _unknown_or_invalid_administration(apps: Sheet, admins: dict[str, _Admin]) -> Any:
+def _unknown_or_invalid_administration(ledger: Ledger, apps: Sheet) -> Any:
     """Rows whose Förvaltning is unknown, or known but outside its years (the E006 rows)."""
     frame = apps.frame
     codes, distinct = pd.factorize(frame["Förvaltning"])
@@ -368,7 +240,7 @@ def _unknown_or_invalid_administration(apps: Sheet, admins: dict[str, _Admin]) -
     for k, name in enumerate(np.asarray(distinct, dtype=object)):
         if not isinstance(name, str):
             continue
-        admin = admins.get(name.casefold())
+        admin = ledger.administration(name)
         if admin is None:
             unknown[k] = True
             continue
@@ -381,32 +253,12 @@ def _unknown_or_invalid_administration(apps: Sheet, admins: dict[str, _Admin]) -
     return unknown[codes] | outside
 
 
-def _rounds(ledger: Ledger) -> dict[int, tuple[int, dict[str, Any]]]:
-    """Year -> (row, values) of the first Omgångar row for that year."""
-    table = ledger.sheet(ROUNDS)
-    out: dict[int, tuple[int, dict[str, Any]]] = {}
-    if table is None:
-        return out
-    frame = table.frame
-    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
-    for row, values in zip(frame.index.tolist(), records, strict=True):
-        year = to_int(values["År"])
-        if year is not None and year not in out:
-            out[year] = (int(row), values)
-    return out
-
-
-def _max_granted(values: dict[str, Any]) -> int:
-    limit = to_int(values.get("Max beviljade per förvaltning"))
-    return ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION if limit is None else limit
-
-
-def check_grant_limits(ledger: Ledger) -> list[Finding]:
+def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E009: more granted applications than allowed for one förvaltning, year and type."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not {"Förvaltning", "År", "Typ", "Beviljat belopp"} <= set(apps.letters):
         return []
-    rounds = _rounds(ledger)
+    rounds = ledger.rounds
     frame = apps.frame
     granted = frame[(frame["Beviljat belopp"].fillna(0) > 0) & frame["Förvaltning"].notna()]
     if granted.empty:
@@ -418,8 +270,8 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
     )
     years = _numbers(granted["År"])
     allowed = np.full(len(granted), float(ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION))
-    for round_year, (_row, values) in rounds.items():
-        allowed[years == round_year] = _max_granted(values)
+    for round_year, round_ in rounds.items():
+        allowed[years == round_year] = round_.max_granted
     over = _numbers(sizes) > allowed
     granted, keys = granted[over], keys[over]
     if granted.empty:
@@ -429,9 +281,10 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
         [keys, granted["År"], granted["Typ"]], dropna=True, sort=True
     ):
         year = to_int(year_value)
+        of_year = ledger.round_of(year)
         limit = (
-            _max_granted(rounds[year][1])
-            if year in rounds
+            of_year.max_granted
+            if of_year is not None
             else ledger_format.DEFAULT_MAX_GRANTED_PER_ADMINISTRATION
         )
         if len(group) <= limit:
@@ -456,11 +309,11 @@ def check_grant_limits(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
+def check_years_have_rounds(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E012: År (in Ansökningar or Beslut) with no row in Omgångar."""
     if ledger.sheet(ROUNDS) is None:
         return []
-    years = set(_rounds(ledger))
+    years = set(ledger.rounds)
     out: list[Finding] = []
     for sheet in (APPLICATIONS, DECISIONS):
         table = ledger.sheet(sheet)
@@ -485,14 +338,7 @@ def check_years_have_rounds(ledger: Ledger) -> list[Finding]:
     return out
 
 
-_FRAME_COLUMN = {ledger_format.PROJECT: "Ram projekt", ledger_format.STUDY_VISIT: "Ram studiebesök"}
-_MAX_COLUMN = {
-    ledger_format.PROJECT: "Max belopp projekt",
-    ledger_format.STUDY_VISIT: "Max belopp studiebesök",
-}
-
-
-def check_frames(ledger: Ledger) -> list[Finding]:
+def check_frames(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E014: granted total for a year and type above the round's frame."""
     apps = ledger.sheet(APPLICATIONS)
     rounds_table = ledger.sheet(ROUNDS)
@@ -501,9 +347,9 @@ def check_frames(ledger: Ledger) -> list[Finding]:
     frame = apps.frame
     totals = frame.groupby(["År", "Typ"], dropna=True)["Beviljat belopp"].sum()
     out: list[Finding] = []
-    for year, (round_row, values) in sorted(_rounds(ledger).items()):
-        for kind, column in _FRAME_COLUMN.items():
-            limit = to_int(values.get(column))
+    for year, round_ in ledger.rounds.items():
+        for kind, column in FRAME_COLUMNS.items():
+            limit = round_.frame(kind)
             if limit is None:
                 continue
             total = to_int(totals.get((year, kind))) or 0
@@ -512,10 +358,10 @@ def check_frames(ledger: Ledger) -> list[Finding]:
                     finding(
                         "LUM-E014",
                         ROUNDS,
-                        rounds_table.cell(column, round_row),
-                        round_row,
-                        f"Beviljat för {kind.lower()} {year} ({_kr(total)}) överskrider ramen "
-                        f"({_kr(limit)}) med {_kr(total - limit)}",
+                        rounds_table.cell(column, round_.row),
+                        round_.row,
+                        f"Beviljat för {kind.lower()} {year} ({message_kr(total)}) överskrider ramen "
+                        f"({message_kr(limit)}) med {message_kr(total - limit)}",
                         expected=limit,
                         found=total,
                     )
@@ -523,16 +369,15 @@ def check_frames(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_max_amounts(ledger: Ledger) -> list[Finding]:
+def check_max_amounts(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E015: Sökt belopp above the round's Max belopp for the type."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Sökt belopp"):
         return []
-    rounds = _rounds(ledger)
     caps: dict[tuple[int, str], int] = {}
-    for round_year, (_row, values) in rounds.items():
-        for kind_name, column in _MAX_COLUMN.items():
-            cap = to_int(values.get(column))
+    for round_year, round_ in ledger.rounds.items():
+        for kind_name in ledger_format.APPLICATION_TYPES:
+            cap = round_.max_amount(kind_name)
             if cap is not None:
                 caps[(round_year, kind_name)] = cap
     if not caps:
@@ -558,8 +403,8 @@ def check_max_amounts(ledger: Ledger) -> list[Finding]:
                     APPLICATIONS,
                     apps.cell("Sökt belopp", row),
                     row,
-                    f"Sökt belopp ({_kr(applied)}) är över maxbeloppet för {kind.lower()} {year} "
-                    f"({_kr(cap)})",
+                    f"Sökt belopp ({message_kr(applied)}) är över maxbeloppet för {kind.lower()} {year} "
+                    f"({message_kr(cap)})",
                     expected=cap,
                     found=applied,
                 )
@@ -572,12 +417,12 @@ def _equals(series: pd.Series, value: Any) -> Any:
     return series.eq(value).to_numpy(dtype=bool, na_value=False)
 
 
-def check_known_ids(ledger: Ledger) -> list[Finding]:
+def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E017: an Id in Utbetalningar, Redovisningar or Återbetalningar not in Ansökningar."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
-    known = {v.casefold() for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
+    known = {match_key(v) for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
     out: list[Finding] = []
     for sheet in (ledger_format.PAYMENTS, ledger_format.REPORTS, ledger_format.REPAYMENTS):
         table = ledger.sheet(sheet)
@@ -585,10 +430,10 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
             continue
 
         def unknown(value: Any) -> bool:
-            return isinstance(value, str) and value.casefold() not in known
+            return isinstance(value, str) and match_key(value) not in known
 
         for row, (value,) in _rows(table, "Id", where=_distinct_mask(table.frame["Id"], unknown)):
-            if isinstance(value, str) and value.casefold() not in known:
+            if isinstance(value, str) and match_key(value) not in known:
                 out.append(
                     finding(
                         "LUM-E017",
@@ -604,24 +449,20 @@ def check_known_ids(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_received_in_window(ledger: Ledger) -> list[Finding]:
+def check_received_in_window(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W004: Inkom outside the round's application window."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Inkom"):
         return []
-    rounds = _rounds(ledger)
     out: list[Finding] = []
     for row, (year_value, received_value) in _rows(
-        apps, "År", "Inkom", where=_outside_window(apps, rounds)
+        apps, "År", "Inkom", where=_outside_window(ledger, apps)
     ):
         year, received = to_int(year_value), to_date(received_value)
-        if year is None or received is None or year not in rounds:
+        round_ = ledger.round_of(year)
+        if round_ is None or received is None:
             continue
-        values = rounds[year][1]
-        opens, closes = (
-            to_date(values.get("Ansökan öppnar")),
-            to_date(values.get("Ansökan stänger")),
-        )
+        opens, closes = round_.opens, round_.closes
         if (opens and received < opens) or (closes and received > closes):
             window = (
                 f"{opens.isoformat() if opens else '…'} – {closes.isoformat() if closes else '…'}"
@@ -640,7 +481,7 @@ def check_received_in_window(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def _outside_window(apps: Sheet, rounds: dict[int, tuple[int, dict[str, Any]]]) -> Any:
+def _outside_window(ledger: Ledger, apps: Sheet) -> Any:
     """Rows whose Inkom lies outside their round's window (the W004 rows)."""
     frame = apps.frame
     received = frame["Inkom"]
@@ -649,9 +490,8 @@ def _outside_window(apps: Sheet, rounds: dict[int, tuple[int, dict[str, Any]]]) 
     days = received.to_numpy(dtype="datetime64[s]")
     years = _numbers(frame["År"])
     outside = np.zeros(len(frame), dtype=bool)
-    for year, (_row, values) in rounds.items():
-        opens = to_date(values.get("Ansökan öppnar"))
-        closes = to_date(values.get("Ansökan stänger"))
+    for year, round_ in ledger.rounds.items():
+        opens, closes = round_.opens, round_.closes
         if opens is None and closes is None:
             continue
         early = days < np.datetime64(opens, "s") if opens else False
@@ -660,19 +500,12 @@ def _outside_window(apps: Sheet, rounds: dict[int, tuple[int, dict[str, Any]]]) 
     return outside
 
 
-_DECIDED = (ledger_format.STATUS_DECIDED, ledger_format.STATUS_CLOSED)
-
-
-def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
+def check_granted_when_decided(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W005: Beviljat belopp empty in a round that is Beslutad or Stängd."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("År"):
         return []
-    decided = {
-        year: v.get("Status")
-        for year, (_r, v) in _rounds(ledger).items()
-        if v.get("Status") in _DECIDED
-    }
+    decided = {year: round_.status for year, round_ in ledger.rounds.items() if round_.decided}
     if not decided:
         return []
     empty_when_decided = np.isin(_numbers(apps.frame["År"]), sorted(decided)) & np.isnan(
@@ -702,17 +535,16 @@ def check_granted_when_decided(ledger: Ledger) -> list[Finding]:
     return out
 
 
-def check_co_applicants(ledger: Ledger) -> list[Finding]:
+def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W006: a Medsökande name not in Förvaltningar."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Medsökande") or ledger.sheet(ADMINISTRATIONS) is None:
         return []
-    admins = _administrations(ledger)
-    names = [a.name for a in admins.values()]
+    names = ledger.administration_names
 
     def has_unknown(value: Any) -> bool:
         return isinstance(value, str) and any(
-            part.casefold() not in admins for part in split_co_applicants(value)
+            ledger.administration(part) is None for part in split_co_applicants(value)
         )
 
     out: list[Finding] = []
@@ -722,10 +554,10 @@ def check_co_applicants(ledger: Ledger) -> list[Finding]:
         if not isinstance(value, str):
             continue
         for part in split_co_applicants(value):
-            if part.casefold() in admins:
+            if ledger.administration(part) is not None:
                 continue
-            close = _close_matches(part, names, 0.5)
-            hint = f"; menade du ”{close[0]}”?" if close else ""
+            close = closest(part, names, 0.5)
+            hint = f"; menade du ”{close}”?" if close else ""
             out.append(
                 finding(
                     "LUM-W006",
@@ -733,7 +565,7 @@ def check_co_applicants(ledger: Ledger) -> list[Finding]:
                     apps.cell("Medsökande", row),
                     row,
                     f"Medsökande ”{part}” finns inte i bladet Förvaltningar{hint}",
-                    expected=close[0] if close else None,
+                    expected=close,
                     found=part,
                 )
             )
@@ -745,13 +577,12 @@ def split_co_applicants(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def check_frozen_grants(ledger: Ledger) -> list[Finding]:
+def check_frozen_grants(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E018: Beviljat belopp changed after the round was decided (``Beviljat vid beslut``)."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Beviljat vid beslut"):
         return []
-    rounds = _rounds(ledger)
-    decided = sorted(y for y, (_r, v) in rounds.items() if v.get("Status") in _DECIDED)
+    decided = sorted(year for year, round_ in ledger.rounds.items() if round_.decided)
     granted_numbers = _numbers(apps.frame["Beviljat belopp"])
     frozen_numbers = _numbers(apps.frame["Beviljat vid beslut"])
     changed = (
@@ -764,9 +595,8 @@ def check_frozen_grants(ledger: Ledger) -> list[Finding]:
         apps, "År", "Beviljat belopp", "Beviljat vid beslut", where=changed
     ):
         year, granted, frozen = to_int(year_value), to_int(granted_value), to_int(frozen_value)
-        if year is None or frozen is None or year not in rounds:
-            continue
-        if rounds[year][1].get("Status") not in _DECIDED:
+        round_ = ledger.round_of(year)
+        if frozen is None or round_ is None or not round_.decided:
             continue
         if granted != frozen:
             out.append(
@@ -775,29 +605,10 @@ def check_frozen_grants(ledger: Ledger) -> list[Finding]:
                     APPLICATIONS,
                     apps.cell("Beviljat belopp", row),
                     row,
-                    f"Beviljat belopp ({_kr(granted)}) har ändrats efter beslutet {year} "
-                    f"(beslutat: {_kr(frozen)})",
+                    f"Beviljat belopp ({message_kr(granted)}) har ändrats efter beslutet {year} "
+                    f"(beslutat: {message_kr(frozen)})",
                     expected=frozen,
                     found=granted,
                 )
             )
     return out
-
-
-CROSS_RULES: tuple[Callable[[Ledger], list[Finding]], ...] = (
-    check_duplicates,
-    check_administrations,
-    check_grant_limits,
-    check_years_have_rounds,
-    check_frames,
-    check_max_amounts,
-    check_known_ids,
-    check_received_in_window,
-    check_granted_when_decided,
-    check_co_applicants,
-    check_frozen_grants,
-)
-
-
-def frame_of(ledger: Ledger, sheet: str) -> pd.DataFrame:
-    return ledger.frame(sheet)

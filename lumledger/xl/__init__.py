@@ -85,7 +85,7 @@ import xlwings as xw
 
 from lumledger import collector, ledger_format
 from lumledger.findings import Finding, LedgerReadError, LedgerWriteError, plural, summarize
-from lumledger.ledger import Ledger, to_int
+from lumledger.ledger import Ledger
 from lumledger.money import AmountError, check_payment_account, parse_amount_text
 from lumledger.reports.findings_table import SHEET_COLUMNS, findings_table
 from lumledger.reports.reconciliation_tables import reconciliation_sheet
@@ -680,12 +680,6 @@ def start_year(book: Any) -> int | None:
     return year
 
 
-def _round_years(ledger: Ledger) -> list[int]:
-    return [
-        y for y in (to_int(v) for v in ledger.frame(ledger_format.ROUNDS)["År"]) if y is not None
-    ]
-
-
 def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
     """The year to export and where it came from: ``Start!C3`` when filled, else the latest
     ``Omgångar`` year. Raises :class:`LedgerReadError` when neither gives a year."""
@@ -693,7 +687,7 @@ def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
     year = start_year(book)
     if year is not None:
         return year, f"året i {where}"
-    years = _round_years(ledger)
+    years = list(ledger.rounds)
     if not years:
         raise LedgerReadError(
             f"Det finns ingen omgång i bladet Omgångar; skriv året i {where} eller lägg till "
@@ -763,14 +757,6 @@ UNDO_WARNING = (
 )
 
 
-def _round_row(ledger: Ledger, year: int) -> dict[str, Any] | None:
-    frame = ledger.frame(ledger_format.ROUNDS)
-    for record in frame.to_dict("records"):
-        if to_int(record.get("År")) == year:
-            return {str(key): value for key, value in record.items()}
-    return None
-
-
 def _cycle_year(book: Any, ledger: Ledger, step: str) -> tuple[int, str]:
     """The year a cycle step works on: ``Start!C3`` when filled, else from ``Omgångar``:
     the year after the latest round (new round), the latest round not yet decided (decide),
@@ -779,7 +765,7 @@ def _cycle_year(book: Any, ledger: Ledger, step: str) -> tuple[int, str]:
     year = start_year(book)
     if year is not None:
         return year, f"året i {where}"
-    years = sorted(set(_round_years(ledger)))
+    years = list(ledger.rounds)  # ascending
     if step == "new-round":
         if not years:
             raise LedgerReadError(f"Bladet Omgångar är tomt; skriv det nya året i {where}.")
@@ -790,10 +776,7 @@ def _cycle_year(book: Any, ledger: Ledger, step: str) -> tuple[int, str]:
         else (ledger_format.STATUS_DECIDED,)
     )
     for candidate in reversed(years):
-        record = _round_row(ledger, candidate) or {}
-        status = record.get("Status")
-        status = status.strip() if isinstance(status, str) and status.strip() else None
-        if status in wanted:
+        if ledger.rounds[candidate].status in wanted:
             label = "ej beslutade" if step == "decide" else "beslutade"
             return candidate, f"den senaste {label} omgången ({where} är tomt)"
     what = "som inte är beslutad" if step == "decide" else "med status Beslutad"
@@ -861,13 +844,11 @@ def run_new_round(book: Any) -> Any:
 def run_decide(book: Any, today: dt.date | None = None) -> Any:
     """Besluta: the round's ``Beslutsdatum`` (or today) and ``Diarienummer`` from Omgångar."""
     from lumledger.cycle import plan_decide
-    from lumledger.ledger import to_date
 
     def make_plan(ledger: Ledger, year: int) -> Any:
-        record = _round_row(ledger, year) or {}
-        decided_on = to_date(record.get("Beslutsdatum")) or today or dt.date.today()
-        number = record.get("Diarienummer")
-        diary = number.strip() if isinstance(number, str) and number.strip() else None
+        round_ = ledger.round_of(year)
+        decided_on = (round_.decided_on if round_ else None) or today or dt.date.today()
+        diary = round_.diary_number if round_ else None
         return plan_decide(ledger, year, decided_on=decided_on, diary_number=diary)
 
     return _run_cycle_step(book, "decide", make_plan, "Besluta")
