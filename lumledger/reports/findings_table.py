@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from lumledger.findings import Finding
-from lumledger.rules import RULES
 from lumledger.reports.tables import BLANK, Column, ColumnKind, Link, Row, Table
+from lumledger.rules import RULES
 
 K = ColumnKind
 

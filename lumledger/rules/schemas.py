@@ -1,40 +1,49 @@
-"""The rules on single columns, from the format's own column declarations.
+"""The rules on single columns, as pandera schemas made from the format's own column declarations.
 
 :data:`lumledger.ledger_format.COLUMNS` declares every column: whether it is required, its kind
-and, for ``Typ`` and ``Status``, the allowed words. :func:`check_columns` applies that declaration
-to each parsed sheet, whole columns at a time, and adds the three rules that look at one row of
-``Ansökningar``:
+and, for ``Typ`` and ``Status``, the allowed words. :func:`schema_for` turns that declaration into
+one ``pandera.DataFrameSchema`` per sheet (the columns the sheet has), each check named by the rule
+code it proves (pandera's ``Check(..., name=...)``), and :func:`check_columns` validates every
+sheet lazily and turns pandera's failure cases (index = Excel row) into findings at their cells:
 
-* a required column with an empty cell -> ``LUM-E004``
+* ``nullable=False`` on a required column -> ``LUM-E004``
 * a negative count or amount -> ``LUM-E007``
-* ``Beviljat belopp`` above ``Sökt belopp`` -> ``LUM-E008``
-* a word that is not one of the allowed words -> ``LUM-E010``
-* ``Projektår`` outside 1–3, or given for a study visit -> ``LUM-E011``
+* ``Beviljat belopp`` above ``Sökt belopp`` -> ``LUM-E008`` (a check on the frame)
+* a word that is not one of the allowed words (``isin``) -> ``LUM-E010``
+* ``Projektår`` outside 1–3, or given for a study visit -> ``LUM-E011`` (one check on the frame)
 * a ``Betalkonto`` that is no bankgiro or plusgiro number, or fails its check digit -> ``LUM-E016``
 
 The frames come from :mod:`lumledger.workbook.reader`, already parsed: a cell that could not be
 parsed was reported there (E003/E013) and gets no second finding here, and a missing column is
-one E002.
+one E002 (its column is left out of the schema). This is the only module that imports pandera.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pandera.pandas as pa
+
 from lumledger import ledger_format, progress
 from lumledger.findings import Finding, closest, finding
 from lumledger.ledger import Ledger, Sheet
-from lumledger.ledger_format import APPLICATIONS, PROJECT_YEARS, STUDY_VISIT, Kind
+from lumledger.ledger_format import APPLICATIONS, PROJECT_YEARS, STUDY_VISIT, Column, Kind
 from lumledger.money import check_payment_account, luhn_sum, message_kr
 from lumledger.rules.registry import Context
 
 PROJECT_YEAR = "Projektår"  # a count with its own rule (E011), not an amount
 _COUNTS_AND_AMOUNTS = (Kind.INTEGER, Kind.WHOLE_KR, Kind.KR)
+_NOT_NULLABLE = "not_nullable"  # pandera's name for a nullable=False failure
+# The column a check on the whole frame points at.
+_FRAME_CHECK_COLUMNS = {"LUM-E008": "Beviljat belopp", "LUM-E011": PROJECT_YEAR}
 
 
 def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
@@ -42,172 +51,246 @@ def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
     out: list[Finding] = []
     for step, sheet in enumerate(ledger.sheets.values()):
         progress.report(f"Kontrollerar {sheet.name}", step / len(ledger.sheets))
-        out.extend(_required_values(sheet))
-        out.extend(_negative_amounts(sheet))
-        out.extend(_allowed_words(sheet))
-        if sheet.name == APPLICATIONS:
-            out.extend(_granted_above_applied(sheet))
-            out.extend(_project_years(sheet))
-            out.extend(_payment_accounts(sheet))
+        out.extend(_findings(sheet))
     return out
 
 
-def _rows(sheet: Sheet, column: str, where: Any) -> Iterator[tuple[int, Any]]:
-    """``(row, value)`` of ``column`` for the rows of the boolean mask ``where``, leaving out the
-    cells that failed parsing (already one finding each)."""
-    positions = np.flatnonzero(np.asarray(where, dtype=bool))
-    if not positions.size:
-        return
-    rows = sheet.frame.index[positions].tolist()
-    values = sheet.values(column)
-    for position, row in zip(positions.tolist(), rows, strict=True):
-        if (row, column) not in sheet.invalid:
-            yield int(row), values[position]
+# --- the schemas --------------------------------------------------------------------------------
 
 
-def _required_values(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E004: an empty cell in a required column."""
-    for column in ledger_format.COLUMNS[sheet.name]:
-        if not column.required or not sheet.has(column.name):
-            continue
-        empty = sheet.frame[column.name].isna().to_numpy(dtype=bool)
-        for row, _value in _rows(sheet, column.name, empty):
-            yield finding(
-                "LUM-E004",
-                sheet.name,
-                sheet.cell(column.name, row),
-                row,
-                f"{column.name} är tomt men måste fyllas i",
-                expected=column.name,
+@cache
+def schema_for(sheet: str, present: frozenset[str]) -> pa.DataFrameSchema:
+    """The pandera schema of ``sheet`` for the columns it has (``present``)."""
+    columns: dict[str, pa.Column] = {}
+    for column in ledger_format.COLUMNS[sheet]:
+        if column.name in present:
+            columns[column.name] = pa.Column(
+                nullable=not column.required, checks=_column_checks(sheet, column), required=False
             )
+    frame_checks: list[pa.Check] = []
+    if sheet == APPLICATIONS:
+        if {"Beviljat belopp", "Sökt belopp"} <= present:
+            frame_checks.append(pa.Check(_granted_not_above_applied, name="LUM-E008"))
+        if {PROJECT_YEAR, "Typ"} <= present:
+            frame_checks.append(pa.Check(_project_year_allowed, name="LUM-E011"))
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, coerce=False)
 
 
-def _negative_amounts(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E007: a count or an amount below zero."""
-    for column in ledger_format.COLUMNS[sheet.name]:
-        if column.kind not in _COUNTS_AND_AMOUNTS or column.name == PROJECT_YEAR:
-            continue
-        if not sheet.has(column.name):
-            continue
-        series = sheet.frame[column.name]
-        if column.kind is Kind.KR:  # Decimal objects: compared one by one
-            negative = np.fromiter(
-                (value is not None and value < 0 for value in sheet.values(column.name)),
+def _column_checks(sheet: str, column: Column) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if column.kind in _COUNTS_AND_AMOUNTS and column.name != PROJECT_YEAR:
+        checks.append(pa.Check(_not_negative, name="LUM-E007"))
+    if column.choices:
+        checks.append(pa.Check(_one_of(column.choices), name="LUM-E010"))
+    if sheet == APPLICATIONS and column.name == "Betalkonto":
+        checks.append(pa.Check(_accounts_pass, name="LUM-E016"))
+    return checks
+
+
+# Each check answers every row itself (an empty cell passes), so pandera need not look for
+# all-empty rows (ignore_na), which costs a scan of the whole frame per check.
+
+
+def _not_negative(series: pd.Series) -> Any:
+    if series.dtype == object:  # Decimal öre amounts: compared one by one
+        return pd.Series(
+            np.fromiter(
+                (not (value is not None and value == value and value < 0) for value in series),
                 dtype=bool,
                 count=len(series),
-            )
-        else:
-            negative = (series < 0).to_numpy(dtype=bool, na_value=False)
-        for row, value in _rows(sheet, column.name, negative):
-            yield finding(
-                "LUM-E007",
-                sheet.name,
-                sheet.cell(column.name, row),
-                row,
-                f"{column.name} är negativt ({message_kr(value)})",
-                expected=">= 0",
-                found=value,
-            )
-
-
-def _allowed_words(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E010: a ``Typ`` or ``Status`` that is not one of the column's allowed words."""
-    for column in ledger_format.COLUMNS[sheet.name]:
-        if not column.choices or not sheet.has(column.name):
-            continue
-        series = sheet.frame[column.name]
-        other = series.notna().to_numpy(dtype=bool) & ~series.isin(column.choices).to_numpy(
-            dtype=bool
+            ),
+            index=series.index,
         )
-        allowed = column.choices
-        for row, value in _rows(sheet, column.name, other):
-            close = closest(str(value), allowed, 0.5)
-            hint = f"; menade du ”{close}”?" if close else ""
-            yield finding(
-                "LUM-E010",
-                sheet.name,
-                sheet.cell(column.name, row),
-                row,
-                f"{column.name} ”{value}” är inte ett av de tillåtna orden ({', '.join(allowed)})"
-                f"{hint}",
-                expected=" / ".join(allowed),
-                found=str(value),
-            )
+    return ~(series < 0).fillna(False).astype(bool)
 
 
-def _granted_above_applied(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E008: ``Beviljat belopp`` greater than ``Sökt belopp``."""
-    if not sheet.has("Beviljat belopp"):
-        return
-    frame = sheet.frame
-    above = (frame["Beviljat belopp"] > frame["Sökt belopp"]).to_numpy(dtype=bool, na_value=False)
-    applied_values = sheet.values("Sökt belopp")
-    positions = {row: i for i, row in enumerate(sheet.rows)} if above.any() else {}
-    for row, granted in _rows(sheet, "Beviljat belopp", above):
-        applied = applied_values[positions[row]]
-        yield finding(
-            "LUM-E008",
-            sheet.name,
-            sheet.cell("Beviljat belopp", row),
-            row,
-            f"Beviljat belopp ({message_kr(granted)}) är större än sökt belopp "
-            f"({message_kr(applied)})",
-            expected=applied,
-            found=granted,
-        )
+def _one_of(words: tuple[str, ...]) -> Callable[[pd.Series], Any]:
+    """A check that a text is one of ``words`` (an empty cell passes). pandera's own ``isin``
+    reports itself by its arguments, not by the name it is given, so the rule code would be lost."""
+
+    def one_of(series: pd.Series) -> Any:
+        return series.isin(words) | series.isna()
+
+    return one_of
 
 
-def _project_years(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E011: ``Projektår`` not 1, 2 or 3, or given for a study visit."""
-    if not sheet.has(PROJECT_YEAR):
-        return
-    frame = sheet.frame
-    stated = frame[PROJECT_YEAR].notna().to_numpy(dtype=bool)
-    visit = (frame["Typ"] == STUDY_VISIT).to_numpy(dtype=bool, na_value=False)
-    outside = ~frame[PROJECT_YEAR].isin(PROJECT_YEARS).to_numpy(dtype=bool)
-    for row, year in _rows(sheet, PROJECT_YEAR, stated & (visit | outside)):
-        if frame.at[row, "Typ"] == STUDY_VISIT:
-            message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
-            expected: Any = "tomt"
-        else:
-            message = f"Projektår ({year}) ska vara 1, 2 eller 3"
-            expected = "1–3"
-        yield finding(
-            "LUM-E011",
-            sheet.name,
-            sheet.cell(PROJECT_YEAR, row),
-            row,
-            message,
-            expected=expected,
-            found=year,
-        )
+def _granted_not_above_applied(frame: pd.DataFrame) -> Any:
+    return ~(frame["Beviljat belopp"] > frame["Sökt belopp"]).fillna(False).astype(bool)
 
 
-def _payment_accounts(sheet: Sheet) -> Iterator[Finding]:
-    """LUM-E016: a ``Betalkonto`` that :func:`lumledger.money.check_payment_account` rejects."""
-    column = "Betalkonto"
-    if not sheet.has(column):
-        return
-    series = sheet.frame[column]
+def _project_year_allowed(frame: pd.DataFrame) -> Any:
+    """Projektår is 1, 2 or 3, and only on a project (blank passes)."""
+    years = frame[PROJECT_YEAR]
+    stated = years.notna()
+    visit = (frame["Typ"] == STUDY_VISIT).fillna(False).astype(bool)
+    return ~(stated & (visit | ~years.isin(PROJECT_YEARS))).astype(bool)
+
+
+def _accounts_pass(series: pd.Series) -> Any:
+    """Each distinct account checked once: an administration's account recurs on its rows."""
     present = series.notna().to_numpy(dtype=bool)
-    if not present.any():
+    ok = np.ones(len(series), dtype=bool)
+    if present.any():
+        codes, distinct = pd.factorize(series[present])
+        texts = np.asarray(distinct, dtype=object)  # iterating a pandas string array is slow
+        texts = np.fromiter(map(str, texts), dtype=object, count=len(texts))
+        ok[present] = accounts_ok(texts)[codes]
+    return pd.Series(ok, index=series.index)
+
+
+# --- failure cases as findings ------------------------------------------------------------------
+
+
+def _failures(sheet: Sheet) -> Iterator[tuple[str, str, int]]:
+    """``(code, column, row)`` of each failing cell, once, leaving out the cells that failed
+    parsing (the reader reported them)."""
+    present = frozenset(name for name in sheet.letters if name in sheet.frame.columns)
+    if not present:
         return
-    # Each distinct account once: an administration's account recurs on its applications.
-    codes, distinct = pd.factorize(series[present])
-    texts = np.asarray(distinct, dtype=object)  # iterating a pandas string array is slow
-    texts = np.fromiter(map(str, texts), dtype=object, count=len(texts))
-    failing = present.copy()
-    failing[present] = ~accounts_ok(texts)[codes]
-    for row, value in _rows(sheet, column, failing):
-        yield finding(
-            "LUM-E016",
-            sheet.name,
-            sheet.cell(column, row),
-            row,
-            f"Betalkontot ”{value}” är inte giltigt: {check_payment_account(str(value)).reason}",
-            expected="Bankgiro NNN-NNNN eller Plusgiro N…N-N",
-            found=str(value),
-        )
+    frame = sheet.frame[[c.name for c in ledger_format.COLUMNS[sheet.name] if c.name in present]]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schema_for(sheet.name, present).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return
+    seen: set[tuple[str, str, int]] = set()
+    for check, column, index in zip(
+        cases["check"].astype(str), cases["column"], cases["index"], strict=True
+    ):
+        code = "LUM-E004" if check == _NOT_NULLABLE else check
+        if not code.startswith("LUM-") or index is None or pd.isna(index):
+            continue
+        target = _FRAME_CHECK_COLUMNS.get(code)
+        if target is None:
+            if column is None or pd.isna(column):
+                continue
+            target = str(column)
+        key = (code, target, int(index))
+        if key in seen or (key[2], target) in sheet.invalid:
+            continue
+        seen.add(key)
+        yield key
+
+
+def _findings(sheet: Sheet) -> Iterator[Finding]:
+    cases = sorted(_failures(sheet), key=lambda case: (case[2], case[0]))
+    if not cases:
+        return
+    position = {row: i for i, row in enumerate(sheet.rows)}
+    values: dict[str, list[Any]] = {}
+
+    def value(column: str, row: int) -> Any:
+        if column not in values:
+            values[column] = sheet.values(column)
+        return values[column][position[row]]
+
+    for code, column, row in cases:
+        yield _MESSAGES[code](sheet, column, row, value)
+
+
+Value = Callable[[str, int], Any]
+
+
+def _required(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    return finding(
+        "LUM-E004",
+        sheet.name,
+        sheet.cell(column, row),
+        row,
+        f"{column} är tomt men måste fyllas i",
+        expected=column,
+    )
+
+
+def _negative(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    amount = value(column, row)
+    return finding(
+        "LUM-E007",
+        sheet.name,
+        sheet.cell(column, row),
+        row,
+        f"{column} är negativt ({message_kr(amount)})",
+        expected=">= 0",
+        found=amount,
+    )
+
+
+def _granted_above_applied(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    granted, applied = value("Beviljat belopp", row), value("Sökt belopp", row)
+    return finding(
+        "LUM-E008",
+        sheet.name,
+        sheet.cell("Beviljat belopp", row),
+        row,
+        f"Beviljat belopp ({message_kr(granted)}) är större än sökt belopp ({message_kr(applied)})",
+        expected=applied,
+        found=granted,
+    )
+
+
+def _not_allowed(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    word = value(column, row)
+    allowed = ledger_format.column(sheet.name, column).choices
+    close = closest(str(word), allowed, 0.5)
+    hint = f"; menade du ”{close}”?" if close else ""
+    return finding(
+        "LUM-E010",
+        sheet.name,
+        sheet.cell(column, row),
+        row,
+        f"{column} ”{word}” är inte ett av de tillåtna orden ({', '.join(allowed)}){hint}",
+        expected=" / ".join(allowed),
+        found=str(word),
+    )
+
+
+def _project_year(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    year = value(PROJECT_YEAR, row)
+    expected: Any
+    if value("Typ", row) == STUDY_VISIT:
+        message = f"Projektår ({year}) är angivet för ett studiebesök; lämna det tomt"
+        expected = "tomt"
+    else:
+        message = f"Projektår ({year}) ska vara 1, 2 eller 3"
+        expected = "1–3"
+    return finding(
+        "LUM-E011",
+        sheet.name,
+        sheet.cell(PROJECT_YEAR, row),
+        row,
+        message,
+        expected=expected,
+        found=year,
+    )
+
+
+def _bad_account(sheet: Sheet, column: str, row: int, value: Value) -> Finding:
+    account = str(value(column, row))
+    return finding(
+        "LUM-E016",
+        sheet.name,
+        sheet.cell(column, row),
+        row,
+        f"Betalkontot ”{account}” är inte giltigt: {check_payment_account(account).reason}",
+        expected="Bankgiro NNN-NNNN eller Plusgiro N…N-N",
+        found=account,
+    )
+
+
+_MESSAGES: dict[str, Callable[[Sheet, str, int, Value], Finding]] = {
+    "LUM-E004": _required,
+    "LUM-E007": _negative,
+    "LUM-E008": _granted_above_applied,
+    "LUM-E010": _not_allowed,
+    "LUM-E011": _project_year,
+    "LUM-E016": _bad_account,
+}
+
+
+# --- bankgiro and plusgiro numbers, whole arrays at a time --------------------------------------
 
 
 def accounts_ok(texts: Any) -> Any:
