@@ -174,23 +174,14 @@ def validate(ledger: Path, as_json: bool) -> None:
     """Kontrollera LEDGER mot alla regler i formatet (LUM-E…, LUM-W…)."""
 
     def action() -> int:
+        from lumledger import api
         from lumledger.findings import plural, summarize
-        from lumledger.rules.cross_sheet import validate_path
 
         with progress_bar():
-            result = validate_path(ledger)
+            result = api.validate(ledger)
         summary = summarize(result.findings)
         if as_json:
-            print_json(
-                {
-                    "findings": [f.to_dict() for f in result.findings],
-                    "summary": {
-                        "file": ledger.name,
-                        "valid": result.valid,
-                        **summary.to_dict(),
-                    },
-                }
-            )
+            print_json(result.to_dict())
         else:
             print_findings(result.findings)
             verdict = "liggaren är giltig" if result.valid else "liggaren har fel som måste rättas"
@@ -262,9 +253,9 @@ def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | 
     opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
 
     def step() -> Any:
-        from lumledger.cycle import new_round
+        from lumledger import api
 
-        return new_round(ledger, year, opens=opens_on, closes=closes_on)
+        return api.new_round(ledger, year, opens=opens_on, closes=closes_on)
 
     _run_cycle(step, ledger)
 
@@ -279,9 +270,9 @@ def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) ->
     day = _date(decided_on, "--date")
 
     def step() -> Any:
-        from lumledger.cycle import decide
+        from lumledger import api
 
-        return decide(ledger, year, decided_on=day, diary_number=dnr)
+        return api.decide(ledger, year, decided_on=day, diary_number=dnr)
 
     _run_cycle(step, ledger)
 
@@ -296,9 +287,9 @@ def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> No
     as_of_day = _date(as_of, "--as-of")
 
     def step() -> Any:
-        from lumledger.cycle import close
+        from lumledger import api
 
-        return close(ledger, year, force=force, as_of=as_of_day)
+        return api.close(ledger, year, force=force, as_of=as_of_day)
 
     _run_cycle(step, ledger)
 
@@ -341,12 +332,11 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
     """
 
     def action() -> int:
-        from lumledger import progress
-        from lumledger.reconciliation import reconcile_path
+        from lumledger import api, progress
 
         with progress_bar():
             with progress.part(0.0, 0.8):
-                result = reconcile_path(ledger, as_of)
+                result = api.reconcile(ledger, as_of)
             progress.report("Stämmer av", 1.0 if output is None else 0.9)
             if output is not None:
                 from lumledger.reports.reconciliation_tables import (
@@ -378,12 +368,7 @@ def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False)
 
     summary = summarize(result.findings)
     if as_json:
-        print_json(
-            {
-                "findings": [f.to_dict() for f in result.findings],
-                "summary": {"file": ledger.name, "valid": False, **summary.to_dict()},
-            }
-        )
+        print_json(result.to_dict())
     else:
         print_findings(result.findings)
     click.echo(
@@ -392,12 +377,6 @@ def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False)
         err=True,
     )
     return 1
-
-
-def _year_has_applications(result: Any, year: int) -> bool:
-    from lumledger.rollups import count_applications
-
-    return count_applications(result.ledger, year, None) > 0
 
 
 @main.command()
@@ -428,36 +407,27 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
         )
 
     def action() -> int:
-        from lumledger.findings import summarize
+        from lumledger import api
         from lumledger.reports.rollup_tables import render_rollup_text
-        from lumledger.rollups import compute_rollup
-        from lumledger.rules.cross_sheet import validate_path
 
         with progress_bar():
-            result = validate_path(ledger)
+            result = api.rollup(ledger, year)
         if not result.valid:
-            return _refuse_invalid(result, ledger, "summeringen", as_json)
-        if year is not None and not _year_has_applications(result, year):
+            return _refuse_invalid(result.validation, ledger, "summeringen", as_json)
+        summary = result.rollup
+        if summary is None:
             click.echo(f"{ledger.name} har inga ansökningar för år {year}.", err=True)
             return 1
-        with progress_bar():
-            summary = compute_rollup(result.ledger, year)
-            if output is not None:
-                from lumledger import progress
-                from lumledger.reports.rollup_tables import write_summary_workbook
+        if output is not None:
+            from lumledger import progress
+            from lumledger.reports.rollup_tables import write_summary_workbook
 
+            with progress_bar():
                 progress.report(f"Skriver {output.name}", 0.0)
                 write_summary_workbook(summary, output)
                 progress.report(f"Skriver {output.name}", 1.0)
         if as_json:
-            counts = summarize(result.findings)
-            print_json(
-                {
-                    "findings": [f.to_dict() for f in result.findings],
-                    "summary": {"file": ledger.name, "valid": True, **counts.to_dict()},
-                    "rollup": summary.to_dict(),
-                }
-            )
+            print_json(result.to_dict())
         else:
             click.echo(render_rollup_text(summary), nl=False)
             if output is not None:
@@ -514,28 +484,19 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
     """
 
     def action() -> int:
-        from lumledger.official import NoApplicationsError
-        from lumledger.reports.official_files import export_year
-        from lumledger.rules.cross_sheet import validate_path
-        from lumledger.workbook.files import check_output_dir
+        from lumledger import api
 
         with progress_bar():
-            result = validate_path(ledger)
-        if not result.valid:
-            return _refuse_invalid(result, ledger, "exporten")
-        if not _year_has_applications(result, year):
+            result = api.export(ledger, year, out_dir, formats)
+        if not result.validation.valid:
+            return _refuse_invalid(result.validation, ledger, "exporten")
+        if result.refused is not None:
             click.echo(
                 f"{ledger.name} har inga ansökningar för år {year}; inget har skrivits.", err=True
             )
             return 1
-        check_output_dir(out_dir)
-        try:
-            paths = export_year(result.ledger, year, out_dir, formats)
-        except NoApplicationsError as exc:
-            click.echo(exc.message, err=True)
-            return 1
         click.echo(f"Bilaga 1 och 2 för {year} skrevs:")
-        for path in paths:
+        for path in result.files:
             click.echo(f"  {path}")
         return 0
 

@@ -24,7 +24,8 @@ from collections.abc import Iterator
 def paused() -> Iterator[None]:
     """Hold off the cyclic garbage collector inside the block; restore it as it was."""
     enabled = gc.isenabled()
-    gc.disable()
+    if enabled:  # a pause inside a pause leaves it to the outer one
+        gc.disable()
     try:
         yield
     finally:

@@ -25,7 +25,7 @@ from lumledger.findings import Finding
 from lumledger.ledger import Ledger, Round, Sheet, match_key
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
-from lumledger.rules.cross_sheet import Validation, validate_ledger
+from lumledger.validation import Validation, validate_ledger
 from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
 

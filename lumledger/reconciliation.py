@@ -23,7 +23,6 @@ from lumledger.findings import Finding, sort_key, summarize
 from lumledger.ledger import ZERO, Account, Application, Ledger, match_key
 from lumledger.ledger_format import APPLICATION_TYPES, APPLICATIONS, DECISIONS
 from lumledger.money import message_kr, to_json_amount
-from lumledger.rules.cross_sheet import validate_ledger
 from lumledger.rules.reconciliation import (
     Figures,
     applications,
@@ -32,6 +31,7 @@ from lumledger.rules.reconciliation import (
     of_year_and_type,
 )
 from lumledger.rules.registry import RECONCILIATION, Context, NotRun, codes_of, run
+from lumledger.validation import validate_ledger
 from lumledger.workbook.reader import read_ledger
 
 # --- results ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ BENCHMARKS = ROOT / "benchmarks"
 
 def test_generated_ledger_has_every_column_and_some_findings(tmp_path: Path) -> None:
     from lumledger.ledger_format import COLUMNS, INPUT_SHEETS
-    from lumledger.rules.cross_sheet import validate_path
+    from lumledger.validation import validate_path
     from tools import ledgers
 
     path = ledgers.write_ledger(tmp_path / "lum.xlsx", 400)

@@ -66,6 +66,26 @@ def test_the_library_leaves_the_collector_to_its_caller(
     assert gc.isenabled()
 
 
+@pytest.mark.parametrize("call", ["load", "validate", "rollup", "reconcile"])
+def test_each_facade_call_pauses_the_collector_for_its_own_duration(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    import lumledger
+    from lumledger.workbook import reader
+
+    states: list[bool] = []
+    real_load = reader.load_ledger
+
+    def recording_load(source: reader.CellSource) -> Ledger:
+        states.append(gc.isenabled())
+        return real_load(source)
+
+    monkeypatch.setattr(reader, "load_ledger", recording_load)
+    getattr(lumledger, call)(EXAMPLE)
+    assert states == [False]
+    assert gc.isenabled()
+
+
 @pytest.mark.parametrize("command", ["validate", "rollup", "reconcile"])
 def test_a_command_pauses_the_collector_once_around_all_its_work(
     collector_on: None, monkeypatch: pytest.MonkeyPatch, command: str

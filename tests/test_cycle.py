@@ -19,7 +19,7 @@ from lumledger import ledger_format
 from lumledger.cli import main
 from lumledger.cycle import CLOSING_NOTE_COLUMN, FROZEN_COLUMN, CycleRefusal, plan_decide
 from lumledger.ledger import to_int
-from lumledger.rules.cross_sheet import validate_path
+from lumledger.validation import validate_path
 from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, write_cells
 

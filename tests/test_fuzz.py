@@ -71,26 +71,26 @@ def test_harness_passes_a_valid_ledger(tmp_path: Path) -> None:
 
 
 def test_harness_flags_the_generic_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import lumledger.rules.cross_sheet
+    import lumledger.validation
 
     def broken(_path: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(lumledger.rules.cross_sheet, "validate_path", broken)
+    monkeypatch.setattr(lumledger.validation, "validate_path", broken)
     outcome = fuzz.run_case(_valid_case(), tmp_path)
     assert any("oväntat fel" in problem for problem in outcome.problems)
 
 
 def test_harness_flags_a_changed_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import lumledger.rules.cross_sheet
+    import lumledger.validation
 
-    real = lumledger.rules.cross_sheet.validate_path
+    real = lumledger.validation.validate_path
 
     def writes(path: Any) -> Any:
         Path(path).write_bytes(Path(path).read_bytes() + b"x")
         return real(path)
 
-    monkeypatch.setattr(lumledger.rules.cross_sheet, "validate_path", writes)
+    monkeypatch.setattr(lumledger.validation, "validate_path", writes)
     outcome = fuzz.run_case(_valid_case(), tmp_path)
     assert any("changed" in problem for problem in outcome.problems)
 

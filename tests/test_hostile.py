@@ -428,7 +428,7 @@ def test_a_deferred_sheet_is_checked_before_calamine_reads_it(
 def test_a_ledger_read_with_deferred_checks_is_read_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lumledger.rules.cross_sheet import validate_path
+    from lumledger.validation import validate_path
     from lumledger.workbook import package
 
     example = ROOT / "workbooks" / "lum-exempel.xlsx"

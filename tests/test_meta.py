@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, WORKBOOKS
 
 from lumledger.rules import READING, RECONCILIATION, RULES, VALIDATION
-from lumledger.rules.cross_sheet import validate_path
+from lumledger.validation import validate_path
 
 CODE = re.compile(r"LUM-[EWR]\d{3}")
 DOCS = ROOT / "docs" / "ledger-format.md"

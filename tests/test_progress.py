@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lumledger import cli, progress
-from lumledger.rules.cross_sheet import validate_path
+from lumledger.validation import validate_path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"

@@ -14,7 +14,7 @@ from conftest import EXAMPLE, make_ledger
 from lumledger import ledger_format
 from lumledger.ledger import to_decimal, to_int
 from lumledger.money import check_payment_account, format_kr, parse_amount_text
-from lumledger.rules.cross_sheet import validate_path
+from lumledger.validation import validate_path
 from lumledger.workbook.reader import read_ledger
 
 APPS = ledger_format.APPLICATIONS

@@ -30,8 +30,8 @@ from lumledger.reconciliation import (
     reconcile_path,
 )
 from lumledger.rules import Context
-from lumledger.rules.cross_sheet import validate_ledger
 from lumledger.rules.reconciliation import check_reports
+from lumledger.validation import validate_ledger
 from lumledger.workbook.reader import read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ from lumledger.rollups import (
     percent,
     sum_field,
 )
-from lumledger.rules.cross_sheet import validate_ledger
+from lumledger.validation import validate_ledger
 from lumledger.workbook.reader import SheetCells, load_ledger, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent

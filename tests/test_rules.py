@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from lumledger import ledger_format, rules
 from lumledger.findings import finding
 from lumledger.money import check_payment_account, luhn_ok
-from lumledger.rules.cross_sheet import validate_path
 from lumledger.rules.schemas import accounts_ok
+from lumledger.validation import validate_path
 
 
 def _fresh(code: str) -> str:
@@ -86,7 +86,7 @@ def test_column_rules_are_pandera_checks_named_by_their_codes() -> None:
 
 def test_validation_leaves_the_process_modules_alone() -> None:
     loaded = _fresh(
-        "import sys; import hypothesis; from lumledger.rules.cross_sheet import validate_path; "
+        "import sys; import hypothesis; from lumledger.validation import validate_path; "
         f"validate_path({str(EXAMPLE)!r}); print(sys.modules['hypothesis'] is not None)"
     )
     assert loaded.strip().endswith("True")

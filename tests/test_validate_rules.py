@@ -15,7 +15,7 @@ from conftest import make_ledger, patch_cell_xml
 
 from lumledger import ledger_format
 from lumledger.findings import Finding
-from lumledger.rules.cross_sheet import validate_path
+from lumledger.validation import validate_path
 
 APPS = ledger_format.APPLICATIONS
 ROUNDS = ledger_format.ROUNDS

@@ -44,7 +44,7 @@ from conftest import EXAMPLE, base_rows, make_ledger, write_ledger
 from lumledger import ledger_format, xl
 from lumledger.findings import LedgerReadError
 from lumledger.rollups import compute_rollup
-from lumledger.rules.cross_sheet import validate_source
+from lumledger.validation import validate_source
 from lumledger.workbook.reader import FileSource, load_ledger, read_ledger
 
 APPS = ledger_format.APPLICATIONS

@@ -91,7 +91,7 @@ from lumledger.reports.findings_table import SHEET_COLUMNS, findings_table
 from lumledger.reports.reconciliation_tables import reconciliation_sheet
 from lumledger.reports.rollup_tables import rollup_overview
 from lumledger.reports.tables import Report
-from lumledger.rules.cross_sheet import Validation, validate_ledger
+from lumledger.validation import Validation, validate_ledger
 from lumledger.workbook.reader import CellSource, SheetCells, load_ledger
 from lumledger.xl.sheets import excel_value, write_report, write_rows
 from lumledger.xl.sheets import link_address as link_address  # the public name of the front end

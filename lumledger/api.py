@@ -1,0 +1,264 @@
+"""The library facade: what the command line, the Excel front end and a Python user call.
+
+Like sqlite-utils' ``Database``, one small set of calls over the whole library; ``import lumledger``
+exposes them lazily (:mod:`lumledger`), so importing the package stays cheap:
+
+* :func:`load` reads a workbook read-only into a :class:`~lumledger.ledger.Ledger`;
+* :func:`validate`, :func:`rollup`, :func:`reconcile` and :func:`export` take a ledger (or a path,
+  read first) and return a result with ``.findings`` and ``.to_dict()`` — the JSON the command
+  line prints;
+* :func:`new_round`, :func:`decide` and :func:`close` are the budget cycle's steps: they write into
+  the ledger file, after a backup (:mod:`lumledger.cycle`).
+
+Every entry point holds Python's cyclic garbage collector off while it works
+(:func:`lumledger.collector.paused`, scoped to the call). Findings are values; only a file that
+cannot be read or written raises (:class:`~lumledger.findings.LedgerReadError`,
+:class:`~lumledger.findings.LedgerWriteError`, one Swedish sentence each).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from lumledger import collector, progress
+
+if TYPE_CHECKING:
+    from lumledger.cycle import CycleResult
+    from lumledger.findings import Finding
+    from lumledger.ledger import Ledger
+    from lumledger.reconciliation import Reconciliation
+    from lumledger.rollups import Rollup
+    from lumledger.validation import Validation
+
+T = TypeVar("T")
+
+#: The files :func:`export` can write, in this order.
+EXPORT_FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv")
+
+_READING_SHARE = 0.8  # of a command's time on a large ledger, the reading
+
+
+@contextmanager
+def _entry() -> Iterator[None]:
+    """What every entry point holds for its duration (see :mod:`lumledger.collector`)."""
+    with collector.paused():
+        yield
+
+
+def _run(work: Callable[[], T]) -> T:
+    with _entry():
+        return work()
+
+
+def load(path: str | os.PathLike[str], *, refuse_when_open: bool = True) -> Ledger:
+    """Read the workbook at ``path`` read-only into a ledger (its reading findings included).
+
+    Raises :class:`~lumledger.findings.LedgerReadError` when the file cannot be read at all
+    (missing, not a workbook, encrypted, damaged, hostile, or open in Excel while
+    ``refuse_when_open``)."""
+    from lumledger.workbook.reader import read_ledger
+
+    return _run(lambda: read_ledger(Path(path), refuse_when_open=refuse_when_open))
+
+
+def _ledger(source: Ledger | str | os.PathLike[str]) -> Ledger:
+    """``source`` itself, or the ledger read from that path (the first part of the progress)."""
+    from lumledger.ledger import Ledger
+    from lumledger.workbook.reader import read_ledger
+
+    if isinstance(source, Ledger):
+        return source
+    with progress.part(0.0, _READING_SHARE):
+        ledger = read_ledger(Path(source))
+    return ledger
+
+
+def validate(ledger: Ledger | str | os.PathLike[str]) -> Validation:
+    """Every reading and validation rule (``LUM-E…``, ``LUM-W…``) on ``ledger``."""
+    from lumledger import validation
+
+    def work() -> Validation:
+        if isinstance(ledger, (str, os.PathLike)):
+            return validation.validate_path(Path(ledger))
+        return validation.validate_ledger(ledger)
+
+    return _run(work)
+
+
+@dataclass(slots=True)
+class RollupResult:
+    """A roll-up, or why there is none: the ledger has errors (``rollup`` is ``None``; the command
+    line refuses it), or the year asked for has no applications (``no_applications``)."""
+
+    validation: Validation
+    year: int | None
+    rollup: Rollup | None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.validation.findings
+
+    @property
+    def valid(self) -> bool:
+        return self.validation.valid
+
+    @property
+    def no_applications(self) -> bool:
+        return self.valid and self.rollup is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``lumledger rollup --json``."""
+        data = self.validation.to_dict()
+        if self.rollup is not None:
+            data["rollup"] = self.rollup.to_dict()
+        return data
+
+
+def rollup(ledger: Ledger | str | os.PathLike[str], year: int | None = None) -> RollupResult:
+    """Totals per year, type and administration, frames and multi-year commitments of ``ledger``
+    (``year`` only, or every year). A ledger with errors gets no roll-up, only its findings."""
+    from lumledger import validation
+    from lumledger.rollups import compute_rollup, count_applications
+
+    def work() -> RollupResult:
+        checked = validation.validate_ledger(_ledger(ledger))
+        if not checked.valid:
+            return RollupResult(validation=checked, year=year, rollup=None)
+        if year is not None and count_applications(checked.ledger, year, None) == 0:
+            return RollupResult(validation=checked, year=year, rollup=None)
+        return RollupResult(
+            validation=checked, year=year, rollup=compute_rollup(checked.ledger, year)
+        )
+
+    return _run(work)
+
+
+def reconcile(
+    ledger: Ledger | str | os.PathLike[str], as_of: dt.date | None = None
+) -> Reconciliation:
+    """Decisions, payments, reports and repayments against each other (``LUM-R…``), as of
+    ``as_of`` (today by default), on what is readable even in a ledger with errors."""
+    from lumledger import reconciliation
+
+    return _run(lambda: reconciliation.reconcile(_ledger(ledger), as_of))
+
+
+@dataclass(slots=True)
+class ExportResult:
+    """The official tables of one year as files, or why none were written."""
+
+    validation: Validation
+    year: int
+    files: list[Path] = field(default_factory=list)
+    refused: str | None = None  # Swedish: why nothing was written (None when files were)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.validation.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.validation.to_dict()
+        data["export"] = {
+            "year": self.year,
+            "files": [str(path) for path in self.files],
+            "refused": self.refused,
+        }
+        return data
+
+
+def export(
+    ledger: Ledger | str | os.PathLike[str],
+    year: int,
+    folder: str | os.PathLike[str],
+    formats: Sequence[str] = EXPORT_FORMATS,
+) -> ExportResult:
+    """Write Bilaga 1 and 2 of ``year`` into ``folder`` (created when missing) as ``formats``.
+
+    Nothing is written for a ledger with errors or a year without applications (``refused``
+    says why). Raises :class:`~lumledger.findings.LedgerWriteError` when a file cannot be
+    written."""
+    from lumledger import validation
+    from lumledger.official import NoApplicationsError
+    from lumledger.reports.official_files import export_year
+    from lumledger.rollups import count_applications
+    from lumledger.workbook.files import check_output_dir
+
+    def work() -> ExportResult:
+        checked = validation.validate_ledger(_ledger(ledger))
+        result = ExportResult(validation=checked, year=year)
+        if not checked.valid:
+            result.refused = "liggaren har fel som måste rättas först"
+            return result
+        if count_applications(checked.ledger, year, None) == 0:
+            result.refused = f"liggaren har inga ansökningar för år {year}"
+            return result
+        check_output_dir(Path(folder))
+        try:
+            result.files = export_year(checked.ledger, year, Path(folder), tuple(formats))
+        except NoApplicationsError as exc:
+            result.refused = exc.message
+        return result
+
+    return _run(work)
+
+
+def new_round(
+    path: str | os.PathLike[str],
+    year: int,
+    *,
+    opens: dt.date | None = None,
+    closes: dt.date | None = None,
+) -> CycleResult:
+    """Open the round ``year`` in the ledger file at ``path`` (see :mod:`lumledger.cycle`)."""
+    from lumledger import cycle
+
+    return _run(lambda: cycle.new_round(Path(path), year, opens=opens, closes=closes))
+
+
+def decide(
+    path: str | os.PathLike[str],
+    year: int,
+    *,
+    decided_on: dt.date,
+    diary_number: str | None = None,
+) -> CycleResult:
+    """Record the committee's decision on ``year`` and freeze its grants."""
+    from lumledger import cycle
+
+    return _run(
+        lambda: cycle.decide(Path(path), year, decided_on=decided_on, diary_number=diary_number)
+    )
+
+
+def close(
+    path: str | os.PathLike[str],
+    year: int,
+    *,
+    force: bool = False,
+    as_of: dt.date | None = None,
+) -> CycleResult:
+    """Close ``year`` when nothing of it is left to settle."""
+    from lumledger import cycle
+
+    return _run(lambda: cycle.close(Path(path), year, force=force, as_of=as_of))
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportResult",
+    "RollupResult",
+    "close",
+    "decide",
+    "export",
+    "load",
+    "new_round",
+    "reconcile",
+    "rollup",
+    "validate",
+]
