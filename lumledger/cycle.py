@@ -25,6 +25,7 @@ from lumledger.findings import Finding
 from lumledger.ledger import Ledger, Round, Sheet, match_key
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
+from lumledger.swedish import plural
 from lumledger.validation import Validation, validate_ledger
 from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
@@ -71,7 +72,8 @@ def _require_valid(ledger: Ledger, step: str) -> Validation:
     if not validation.valid:
         count = len(validation.errors)
         raise CycleRefusal(
-            f"Liggaren har {count} fel; rätta dem (kör lumledger validate) innan {step}.",
+            f"Liggaren har {plural(count, 'fel', 'fel')}; rätta dem (kör lumledger validate) "
+            f"innan {step}.",
             validation.errors,
         )
     return validation
@@ -287,7 +289,8 @@ def plan_decide(
     if undecided:
         listing = ", ".join(undecided[:10]) + (" …" if len(undecided) > 10 else "")
         raise CycleRefusal(
-            f"{len(undecided)} ansökningar för {year} saknar beviljat belopp ({listing}); "
+            f"{plural(len(undecided), 'ansökan', 'ansökningar')} för {year} saknar beviljat "
+            f"belopp ({listing}); "
             "fyll i 0 för avslag och försök igen."
         )
     plan = Plan(step="decide", year=year)
@@ -305,7 +308,8 @@ def plan_decide(
     plan.summary.append(
         f"Omgångar rad {round_row}: {year} beslutad {decided_on.isoformat()}"
         + (f", dnr {diary_number}" if diary_number else "")
-        + f"; {len(of_year)} ansökningar, beviljat totalt {format_kr(total)} kr fryst i ”{FROZEN_COLUMN}”."
+        + f"; {plural(len(of_year), 'ansökan', 'ansökningar')}, beviljat totalt "
+        f"{format_kr(total)} kr fryst i ”{FROZEN_COLUMN}”."
     )
     return plan
 
@@ -340,7 +344,8 @@ def plan_close(
     open_items = findings_for_year(ledger, result.findings, year)
     if open_items and not force:
         raise CycleRefusal(
-            f"Avstämningen har {len(open_items)} avvikelser för {year}; rätta dem eller stäng med "
+            f"Avstämningen har {plural(len(open_items), 'avvikelse', 'avvikelser')} för {year}; "
+            "rätta dem eller stäng med "
             "--force (avvikelserna antecknas i liggaren).",
             open_items,
         )
@@ -350,10 +355,11 @@ def plan_close(
     day = (today or dt.date.today()).isoformat()
     if open_items:
         listing = "; ".join(f"{f.code} {f.id or f.location}" for f in open_items)
-        note = f"Stängd {day} trots {len(open_items)} avvikelser: {listing}"
+        note = f"Stängd {day} trots {plural(len(open_items), 'avvikelse', 'avvikelser')}: {listing}"
         columns.write(CLOSING_NOTE_COLUMN, round_row, note[:32000], add=True)
         plan.summary.append(
-            f"Omgångar rad {round_row}: {year} stängd med {len(open_items)} antecknade avvikelser."
+            f"Omgångar rad {round_row}: {year} stängd med "
+            f"{plural(len(open_items), 'antecknad avvikelse', 'antecknade avvikelser')}."
         )
     else:
         plan.summary.append(

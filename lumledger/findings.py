@@ -17,6 +17,7 @@ from typing import Any
 
 from lumledger.ledger_format import INPUT_SHEETS, column_number
 from lumledger.rules.registry import RULES, WARNING
+from lumledger.swedish import plural as plural  # its home is lumledger.swedish; re-exported
 
 Figure = int | str | None
 
@@ -160,10 +161,6 @@ def summarize(items: Iterable[Finding]) -> Summary:
         summary.by_code[item.code] = summary.by_code.get(item.code, 0) + 1
     summary.by_code = dict(sorted(summary.by_code.items()))
     return summary
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 class LedgerReadError(Exception):

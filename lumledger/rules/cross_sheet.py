@@ -26,6 +26,7 @@ from lumledger.ledger_format import (
 )
 from lumledger.money import message_kr
 from lumledger.rules.registry import Context
+from lumledger.swedish import plural
 
 # --- rules across rows and sheets --------------------------------------------------------------------
 
@@ -232,7 +233,8 @@ def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
                     APPLICATIONS,
                     apps.cell("Beviljat belopp", row),
                     row,
-                    f"{name} har {len(rows)} beviljade {kind_text} {year} (högst {limit} tillåtna): "
+                    f"{name} har {len(rows)} beviljade {kind_text} {year} "
+                    f"(högst {plural(limit, 'tillåtet', 'tillåtna')}): "
                     f"rad {listing}",
                     expected=limit,
                     found=len(rows),

@@ -61,6 +61,7 @@ from lumledger.ledger_format import (
 )
 from lumledger.money import message_kr
 from lumledger.rules.registry import Context
+from lumledger.swedish import plural
 
 # --- what the families share -----------------------------------------------------------------------
 
@@ -462,7 +463,7 @@ def _granted_against_paid(ledger: Ledger, context: Context) -> list[Finding]:
         if paid == granted:
             continue
         rows = ", ".join(str(p.row) for p in payments)
-        count = "1 utbetalning" if len(payments) == 1 else f"{len(payments)} utbetalningar"
+        count = plural(len(payments), "utbetalning", "utbetalningar")
         more = "mer" if paid > granted else "mindre"
         last = payments[-1]
         out.append(
@@ -600,7 +601,8 @@ def _report_missing(
                 ledger.cell(APPLICATIONS, "Id", app.row),
                 app.row,
                 f"Redovisning saknas: beviljat {message_kr(app.granted)} {app.year}, sista dag "
-                f"för redovisningen var {due.isoformat()} ({(today - due).days} dagar sedan "
+                f"för redovisningen var {due.isoformat()} "
+                f"({plural((today - due).days, 'dag', 'dagar')} sedan "
                 f"per {today.isoformat()})",
                 expected=f"redovisning senast {due.isoformat()}",
                 found=None,
