@@ -2,17 +2,22 @@
 
 Each command calls one library function and formats its result; heavy libraries (pandas,
 pandera, openpyxl) are imported inside the commands, so ``lumledger --help`` starts fast.
-Exit status: 0 fine, 1 findings (or an invalid ledger), 2 the file cannot be read or written.
+Exit status (README.md's table): 0 fine, 1 findings (or an invalid ledger, or a cycle step
+refused), 2 the file cannot be read or written, or the command line is wrong, 3 the year asked
+for has no applications. With ``--json`` every outcome is printed as JSON on standard output.
+click's own texts (usage, help, errors) are Swedish while a command runs (``click_in_swedish``).
 This is the only module that imports click.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gettext
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -25,11 +30,156 @@ if TYPE_CHECKING:
     from lumledger.findings import Finding
     from lumledger.reports.tables import Report, Table
 
-LEDGER = click.Path(path_type=Path, dir_okay=True, file_okay=True)
+# Exit statuses besides 0, 1 (findings) and 2 (unreadable file, wrong command line): README.md.
+NO_APPLICATIONS = 3  # rollup/export: the year asked for has no applications
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="lumledger")
+@contextmanager
+def click_in_swedish() -> Iterator[None]:
+    """click's own texts in Swedish (lumledger.swedish.CLICK_TEXTS) while the block runs.
+
+    click looks up every text it writes through the names ``_`` and ``ngettext`` that each of
+    its modules binds to the standard library's ``gettext`` functions. For the block, those
+    names in click's modules point at lumledger's catalogue; afterwards they are put back. The
+    process's gettext domain, locale and every other module are left alone.
+    """
+    from lumledger.swedish import CLICK_CATALOGUE
+
+    ours = {"_": CLICK_CATALOGUE.gettext, "ngettext": CLICK_CATALOGUE.ngettext}
+    standard = {"_": gettext.gettext, "ngettext": gettext.ngettext}
+    bound: list[tuple[Any, str]] = []
+    try:
+        for name, module in list(sys.modules.items()):
+            if module is None or not (name == "click" or name.startswith("click.")):
+                continue
+            for attribute, function in standard.items():
+                if getattr(module, attribute, None) is function:
+                    setattr(module, attribute, ours[attribute])
+                    bound.append((module, attribute))
+        yield
+    finally:
+        for module, attribute in bound:
+            setattr(module, attribute, standard[attribute])
+
+
+class SwedishCommand(click.Command):
+    """A command whose usage line says ``[FLAGGOR]``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        super().__init__(*args, **kwargs)
+
+
+class SwedishGroup(click.Group):
+    """A group of commands (``lumledger``, ``lumledger cycle``) with Swedish usage words."""
+
+    command_class = SwedishCommand
+    group_class = type  # subgroups are made like their parent
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        kwargs.setdefault("subcommand_metavar", "KOMMANDO [ARGUMENT]...")
+        super().__init__(*args, **kwargs)
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main`` with its texts in Swedish; a wrong command line with ``--json`` also
+        prints its message as JSON (``refusal_json``)."""
+        given = sys.argv[1:] if args is None else list(args)
+        with click_in_swedish():
+            if not standalone_mode:
+                return super().main(args, prog_name, complete_var, False, **extra)
+            try:
+                status = super().main(args, prog_name, complete_var, False, **extra)
+            except click.ClickException as exc:
+                exc.show()
+                if "--json" in given:
+                    print_json(refusal_json(exc.format_message(), exc.exit_code))
+                sys.exit(exc.exit_code)
+            except click.Abort:
+                from lumledger.swedish import CLICK_TEXTS
+
+                click.echo(CLICK_TEXTS["Aborted!"], err=True)
+                sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+class YearType(click.ParamType):
+    """A budget year, four digits (1900–9999); ÅÅÅÅ in the help."""
+
+    name = "år"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "ÅÅÅÅ"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if len(text) == 4 and text.isascii() and text.isdigit() and int(text) >= 1900:
+            return int(text)
+        self.fail(f"”{value}” är inte ett år; skriv fyra siffror, t.ex. 2020", param, ctx)
+
+
+class DateType(click.ParamType):
+    """A date written ÅÅÅÅ-MM-DD."""
+
+    name = "datum"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return DATE_METAVAR
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"”{value}” är inte ett datum; skriv ÅÅÅÅ-MM-DD, t.ex. 2019-12-31", param, ctx
+            )
+
+
+class SwedishPath(click.Path):
+    """click's Path, naming itself in Swedish in its errors (”Filen … finns inte”): click sets
+    that name when the type is made, at import, outside ``click_in_swedish``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from lumledger.swedish import CLICK_TEXTS
+
+        super().__init__(*args, **kwargs)
+        self.name = CLICK_TEXTS.get(self.name, self.name)
+
+
+class LedgerPath(SwedishPath):
+    """The ledger workbook's path (read and checked by the library, not by click); LIGGARE."""
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "LIGGARE"
+
+
+YEAR = YearType()
+DATE = DateType()
+DATE_METAVAR = "ÅÅÅÅ-MM-DD"
+LEDGER = LedgerPath(path_type=Path, dir_okay=True, file_okay=True)
+
+
+@click.group(
+    cls=SwedishGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(
+    __version__,
+    prog_name="lumledger",
+    message="%(prog)s, version %(version)s",
+    help="Visa versionen och avsluta.",
+)
 def main() -> None:
     """lumledger – kontroll, summering, bilagor och avstämning av LUM-liggaren.
 
@@ -38,16 +188,34 @@ def main() -> None:
     """
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
+def refusal_json(message: str, exit_code: int) -> dict[str, Any]:
+    """The JSON a command prints with ``--json`` when it does nothing: why, and its exit status."""
+    return {"error": {"message": message, "exit_code": exit_code}}
+
+
+def _fail(message: str, code: int = 2, *, as_json: bool = False) -> NoReturn:
     click.echo(message, err=True)
+    if as_json:
+        print_json(refusal_json(message, code))
     sys.exit(code)
 
 
-def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
+def _refuse(message: str, code: int, as_json: bool) -> int:
+    """Say why nothing was done (standard error, and as JSON with ``--json``); returns ``code``."""
+    click.echo(message, err=True)
+    if as_json:
+        print_json(refusal_json(message, code))
+    return code
+
+
+def guarded(
+    action: Callable[[], int], ledger: Path | None = None, *, as_json: bool = False
+) -> NoReturn:
     """Run ``action`` and exit with its status; known errors become one Swedish sentence.
 
     With ``ledger``, the file is checked first (standard library only), before the action
-    imports pandas: an unreadable or hostile file is refused at once.
+    imports pandas: an unreadable or hostile file is refused at once. With ``as_json`` that
+    sentence is also printed as JSON on standard output (``refusal_json``).
     """
     from lumledger import collector
     from lumledger.findings import LedgerReadError, LedgerWriteError
@@ -64,12 +232,13 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
             with collector.paused():
                 status = action()
     except (LedgerReadError, LedgerWriteError) as exc:
-        _fail(exc.message)
+        _fail(exc.message, as_json=as_json)
     except KeyboardInterrupt:
-        _fail("Avbrutet.", 130)
+        _fail("Avbrutet.", 130, as_json=as_json)
     except MemoryError:
         _fail(
-            "Arbetsboken är för stor för datorns minne; dela upp den eller använd en större dator."
+            "Arbetsboken är för stor för datorns minne; dela upp den eller använd en större dator.",
+            as_json=as_json,
         )
     except Exception as exc:  # never a traceback for the officer
         if os.environ.get("LUMLEDGER_DEBUG"):
@@ -77,7 +246,8 @@ def guarded(action: Callable[[], int], ledger: Path | None = None) -> NoReturn:
         _fail(
             "Ett oväntat fel inträffade i lumledger "
             f"({type(exc).__name__}); kör igen med LUMLEDGER_DEBUG=1 och skicka utskriften "
-            "till förvaltningens IT-stöd."
+            "till förvaltningens IT-stöd.",
+            as_json=as_json,
         )
     sys.exit(status)
 
@@ -171,7 +341,10 @@ def print_json(payload: dict[str, Any]) -> None:
 @click.argument("ledger", type=LEDGER)
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
 def validate(ledger: Path, as_json: bool) -> None:
-    """Kontrollera LEDGER mot alla regler i formatet (LUM-E…, LUM-W…)."""
+    """Kontrollera LIGGARE mot alla regler i formatet (LUM-E…, LUM-W…).
+
+    Exit 0 giltig (varningar tillåts), 1 fel i liggaren, 2 om filen inte går att läsa.
+    """
 
     def action() -> int:
         from lumledger import api
@@ -191,7 +364,7 @@ def validate(ledger: Path, as_json: bool) -> None:
             )
         return 0 if result.valid else 1
 
-    guarded(action, ledger)
+    guarded(action, ledger, as_json=as_json)
 
 
 # --- cycle -----------------------------------------------------------------------------------------
@@ -213,43 +386,50 @@ def _run_cycle(step: Callable[[], Any], ledger: Path) -> None:
             print_findings(refusal.findings, with_id=True)
             click.echo(refusal.message, err=True)
             return 1
+        from lumledger.swedish import plural
+
         for line in result.plan.summary:
             click.echo(line)
-        click.echo(f"Skrev {len(result.write.changed_cells)} celler i {result.write.path.name}.")
+        written = plural(len(result.write.changed_cells), "cell", "celler")
+        click.echo(f"Skrev {written} i {result.write.path.name}.")
         click.echo(f"Säkerhetskopia: {result.write.backup}")
         after = result.validation_after
         if after.errors:
             print_findings(after.errors)
-            click.echo(f"Obs: liggaren har nu {len(after.errors)} fel; se ovan.")
+            click.echo(f"Obs: liggaren har nu {plural(len(after.errors), 'fel', 'fel')}; se ovan.")
         return 0
 
     guarded(action, ledger)
 
 
 def _date(value: str | None, option: str) -> Any:
-    import datetime as dt
-
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} är inte ett datum ÅÅÅÅ-MM-DD", param_hint=option
-        ) from None
+        return DATE.convert(value, None, None)
+    except click.BadParameter as exc:
+        exc.param_hint = f"'{option}'"  # quoted like click's own hints
+        raise
 
 
 @cycle.command("new-round")
 @click.argument("ledger", type=LEDGER)
-@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Det nya budgetåret.")
+@click.option("--year", type=YEAR, required=True, help="Det nya budgetåret.")
 @click.option(
-    "--opens", help="Ansökan öppnar (ÅÅÅÅ-MM-DD); annars föregående års datum plus ett år."
+    "--opens",
+    metavar=DATE_METAVAR,
+    help="Ansökan öppnar; annars föregående års datum plus ett år.",
 )
 @click.option(
-    "--closes", help="Ansökan stänger (ÅÅÅÅ-MM-DD); annars föregående års datum plus ett år."
+    "--closes",
+    metavar=DATE_METAVAR,
+    help="Ansökan stänger; annars föregående års datum plus ett år.",
 )
 def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | None) -> None:
-    """Öppna omgången YEAR och för vidare fleråriga projekt från året innan."""
+    """Öppna omgången ÅÅÅÅ i LIGGARE och för vidare fleråriga projekt från året innan.
+
+    Exit 0, 1 om steget vägras (inget skrivs), 2 om filen inte går att läsa eller skriva.
+    """
     opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
 
     def step() -> Any:
@@ -262,11 +442,16 @@ def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | 
 
 @cycle.command("decide")
 @click.argument("ledger", type=LEDGER)
-@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Omgångens år.")
-@click.option("--date", "decided_on", required=True, help="Nämndens beslutsdatum (ÅÅÅÅ-MM-DD).")
-@click.option("--dnr", help="Diarienummer.")
+@click.option("--year", type=YEAR, required=True, help="Omgångens år.")
+@click.option(
+    "--date", "decided_on", metavar=DATE_METAVAR, required=True, help="Nämndens beslutsdatum."
+)
+@click.option("--dnr", metavar="DIARIENUMMER", help="Beslutets diarienummer.")
 def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) -> None:
-    """Registrera beslutet för YEAR och frys de beviljade beloppen."""
+    """Registrera nämndens beslut för ÅÅÅÅ i LIGGARE och frys de beviljade beloppen.
+
+    Exit 0, 1 om steget vägras (inget skrivs), 2 om filen inte går att läsa eller skriva.
+    """
     day = _date(decided_on, "--date")
 
     def step() -> Any:
@@ -279,11 +464,14 @@ def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) ->
 
 @cycle.command("close")
 @click.argument("ledger", type=LEDGER)
-@click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Året som stängs.")
+@click.option("--year", type=YEAR, required=True, help="Året som stängs.")
 @click.option("--force", is_flag=True, help="Stäng trots avvikelser; de antecknas i liggaren.")
-@click.option("--as-of", "as_of", help="Avstämningsdag (ÅÅÅÅ-MM-DD); standard är i dag.")
+@click.option("--as-of", "as_of", metavar=DATE_METAVAR, help="Avstämningsdag; standard är i dag.")
 def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> None:
-    """Stäng YEAR när avstämningen inte har några avvikelser för året."""
+    """Stäng ÅÅÅÅ i LIGGARE när avstämningen inte har några avvikelser för året.
+
+    Exit 0, 1 om steget vägras (inget skrivs), 2 om filen inte går att läsa eller skriva.
+    """
     as_of_day = _date(as_of, "--as-of")
 
     def step() -> Any:
@@ -297,24 +485,12 @@ def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> No
 # --- reconcile -------------------------------------------------------------------------------------
 
 
-def _as_of_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"”{value}” är inte ett datum; skriv ÅÅÅÅ-MM-DD") from None
-
-
 @main.command()
 @click.argument("ledger", type=LEDGER)
 @click.option(
     "--as-of",
     "as_of",
-    metavar="ÅÅÅÅ-MM-DD",
-    callback=_as_of_option,
+    type=DATE,
     help="Avstämningsdag; avgör vilka redovisningar som är försenade (standard: i dag).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
@@ -322,11 +498,12 @@ def _as_of_option(_ctx: click.Context, _param: click.Parameter, value: str | Non
     "-o",
     "--output",
     "output",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=SwedishPath(path_type=Path, dir_okay=False),
+    metavar="FIL.xlsx",
     help="Skriv också en avstämningsarbetsbok (.xlsx) med avvikelser och avstämning per ansökan.",
 )
 def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> None:
-    """Stäm av LEDGER: beslut, utbetalningar, redovisningar och återbetalningar (LUM-R001–R011).
+    """Stäm av LIGGARE: beslut, utbetalningar, redovisningar och återbetalningar (LUM-R…).
 
     Exit 0 utan avvikelser, 1 med avvikelser (eller fel i liggaren), 2 om filen inte går att läsa.
     """
@@ -356,7 +533,7 @@ def reconcile(ledger: Path, as_of: Any, as_json: bool, output: Path | None) -> N
                 click.echo(f"Avstämningen skrevs till {output}.")
         return 0 if result.clean else 1
 
-    guarded(action, ledger)
+    guarded(action, ledger, as_json=as_json)
 
 
 # --- rollup and export -----------------------------------------------------------------------------
@@ -383,8 +560,7 @@ def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False)
 @click.argument("ledger", type=LEDGER)
 @click.option(
     "--year",
-    type=click.IntRange(1900, 9999),
-    metavar="ÅÅÅÅ",
+    type=YEAR,
     help="Bara detta år (standard: alla).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
@@ -392,14 +568,15 @@ def _refuse_invalid(result: Any, ledger: Path, what: str, as_json: bool = False)
     "-o",
     "--output",
     "output",
-    type=click.Path(path_type=Path),
+    type=SwedishPath(path_type=Path),
     metavar="FIL.xlsx",
     help="Skriv också summeringen som arbetsbok (med diagram) för utskrift.",
 )
 def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -> None:
-    """Summera LEDGER per år, typ och förvaltning: sökt, beviljat, ram och fleråriga åtaganden.
+    """Summera LIGGARE per år, typ och förvaltning: sökt, beviljat, ram och fleråriga åtaganden.
 
-    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva.
+    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva,
+    3 om året inte har några ansökningar.
     """
     if output is not None and output.suffix.lower() != ".xlsx":
         raise click.BadParameter(
@@ -416,8 +593,11 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
             return _refuse_invalid(result.validation, ledger, "summeringen", as_json)
         summary = result.rollup
         if summary is None:
-            click.echo(f"{ledger.name} har inga ansökningar för år {year}.", err=True)
-            return 1
+            return _refuse(
+                f"{ledger.name} har inga ansökningar för år {year}; det finns inget att summera.",
+                NO_APPLICATIONS,
+                as_json,
+            )
         if output is not None:
             from lumledger import progress
             from lumledger.reports.rollup_tables import write_summary_workbook
@@ -434,7 +614,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
                 click.echo(f"\nSummeringen skrevs till {output}.")
         return 0
 
-    guarded(action, ledger)
+    guarded(action, ledger, as_json=as_json)
 
 
 def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -453,16 +633,15 @@ def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) ->
 @click.argument("ledger", type=LEDGER)
 @click.option(
     "--year",
-    type=click.IntRange(1900, 9999),
+    type=YEAR,
     required=True,
-    metavar="ÅÅÅÅ",
     help="Omgångens år.",
 )
 @click.option(
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=SwedishPath(path_type=Path),
     required=True,
     metavar="MAPP",
     help="Mappen som bilagorna skrivs i (skapas vid behov).",
@@ -472,6 +651,7 @@ def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) ->
     "formats",
     default="xlsx,docx,csv",
     show_default=True,
+    metavar="FORMAT,…",
     callback=_formats_option,
     help="Vilka filer som skrivs, kommaseparerat.",
 )
@@ -480,7 +660,8 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
 
     Filerna heter fordelning-ÅÅÅÅ.xlsx, fordelning-ÅÅÅÅ.docx, bilaga1-ÅÅÅÅ.csv och
     bilaga2-ÅÅÅÅ.csv. Personuppgifter (Kontaktperson, E-post) kommer aldrig med.
-    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva.
+    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva,
+    3 om året inte har några ansökningar (inget skrivs).
     """
 
     def action() -> int:
@@ -491,10 +672,11 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
         if not result.validation.valid:
             return _refuse_invalid(result.validation, ledger, "exporten")
         if result.refused is not None:
-            click.echo(
-                f"{ledger.name} har inga ansökningar för år {year}; inget har skrivits.", err=True
+            return _refuse(
+                f"{ledger.name} har inga ansökningar för år {year}; inget har skrivits.",
+                NO_APPLICATIONS,
+                False,
             )
-            return 1
         click.echo(f"Bilaga 1 och 2 för {year} skrevs:")
         for path in result.files:
             click.echo(f"  {path}")

@@ -157,9 +157,13 @@ def test_unreadable_file_exits_2_with_one_swedish_sentence(tmp_path: Path, case:
         result = run(*args)
         assert result.exit_code == 2, (case, result.output)
         assert "Traceback" not in result.output
-        message = result.output.strip()
+        message = result.stderr.strip()
         assert message.count("\n") == 0 and message.endswith("."), message
         assert "oväntat fel" not in message, message
+        if "--json" in args:  # the same sentence, as JSON on standard output
+            assert json.loads(result.stdout) == {"error": {"message": message, "exit_code": 2}}
+        else:
+            assert result.stdout == ""
         assert not isinstance(result.exception, Exception) or isinstance(
             result.exception, SystemExit
         )

@@ -551,11 +551,11 @@ def test_export_refuses_an_invalid_ledger_and_writes_nothing(tmp_path: Path) -> 
 def test_a_year_without_applications(tmp_path: Path) -> None:
     out = tmp_path / "ut"
     result = run("export", EXAMPLE, "--year", 2018, "-o", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # its own status (README), not 1 = an invalid ledger
     assert "inga ansökningar för år 2018" in result.output
     assert not out.exists()
     result = run("rollup", EXAMPLE, "--year", 2018)
-    assert result.exit_code == 1 and "inga ansökningar för år 2018" in result.output
+    assert result.exit_code == 3 and "inga ansökningar för år 2018" in result.output
 
 
 def test_unreadable_and_unwritable(tmp_path: Path) -> None:
