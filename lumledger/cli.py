@@ -580,7 +580,7 @@ def rollup(ledger: Path, year: int | None, as_json: bool, output: Path | None) -
     """
     if output is not None and output.suffix.lower() != ".xlsx":
         raise click.BadParameter(
-            f"”{output.name}” ska vara en arbetsbok som slutar på .xlsx", param_hint="-o"
+            f"”{output.name}” ska vara en arbetsbok som slutar på .xlsx", param_hint="'-o'"
         )
 
     def action() -> int:

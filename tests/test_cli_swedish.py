@@ -245,6 +245,10 @@ USAGE_ERRORS = [
     ),
     (["export", "a.xlsx", "--year", "2019", "-o"], "Fel: Flaggan '-o' behöver ett värde."),
     (
+        ["rollup", "a.xlsx", "-o", "summering.pdf"],
+        "Fel: Ogiltigt värde för '-o': ”summering.pdf” ska vara en arbetsbok som slutar på .xlsx",
+    ),
+    (
         ["export", "a.xlsx", "--year", "2019", "-o", "ut", "--format", "pdf"],
         "Fel: Ogiltigt värde för '--format': okänt format ”pdf”; välj bland xlsx, docx, csv",
     ),
