@@ -192,7 +192,8 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     (
         "",
         "Fler kommandon: lumledger rollup FIL (summering), lumledger export FIL --year ÅÅÅÅ "
-        "-o MAPP (bilagorna till beslutet) och lumledger reconcile FIL (avstämning). Bladen "
+        "-o MAPP (bilagorna till beslutet) och lumledger reconcile FIL (avstämning); "
+        "lumledger --help visar alla kommandon och deras flaggor. Bladen "
         "Fel, Summering och Avstämning skapas av verktyget och läses aldrig som indata.",
     ),
 )
