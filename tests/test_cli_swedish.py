@@ -33,9 +33,10 @@ ENGLISH = re.compile(
     r"Got unexpected|Did you mean|requires an argument|is not a valid|does not exist|"
     r"is not in the range|is not one of|Aborted"
 )
-# Placeholders click would print for an option or argument without a Swedish one.
+# Placeholders click would print for an option or argument without a Swedish one (click's TEXT
+# is also a Swedish word and may stay).
 ENGLISH_METAVARS = re.compile(
-    r"\b(TEXT|INTEGER|FLOAT|BOOLEAN|PATH|FILE|FILENAME|DIRECTORY|RANGE|LEDGER|YEAR|DIR|OUT|"
+    r"\b(INTEGER|FLOAT|BOOLEAN|PATH|FILE|FILENAME|DIRECTORY|RANGE|LEDGER|YEAR|DIR|OUT|"
     r"OPTIONS|COMMAND|ARGS|CHOICE|UUID|DATE|OUTPUT)\b"
 )
 # click's texts that only a wrongly declared command can produce (a programming error, raised
