@@ -284,7 +284,7 @@ def test_plural() -> None:
     assert plural(0, "avvikelse", "avvikelser") == "0 avvikelser"
 
 
-def _fake_cycle_result(tmp_path: Path, cells: int, errors: int) -> Any:
+def _fake_cycle_result(tmp_path: Path, cells: int) -> Any:
     return SimpleNamespace(
         plan=SimpleNamespace(summary=["Omgångar rad 2: 2019 stängd."]),
         write=SimpleNamespace(
@@ -302,7 +302,7 @@ def test_a_cycle_step_counts_its_cells(
 ) -> None:
     ledger = make_ledger(tmp_path)
     with pytest.raises(SystemExit) as exited:
-        cli._run_cycle(lambda: _fake_cycle_result(tmp_path, cells, 0), ledger)
+        cli._run_cycle(lambda: _fake_cycle_result(tmp_path, cells), ledger)
     assert exited.value.code == 0
     assert f"{said} liggare.xlsx." in capsys.readouterr().out
 
