@@ -272,6 +272,11 @@ def test_export_writes_bilaga_1_and_2_as_sheets(client: str, example: dict[str, 
     assert book.rows("Bilaga 2")[0][0] == two.tables[0].title
     assert len(book.rows("Bilaga 1")) == 2 + len(one.tables[0].rows)
     assert "står på bladen Bilaga 1 och Bilaga 2" in alerts(actions)[0]
+    layout = {s.func for s in act.find(actions, names(example), sheet="Bilaga 1")}
+    if client == "Office.js":  # print-ready: long texts wrap, the print area is the table
+        assert {"setWrapText", "setPrintArea", "setColumnWidth"} <= layout
+    else:  # the VBA client has none of these
+        assert layout.isdisjoint({"setWrapText", "setPrintArea", "setColumnWidth"})
 
 
 # --- worksheet functions ---------------------------------------------------------------------------

@@ -416,7 +416,7 @@ def run_export(book: Any) -> list[Any]:
     first = None
     for report in reports:
         sheet = output_sheet(book, report.tables[0].name)
-        write_report(sheet, report, host, sheet_title=_titles(book, ledger))
+        write_report(sheet, report, host, sheet_title=_titles(book, ledger), print_ready=True)
         first = first or sheet
     if first is not None:
         first.activate()

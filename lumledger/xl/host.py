@@ -41,6 +41,7 @@ class Host:
     column_widths: bool = True
     hide_sheets: bool = True
     clear_fill: bool = True
+    print_layout: bool = True  # wrapped text and a print area
     width_in_points: bool = False
 
     @property
@@ -66,7 +67,12 @@ def host_of(book: Any) -> Host:
     client = str(data.get("client") or "VBA")
     if client == "VBA":
         return Host(
-            client=client, bold=False, column_widths=False, hide_sheets=False, clear_fill=False
+            client=client,
+            bold=False,
+            column_widths=False,
+            hide_sheets=False,
+            clear_fill=False,
+            print_layout=False,
         )
     return Host(client=client, width_in_points=True)
 

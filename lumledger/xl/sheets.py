@@ -94,10 +94,17 @@ def _heading(column: Column) -> str:
 
 
 def write_report(
-    sheet: Any, report: Report, host: Host, *, sheet_title: Callable[[str], str | None]
+    sheet: Any,
+    report: Report,
+    host: Host,
+    *,
+    sheet_title: Callable[[str], str | None],
+    print_ready: bool = False,
 ) -> None:
     """Write ``report`` onto ``sheet`` (cleared by the caller). ``sheet_title`` gives the
-    workbook's own title of a ledger sheet a link points at, or ``None`` when it has none."""
+    workbook's own title of a ledger sheet a link points at, or ``None`` when it has none.
+    ``print_ready``: long text columns wrap and the print area is the report (where the host
+    can set them)."""
     grid: list[list[Any]] = []
     bold: list[tuple[int, int]] = []  # (row, columns), 1-based rows
     links: list[tuple[int, Link, Any]] = []
@@ -133,6 +140,13 @@ def write_report(
             sheet.range((1, j)).column_width = host.width(column_width)
     elif widths:
         sheet.range((1, 1), (1, len(widths))).columns.autofit()
+    if print_ready and host.print_layout and grid:
+        columns = max(len(row) for row in grid)
+        for table in sized:
+            for j, column in enumerate(table.columns, start=1):
+                if column.long:
+                    sheet.range((1, j), (len(grid), j)).wrap_text = True
+        sheet.page_setup.print_area = sheet.range((1, 1), (len(grid), columns)).address
 
 
 def _add_table(
