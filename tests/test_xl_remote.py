@@ -111,11 +111,19 @@ def example(client: str) -> dict[str, Any]:
 # --- every button ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("broken", [False, True], ids=["exempel", "med-fel"])
-def test_every_button_returns_actions_the_client_applies(
-    client: str, example: dict[str, Any], broken: bool
-) -> None:
-    payload = with_error(client) if broken else example
+SHIPPED = {
+    "exempel": EXAMPLE,
+    "mall": ROOT / "workbooks" / "lum-mall.xlsx",
+    "makrobok": ROOT / "workbooks" / "lumledger.xlsm",
+}
+
+
+@pytest.mark.parametrize("source", [*SHIPPED, "exempel-med-fel"])
+def test_every_button_returns_actions_the_client_applies(client: str, source: str) -> None:
+    if source == "exempel-med-fel":
+        payload = with_error(client)
+    else:
+        payload = pl.payload_from_xlsx(SHIPPED[source], client=client)  # type: ignore[arg-type]
     for name in SCRIPTS:
         actions = run(name, payload)
         assert actions, name

@@ -561,6 +561,8 @@ def write_plan(book: Any, live: Live, plan: Plan, source: str) -> Any:
     rows = []
     for title, cell, value in _writes(plan):
         before = live.cells.value(title, cell)
+        if isinstance(before, dt.datetime) and before.time() == dt.time():
+            before = before.date()  # a date cell, shown as a date
         rows.append(
             [
                 f"{title}!{cell}",
