@@ -708,7 +708,6 @@ def apply_writes(book: Any, writes: Sequence[tuple[str, str, Any]]) -> int:
     return len(targets)
 
 
-# Kept for the link text of the findings sheet's first column (the public name of the front end).
 __all__ = [
     "AVSTAMNING",
     "FEL",
