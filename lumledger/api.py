@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lumledger import collector, progress
 
 if TYPE_CHECKING:
-    from lumledger.cycle import CycleResult
+    from lumledger.cycle import CycleResult, Plan
     from lumledger.findings import Finding
     from lumledger.ledger import Ledger
     from lumledger.reconciliation import Reconciliation
+    from lumledger.reports.tables import Report
     from lumledger.rollups import Rollup
     from lumledger.validation import Validation
+    from lumledger.workbook.reader import CellSource
 
 T = TypeVar("T")
 
@@ -249,15 +251,101 @@ def close(
     return _run(lambda: cycle.close(Path(path), year, force=force, as_of=as_of))
 
 
+# --- for front ends that read and write cells themselves (the Excel side) ----------------------
+
+
+def load_cells(source: CellSource) -> Ledger:
+    """Parse the input sheets of ``source`` (e.g. a live workbook's cells) into a ledger."""
+    from lumledger.workbook.reader import load_ledger
+
+    return _run(lambda: load_ledger(source))
+
+
+def plan_new_round(
+    ledger: Ledger, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+) -> Plan:
+    """The cells :func:`new_round` would write, without writing them (raises
+    :class:`~lumledger.cycle.CycleRefusal` with the Swedish reason)."""
+    from lumledger import cycle
+
+    return _run(lambda: cycle.plan_new_round(ledger, year, opens=opens, closes=closes))
+
+
+def plan_decide(
+    ledger: Ledger, year: int, *, decided_on: dt.date, diary_number: str | None = None
+) -> Plan:
+    """The cells :func:`decide` would write."""
+    from lumledger import cycle
+
+    return _run(
+        lambda: cycle.plan_decide(ledger, year, decided_on=decided_on, diary_number=diary_number)
+    )
+
+
+def plan_close(ledger: Ledger, year: int, *, as_of: dt.date | None = None) -> Plan:
+    """The cells :func:`close` would write (never forced)."""
+    from lumledger import cycle
+
+    return _run(lambda: cycle.plan_close(ledger, year, as_of=as_of))
+
+
+def appendices(ledger: Ledger, year: int) -> tuple[Report, Report]:
+    """Bilaga 1 and Bilaga 2 of ``year`` as reports, for a front end that lays them out itself.
+    Raises :class:`~lumledger.official.NoApplicationsError` for a year without applications."""
+    from lumledger.official import NoApplicationsError, official_tables
+    from lumledger.reports.official_tables import bilaga1, bilaga2
+    from lumledger.reports.tables import Report
+
+    def work() -> tuple[Report, Report]:
+        tables = official_tables(ledger, year)
+        if tables.is_empty:
+            raise NoApplicationsError(year)
+        return (
+            Report(title=None, tables=(bilaga1(tables),)),
+            Report(title=None, tables=(bilaga2(tables),)),
+        )
+
+    return _run(work)
+
+
+def applications_sum(ledger: Ledger, year: int | None, kind: str | None, field: str) -> int:
+    """Sum of the amount column ``field`` of Ansökningar for ``year`` and ``kind`` (None = all)."""
+    from lumledger.rollups import sum_field
+
+    return sum_field(ledger, year, kind, field)
+
+
+def applications_count(ledger: Ledger, year: int | None, kind: str | None) -> int:
+    """Number of applications for ``year`` and ``kind`` (None = all)."""
+    from lumledger.rollups import count_applications
+
+    return count_applications(ledger, year, kind)
+
+
+def frame_left(ledger: Ledger, year: int, kind: str) -> int | None:
+    """The year's frame for ``kind`` minus what is granted; ``None`` without a frame."""
+    from lumledger.rollups import frame_left as left
+
+    return left(ledger, year, kind)
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "ExportResult",
     "RollupResult",
+    "appendices",
+    "applications_count",
+    "applications_sum",
     "close",
     "decide",
     "export",
+    "frame_left",
     "load",
+    "load_cells",
     "new_round",
+    "plan_close",
+    "plan_decide",
+    "plan_new_round",
     "reconcile",
     "rollup",
     "validate",

@@ -685,5 +685,68 @@ def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> 
     guarded(action, ledger)
 
 
+SERVE_SECRET_ENV = "LUMLEDGER_SERVE_SECRET"  # lumledger.xl.server.SECRET_ENV
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADRESS",
+    help="Adressen servern lyssnar på.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    metavar="PORT",
+    help="Porten servern lyssnar på.",
+)
+@click.option(
+    "--max-mb",
+    type=click.IntRange(1, 1024),
+    metavar="MB",
+    default=32,
+    show_default=True,
+    help="Största anrop (arbetsbok) i MB.",
+)
+@click.option(
+    "--no-secret",
+    is_flag=True,
+    help="Ingen delad nyckel: stadens inloggning framför servern kontrollerar anropen "
+    "(bara på 127.0.0.1).",
+)
+def serve(host: str, port: int, max_mb: int, no_secret: bool) -> None:
+    """Kör knapparna och kalkylbladsfunktionerna som server för Excel (xlwings).
+
+    Kräver tillägget lumledger[server] och xlwings licensnyckel i XLWINGS_LICENSE_KEY.
+    Varje anrop ska ha den delade nyckeln (miljövariabeln LUMLEDGER_SERVE_SECRET) i
+    huvudet Authorization. Stoppa med Ctrl+C. Se docs/excel.md.
+    """
+    import importlib
+
+    if not os.environ.get("XLWINGS_LICENSE_KEY"):
+        _fail(
+            "XLWINGS_LICENSE_KEY saknas: sätt xlwings licensnyckel i miljön innan servern "
+            "startas (se docs/excel.md om licensen)."
+        )
+    secret = os.environ.get(SERVE_SECRET_ENV) or None
+    if secret is None and not no_secret:
+        _fail(f"{SERVE_SECRET_ENV} saknas: sätt den delade nyckeln, eller ange --no-secret.")
+    if no_secret and host not in ("127.0.0.1", "::1", "localhost"):
+        _fail("--no-secret går bara med --host 127.0.0.1 (inloggningen står framför servern).")
+    try:
+        # Loaded at run time: the Excel front end is an optional part (lumledger[server]) and
+        # the only package that imports xlwings.
+        server = importlib.import_module("lumledger.xl.server")
+    except ImportError as exc:
+        _fail(f"Servern kräver tillägget lumledger[server] (fastapi, uvicorn): {exc}")
+    except Exception as exc:  # xlwings refuses the licence key
+        _fail(f"xlwings kunde inte startas: {exc}")
+    server.serve(host, port, None if no_secret else secret, max_bytes=max_mb * 1024 * 1024)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,13 @@ format's column order, so ``Ansökningar!M2`` is the first application's ``Bevil
 
 from __future__ import annotations
 
+import os
+
+# xlwings registers its remote engine when it is imported, and only with a licence key in the
+# environment: the tests of the Excel front end (tests/test_xl_remote.py) run xlwings' remote
+# engine under the noncommercial licence (see docs/excel.md). The test environment only.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence

@@ -34,3 +34,7 @@ End Sub
 Sub Stang()
     RunPython "import lumledger.xl; lumledger.xl.close()"
 End Sub
+
+Sub Genomfor()
+    RunPython "import lumledger.xl; lumledger.xl.apply_plan()"
+End Sub

@@ -94,7 +94,7 @@ CONF_HELP: tuple[str, ...] = (
     "LUM_BELOPP och LUM_GIRO_OK. Ändra inte.",
     "Tar du bort en rad gäller i stället inställningen i xlwings-tillägget eller i filen "
     r"%USERPROFILE%\.xlwings\xlwings.conf. Tar du bort bladet gäller bara de inställningarna.",
-    "Mer om installation och inställningar: handboken docs/excel.md i lumledger.",
+    "Mer om installation och inställningar: Excel-handboken i lumledgers dokumentation.",
 )
 
 START_TITLE = "LUM-liggaren"
@@ -115,7 +115,10 @@ START_STEPS: tuple[str, ...] = (
     "3. Tryck på Validera. Fel och varningar hamnar på bladet Fel med en länk till varje cell. "
     "Rätta och tryck igen tills inga fel återstår.",
     "4. Om något går fel visas ett meddelande. Samma sak kan alltid göras på kommandoraden med "
-    "kommandot i kolumn E (FIL är den här arbetsboken). Handbok: docs/excel.md.",
+    "kommandot i kolumn E (FIL är den här arbetsboken). Handboken för Excel finns i lumledgers "
+    "dokumentation.",
+    "5. Ny omgång, Besluta och Stäng år ändrar ingenting direkt: de skriver en plan på bladet "
+    "Plan (varje cell, nu och sedan, och varför). Granska den och tryck på Genomför; spara sedan.",
 )
 COMMAND_HEADING = "Samma sak på kommandoraden"
 

@@ -3,11 +3,12 @@
 A report reads down the sheet from ``A1``: its title and preamble and a blank row, then each
 table (a blank row between tables): its title, its header, its rows; an empty table's header is
 followed by its ``empty`` text. The title, the tables' titles and headers, group headings and
-totals rows are bold. All values go to Excel in one call; text keeps a leading apostrophe so
+totals rows are bold where the host applies bold (:class:`~lumledger.xl.host.Host`). All values go to Excel in one call; text keeps a leading apostrophe so
 Excel stores it as text (never a number, a date or a formula). No number formats are set: a
 share is written as a number of per cent, its heading saying "(%)". A row with a link gets a
 hyperlink to the ledger's cell in its first cell, when the workbook has the sheet. Column widths
-come from :func:`lumledger.reports.layout.sheet_widths` of the tables with a header.
+come from :func:`lumledger.reports.layout.sheet_widths` of the tables with a header (in the
+host's unit; a host without column widths gets its columns autofitted).
 
 This module works on the objects xlwings hands over and imports nothing from xlwings itself
 (``lumledger.xl`` is the only module that does).
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from lumledger.reports.layout import percent, sheet_widths, shown
 from lumledger.reports.tables import BLANK, Column, ColumnKind, Link, Report, Row, Table
+from lumledger.xl.host import Host
 
 
 class Target(Protocol):
@@ -51,15 +53,20 @@ def excel_value(value: Any) -> Any:
 
 
 def write_rows(
-    sheet: Any, rows: Sequence[Sequence[Any]], *, top: int = 1, header: bool = True
+    sheet: Any,
+    rows: Sequence[Sequence[Any]],
+    host: Host,
+    *,
+    top: int = 1,
+    header: bool = True,
 ) -> None:
     """Write ``rows`` at ``A{top}`` in one call; the first row (the header) in bold."""
     if not rows:
         return
-    width = max(len(row) for row in rows)
+    width = max(max(len(row) for row in rows), 1)
     values = [[excel_value(v) for v in row] + [None] * (width - len(row)) for row in rows]
     sheet.range((top, 1)).value = values
-    if header:
+    if header and host.bold:
         sheet.range((top, 1), (top, width)).font.bold = True
 
 
@@ -86,9 +93,18 @@ def _heading(column: Column) -> str:
     return f"{column.heading} (%)" if column.kind is ColumnKind.PERCENT else column.heading
 
 
-def write_report(sheet: Any, report: Report, *, sheet_title: Callable[[str], str | None]) -> None:
+def write_report(
+    sheet: Any,
+    report: Report,
+    host: Host,
+    *,
+    sheet_title: Callable[[str], str | None],
+    print_ready: bool = False,
+) -> None:
     """Write ``report`` onto ``sheet`` (cleared by the caller). ``sheet_title`` gives the
-    workbook's own title of a ledger sheet a link points at, or ``None`` when it has none."""
+    workbook's own title of a ledger sheet a link points at, or ``None`` when it has none.
+    ``print_ready``: long text columns wrap and the print area is the report (where the host
+    can set them)."""
     grid: list[list[Any]] = []
     bold: list[tuple[int, int]] = []  # (row, columns), 1-based rows
     links: list[tuple[int, Link, Any]] = []
@@ -108,17 +124,29 @@ def write_report(sheet: Any, report: Report, *, sheet_title: Callable[[str], str
         if i:
             add([])
         _add_table(table, add, links, grid)
-    write_rows(sheet, grid, header=False)
-    for row, columns in bold:
-        sheet.range((row, 1), (row, columns)).font.bold = True
+    write_rows(sheet, grid, host, header=False)
+    if host.bold:
+        for row, columns in bold:
+            sheet.range((row, 1), (row, columns)).font.bold = True
     for row, link, text in links:
         title = sheet_title(link.sheet)
         if title is not None:
             sheet.range((row, 1)).add_hyperlink(link_address(link, title), text, "Gå till cellen")
     # Lines under a title (a table without a header) run over the empty cells to their right.
     sized = [table for table in report.tables if table.has_header]
-    for j, column_width in enumerate(sheet_widths(sized), start=1):
-        sheet.range((1, j)).column_width = column_width
+    widths = sheet_widths(sized)
+    if host.column_widths:
+        for j, column_width in enumerate(widths, start=1):
+            sheet.range((1, j)).column_width = host.width(column_width)
+    elif widths:
+        sheet.range((1, 1), (1, len(widths))).columns.autofit()
+    if print_ready and host.print_layout and grid:
+        columns = max(len(row) for row in grid)
+        for table in sized:
+            for j, column in enumerate(table.columns, start=1):
+                if column.long:
+                    sheet.range((1, j), (len(grid), j)).wrap_text = True
+        sheet.page_setup.print_area = sheet.range((1, 1), (len(grid), columns)).address
 
 
 def _add_table(
