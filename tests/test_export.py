@@ -501,14 +501,22 @@ def test_small_ledger_headings_and_undecided_rows(tmp_path: Path) -> None:
     assert second.heading == "Socialförvaltningen: Ej beslutat" and second.granted is None
     assert tables.bilaga1_total() == ("Summa beviljade medel", "", "", 400_000, 200_000)
     assert tables.study_visits[0].place_and_purpose == "Oslo. Studera mottagandet."
-    paths = official_files.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    # Incomplete: refused, nothing written; a draft is written under its own names.
+    with pytest.raises(official.IncompleteError) as refused:
+        official_files.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    assert refused.value.lines() == ["Ansökningar!M4  2019-P02  Socialförvaltningen: Ej beslutat"]
+    assert not (tmp_path / "ut").exists() or not list((tmp_path / "ut").iterdir())
+    paths = official_files.export_year(
+        ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"), draft=True
+    )
     assert [p.name for p in paths] == [
-        "fordelning-2019.xlsx",
-        "bilaga1-2019.csv",
-        "bilaga2-2019.csv",
+        "fordelning-2019-utkast.xlsx",
+        "bilaga1-2019-utkast.csv",
+        "bilaga2-2019-utkast.csv",
     ]
     book = openpyxl.load_workbook(paths[0])
     assert book["Bilaga 1"]["E4"].value is None
+    assert book["Bilaga 1"]["A1"].value.startswith("UTKAST – ")
     assert read_csv(paths[1])[2][4] == ""
 
 
@@ -582,7 +590,7 @@ def test_a_failure_leaves_no_file(
     out.mkdir()
     (out / "bilaga1-2019.csv").write_text("gammal", encoding="utf-8")
 
-    def broken(tables: Any, path: Path) -> Path:
+    def broken(tables: Any, path: Path, **options: Any) -> Path:
         path.write_bytes(b"halv fil")
         raise RuntimeError("diskfel")
 
@@ -650,9 +658,13 @@ def test_summary_workbook(tmp_path: Path) -> None:
 def test_summary_workbook_keeps_text_as_text(tmp_path: Path) -> None:
     rows = small_rows()
     rows[0]["Projekt"] = "=HACK()"
+    rows[0]["Namn"] = "=NAMN()"
     rows[0]["Projektår"] = 1
     ledger_path = make_ledger(tmp_path / "liggare.xlsx", rows)
     target = tmp_path / "s.xlsx"
     assert run("rollup", ledger_path, "-o", target).exit_code == 0
     sheet = openpyxl.load_workbook(target)["Fleråriga projekt"]
-    assert sheet["A3"].value == "=HACK()" and sheet["A3"].data_type == "s"
+    # The project by its administration and name; its key (the Projekt column) is not shown.
+    assert [sheet["A3"].value, sheet["B3"].value] == ["Bromma", "=NAMN()"]
+    assert sheet["B3"].data_type == "s"
+    assert "=HACK()" not in [c.value for row in sheet.iter_rows() for c in row]
