@@ -1001,6 +1001,17 @@ def test_export_of_a_year_without_applications(tmp_path: Path) -> None:
     assert "inga ansökningar för år 2030" in prompts(book)[-1]
 
 
+def test_export_of_an_undecided_year_is_refused_with_its_applications(tmp_path: Path) -> None:
+    path = _example_copy(tmp_path)
+    book = FakeBook.from_file(path)
+    book.sheets.add("Start").range("C3").value = 2020
+    assert xl.run_export(book) == []
+    message = prompts(book)[-1]
+    assert "saknar föreslaget eller beviljat belopp" in message
+    assert "Ansökningar!M39  2020-P01" in message
+    assert not list(path.parent.glob("fordelning-*"))
+
+
 def test_export_of_an_invalid_ledger_writes_nothing(tmp_path: Path) -> None:
     book = FakeBook.from_file(broken_ledger(tmp_path))
     assert xl.run_export(book) == []

@@ -698,7 +698,7 @@ def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
 
 def run_export(book: Any) -> list[Path]:
     """Exportera bilagor: Bilaga 1 and 2 for the year, next to the workbook."""
-    from lumledger.official import NoApplicationsError
+    from lumledger.official import IncompleteError, NoApplicationsError
     from lumledger.reports.official_files import export_year
 
     folder = workbook_folder(book)
@@ -710,6 +710,10 @@ def run_export(book: Any) -> list[Path]:
         paths = export_year(ledger, year, folder)
     except NoApplicationsError as exc:
         alert(book, f"{exc.message} Året är {source}.", critical=True)
+        return []
+    except IncompleteError as exc:
+        lines = "\n".join(exc.lines())
+        alert(book, f"{exc.message} Året är {source}.\n{lines}", critical=True)
         return []
     listing = "\n".join(str(path) for path in paths)
     alert(book, f"Bilagorna för {year} ({source}) är skrivna i {folder}:\n{listing}")
