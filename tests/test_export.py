@@ -31,7 +31,7 @@ from lumledger.ledger import Ledger
 from lumledger.money import format_kr
 from lumledger.reports import official_files
 from lumledger.workbook.reader import read_ledger
-from tools import ledger_book
+from tools import ledger_book, render_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
@@ -306,27 +306,17 @@ def test_csv_equals_the_decision(exported: Path) -> None:
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):59,34,UTF8,1,,1053,false,true,true,false,false,-1"
-SWEDISH_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">
-<value>sv-SE</value></prop></item>
-</oor:items>
-"""
 
 
 def libreoffice_csv(xlsx: Path, tmp: Path) -> dict[str, list[list[str]]]:
     """Every sheet of ``xlsx`` as LibreOffice shows it (Swedish locale, cells as shown)."""
-    profile = tmp / "lo-profile"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(SWEDISH_PROFILE, encoding="utf-8")
     out = tmp / "lo-out"
     out.mkdir(exist_ok=True)
     assert SOFFICE is not None
     subprocess.run(
         [
             SOFFICE,
-            f"-env:UserInstallation={profile.as_uri()}",
+            render_docs.swedish_profile(tmp / "lo-profile"),
             "--headless",
             "--convert-to",
             ALL_SHEETS_CSV,

@@ -38,6 +38,26 @@ def tools_missing() -> list[str]:
     return [name for name in names if found[name] is None]
 
 
+#: A LibreOffice profile in the Swedish locale: amounts print as ``3 175 000``, shares ``29,0 %``.
+SWEDISH_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">
+<value>sv-SE</value></prop></item>
+</oor:items>
+"""
+
+
+def swedish_profile(folder: Path) -> str:
+    """A private LibreOffice profile in ``folder``, Swedish locale, as ``-env:`` argument."""
+    user = folder / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    settings = user / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.write_text(SWEDISH_PROFILE, encoding="utf-8")
+    return f"-env:UserInstallation={folder.resolve().as_uri()}"
+
+
 def to_pdf(source: Path, work: Path) -> Path:
     """``source`` (xlsx or docx) printed to PDF by LibreOffice, in a folder of its own under
     ``work`` (an xlsx and a docx of one name would otherwise overwrite each other's PDF)."""
@@ -46,11 +66,10 @@ def to_pdf(source: Path, work: Path) -> Path:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     out = work / f"pdf-{source.name}"
     out.mkdir(parents=True, exist_ok=True)
-    profile = work / "lo-profile"
     subprocess.run(
         [
             program,
-            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            swedish_profile(work / "lo-profile"),
             "--headless",
             "--norestore",
             "--convert-to",
@@ -110,11 +129,22 @@ def to_png(pdf: Path, page: int, target: Path) -> Path:
 
 
 def first_page_with(pages: list[str], text: str) -> int:
-    """The 1-based number of the first page whose text holds ``text``."""
+    """The 1-based number of the first page with a line starting with ``text`` (a sheet's name
+    heads its pages; a document's appendix starts with its name)."""
     for number, page in enumerate(pages, start=1):
-        if text in page:
+        if any(line.strip().startswith(text) for line in page.splitlines()):
             return number
-    raise LookupError(f"no page holds {text!r}")
+    raise LookupError(f"no page has a line starting with {text!r}")
+
+
+def sheet_pages(pages: list[str], sheet: str) -> list[str]:
+    """The pages of one sheet of a printed workbook: those whose page header (the first line)
+    starts with the sheet's name."""
+    heads = [
+        next((line.strip() for line in page.splitlines() if line.strip()), "") for page in pages
+    ]
+    names = [head.split("  ")[0] for head in heads]
+    return [page for page, name in zip(pages, names, strict=True) if name == sheet]
 
 
 # --- the outputs of the example ledger -------------------------------------------------------------
@@ -185,8 +215,31 @@ PICTURES: tuple[Picture, ...] = (
     Picture("summering-diagram-2019.png", "summering", "Diagram 2019"),
     Picture("avstamning-per-ansokan.png", "avstamning", "Avstämning per ansökan"),
     Picture("avstamning-beslut.png", "avstamning", "Beslut mot liggare"),
-    Picture("fel.png", "fel", "Meddelande"),
+    Picture("fel.png", "fel", "Fel"),
 )
+
+
+MANIFEST = "pictures.sha256"
+
+
+def libreoffice_version() -> str:
+    """``LibreOffice 7.4.7.2 40(Build:2)``: the pictures are exact for one version."""
+    program = soffice()
+    if program is None:
+        return ""
+    return subprocess.run(
+        [program, "--version"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def manifest_lines(pictures: dict[str, Path]) -> list[str]:
+    """The manifest of ``docs/``: the LibreOffice version, then ``sha256  name`` per picture."""
+    import hashlib
+
+    lines = [f"# {libreoffice_version()}"]
+    for name in sorted(pictures):
+        lines.append(f"{hashlib.sha256(pictures[name].read_bytes()).hexdigest()}  {name}")
+    return lines
 
 
 def render_pictures(work: Path, target: Path = DOCS) -> dict[str, Path]:
@@ -215,8 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing: {', '.join(missing)}", file=sys.stderr)
         return 2
     shutil.rmtree(args.work, ignore_errors=True)
-    for name, path in render_pictures(args.work, args.out).items():
+    pictures = render_pictures(args.work, args.out)
+    for name, path in pictures.items():
         print(f"{name}: {path}")
+    (args.out / MANIFEST).write_text("\n".join(manifest_lines(pictures)) + "\n", encoding="utf-8")
     return 0
 
 
