@@ -116,8 +116,10 @@ def test_every_sheet_is_set_up_for_a4(outputs: dict[str, Path], name: str) -> No
         setup = sheet.page_setup
         assert int(setup.paperSize) == 9, sheet.title
         assert setup.orientation in ("portrait", "landscape")
-        if sheet._charts:
-            continue  # a chart sheet prints on one page
+        if sheet._charts:  # the table and its chart on one landscape page
+            assert setup.orientation == "landscape", sheet.title
+            assert (setup.fitToWidth, setup.fitToHeight) in ((1, 1), (None, None)), sheet.title
+            continue
         if sheet.title in HEADERLESS:
             assert sheet.sheet_properties.pageSetUpPr.fitToPage
             continue

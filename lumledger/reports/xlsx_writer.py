@@ -382,7 +382,7 @@ def _write_cell(
 
 def _chart(book: Any, sheet: Any, table: Table, header: int, last: int) -> None:
     """Bars of the amount columns per value of the first column (totals rows left out), beside
-    the table; the sheet prints on one page."""
+    the table; the sheet prints on one landscape page."""
     body = [i for i, row in enumerate(table.rows) if not row.is_total and not row.is_group]
     first_row, last_row = header + 1, header + 1 + (body[-1] if body else -1)
     chart = book.add_chart({"type": "bar"})  # horizontal bars: long names stay readable
@@ -407,4 +407,5 @@ def _chart(book: Any, sheet: Any, table: Table, header: int, last: int) -> None:
     chart.set_size({"width": round(20 * CM), "height": height})
     sheet.insert_chart(header, len(table.columns) + 1, chart)
     sheet.print_area(0, 0, max(last, header + math.ceil(height / ROW_PIXELS) + 1), 15)
+    sheet.set_landscape()  # the table and the chart beside it
     sheet.fit_to_pages(1, 1)
