@@ -159,6 +159,12 @@ class ExportResult:
     year: int
     files: list[Path] = field(default_factory=list)
     refused: str | None = None  # Swedish: why nothing was written (None when files were)
+    #: Applications without a proposed or granted amount (``Ansökningar!M5  2020-P01  …``): the
+    #: reason for a refusal, or what a draft (``draft``) leaves open.
+    undecided: list[str] = field(default_factory=list)
+    #: Where the ``Beslut`` sheet states other figures than the summary prints (the ledger's).
+    warnings: list[str] = field(default_factory=list)
+    draft: bool = False
 
     @property
     def findings(self) -> list[Finding]:
@@ -170,6 +176,9 @@ class ExportResult:
             "year": self.year,
             "files": [str(path) for path in self.files],
             "refused": self.refused,
+            "draft": self.draft,
+            "undecided": self.undecided,
+            "warnings": self.warnings,
         }
         return data
 
@@ -179,31 +188,46 @@ def export(
     year: int,
     folder: str | os.PathLike[str],
     formats: Sequence[str] = EXPORT_FORMATS,
+    *,
+    draft: bool = False,
 ) -> ExportResult:
     """Write Bilaga 1 and 2 of ``year`` into ``folder`` (created when missing) as ``formats``.
 
-    Nothing is written for a ledger with errors or a year without applications (``refused``
-    says why). Raises :class:`~lumledger.findings.LedgerWriteError` when a file cannot be
+    Nothing is written for a ledger with errors, a year without applications, or a year some of
+    whose applications lack a proposed or granted amount (``refused`` says why, ``undecided``
+    lists them) — unless ``draft``: then the files are written marked "UTKAST" and named
+    ``…-utkast``. ``warnings`` says where the ``Beslut`` sheet states other figures than the
+    summary. Raises :class:`~lumledger.findings.LedgerWriteError` when a file cannot be
     written."""
     from lumledger import validation
-    from lumledger.official import NoApplicationsError
+    from lumledger.official import (
+        IncompleteError,
+        NoApplicationsError,
+        official_tables,
+        stated_differences,
+    )
     from lumledger.reports.official_files import export_year
     from lumledger.rollups import count_applications
     from lumledger.workbook.files import check_output_dir
 
     def work() -> ExportResult:
         checked = validation.validate_ledger(_ledger(ledger))
-        result = ExportResult(validation=checked, year=year)
+        result = ExportResult(validation=checked, year=year, draft=draft)
         if not checked.valid:
             result.refused = "liggaren har fel som måste rättas först"
             return result
         if count_applications(checked.ledger, year, None) == 0:
             result.refused = f"liggaren har inga ansökningar för år {year}"
             return result
+        tables = official_tables(checked.ledger, year)
+        result.undecided = [item.line for item in tables.undecided]
+        result.warnings = stated_differences(checked.ledger, tables)
         check_output_dir(Path(folder))
         try:
-            result.files = export_year(checked.ledger, year, Path(folder), tuple(formats))
-        except NoApplicationsError as exc:
+            result.files = export_year(
+                checked.ledger, year, Path(folder), tuple(formats), draft=draft, tables=tables
+            )
+        except (NoApplicationsError, IncompleteError) as exc:
             result.refused = exc.message
         return result
 
@@ -291,8 +315,10 @@ def plan_close(ledger: Ledger, year: int, *, as_of: dt.date | None = None) -> Pl
 
 def appendices(ledger: Ledger, year: int) -> tuple[Report, Report]:
     """Bilaga 1 and Bilaga 2 of ``year`` as reports, for a front end that lays them out itself.
-    Raises :class:`~lumledger.official.NoApplicationsError` for a year without applications."""
-    from lumledger.official import NoApplicationsError, official_tables
+    Raises :class:`~lumledger.official.NoApplicationsError` for a year without applications and
+    :class:`~lumledger.official.IncompleteError` for one whose applications lack amounts (the
+    appendices would not be the decision; :func:`export` refuses the same year)."""
+    from lumledger.official import IncompleteError, NoApplicationsError, official_tables
     from lumledger.reports.official_tables import bilaga1, bilaga2
     from lumledger.reports.tables import Report
 
@@ -300,6 +326,8 @@ def appendices(ledger: Ledger, year: int) -> tuple[Report, Report]:
         tables = official_tables(ledger, year)
         if tables.is_empty:
             raise NoApplicationsError(year)
+        if tables.undecided:
+            raise IncompleteError(year, tables.undecided)
         return (
             Report(title=None, tables=(bilaga1(tables),)),
             Report(title=None, tables=(bilaga2(tables),)),

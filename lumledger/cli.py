@@ -340,7 +340,15 @@ def print_json(payload: dict[str, Any]) -> None:
 @main.command()
 @click.argument("ledger", type=LEDGER)
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON på standard ut.")
-def validate(ledger: Path, as_json: bool) -> None:
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=SwedishPath(path_type=Path, dir_okay=False),
+    metavar="FIL.xlsx",
+    help="Skriv också felen som arbetsbok (bladet Fel) för filtrering och utskrift.",
+)
+def validate(ledger: Path, as_json: bool, output: Path | None = None) -> None:
     """Kontrollera LIGGARE mot alla regler i formatet (LUM-E…, LUM-W…).
 
     Exit 0 giltig (varningar tillåts), 1 fel i liggaren, 2 om filen inte går att läsa.
@@ -352,6 +360,10 @@ def validate(ledger: Path, as_json: bool) -> None:
 
         with progress_bar():
             result = api.validate(ledger)
+        if output is not None:
+            from lumledger.reports.findings_table import write_findings_workbook
+
+            write_findings_workbook(result, output, source=ledger)
         summary = summarize(result.findings)
         if as_json:
             print_json(result.to_dict())
@@ -362,6 +374,8 @@ def validate(ledger: Path, as_json: bool) -> None:
                 f"{ledger.name}: {plural(summary.errors, 'fel', 'fel')}, "
                 f"{plural(summary.warnings, 'varning', 'varningar')} – {verdict}."
             )
+            if output is not None:
+                click.echo(f"Felen skrevs till {output}.")
         return 0 if result.valid else 1
 
     guarded(action, ledger, as_json=as_json)
@@ -655,31 +669,57 @@ def _formats_option(_ctx: click.Context, _param: click.Parameter, value: str) ->
     callback=_formats_option,
     help="Vilka filer som skrivs, kommaseparerat.",
 )
-def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...]) -> None:
+@click.option(
+    "--utkast",
+    "draft",
+    is_flag=True,
+    help="Skriv ett utkast även om belopp saknas: varje sida märks UTKAST och filnamnen "
+    "slutar på -utkast.",
+)
+def export(ledger: Path, year: int, out_dir: Path, formats: tuple[str, ...], draft: bool) -> None:
     """Skriv Bilaga 1 och 2 för ÅÅÅÅ som i nämndens beslut (xlsx, docx och csv).
 
     Filerna heter fordelning-ÅÅÅÅ.xlsx, fordelning-ÅÅÅÅ.docx, bilaga1-ÅÅÅÅ.csv och
     bilaga2-ÅÅÅÅ.csv. Personuppgifter (Kontaktperson, E-post) kommer aldrig med.
-    Exit 0, 1 om liggaren har fel (inget skrivs), 2 om en fil inte går att läsa eller skriva,
-    3 om året inte har några ansökningar (inget skrivs).
+    Saknar någon av årets ansökningar belopp (Beviljat belopp tomt) vägrar exporten och listar
+    dem, utom med --utkast.
+    Exit 0, 1 om liggaren har fel eller belopp saknas (inget skrivs), 2 om en fil inte går att
+    läsa eller skriva, 3 om året inte har några ansökningar (inget skrivs).
     """
 
     def action() -> int:
         from lumledger import api
+        from lumledger.findings import plural
 
         with progress_bar():
-            result = api.export(ledger, year, out_dir, formats)
+            result = api.export(ledger, year, out_dir, formats, draft=draft)
         if not result.validation.valid:
             return _refuse_invalid(result.validation, ledger, "exporten")
+        if result.refused is not None and result.undecided:
+            click.echo(f"{ledger.name}: {result.refused}", err=True)
+            for line in result.undecided:
+                click.echo(f"  {line}", err=True)
+            return 1
         if result.refused is not None:
             return _refuse(
                 f"{ledger.name} har inga ansökningar för år {year}; inget har skrivits.",
                 NO_APPLICATIONS,
                 False,
             )
-        click.echo(f"Bilaga 1 och 2 för {year} skrevs:")
+        for warning in result.warnings:
+            click.echo(f"Obs: {warning}", err=True)
+        if draft:
+            click.echo(f"Utkast till Bilaga 1 och 2 för {year} (märkta UTKAST) skrevs:")
+        else:
+            click.echo(f"Bilaga 1 och 2 för {year} skrevs:")
         for path in result.files:
             click.echo(f"  {path}")
+        if draft and result.undecided:
+            click.echo(
+                f"Belopp saknas för {plural(len(result.undecided), 'ansökan', 'ansökningar')}:"
+            )
+            for line in result.undecided:
+                click.echo(f"  {line}")
         return 0
 
     guarded(action, ledger)

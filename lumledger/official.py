@@ -15,7 +15,7 @@ from lumledger import ledger_format
 from lumledger.money import format_kr
 
 if TYPE_CHECKING:
-    from lumledger.ledger import Ledger
+    from lumledger.ledger import Ledger, Sheet
 
 FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv")
 
@@ -38,6 +38,10 @@ BILAGA2_COLUMNS: tuple[str, ...] = (
 BILAGA2_TOTAL = "Summa beviljade studiebesök"
 
 
+#: The mark printed on every page of a draft (``lumledger export --utkast``).
+DRAFT_MARK = "UTKAST"
+
+
 class NoApplicationsError(LookupError):
     """The ledger has no applications for the year asked for (exit status 1)."""
 
@@ -45,6 +49,40 @@ class NoApplicationsError(LookupError):
         self.year = year
         self.message = f"Liggaren har inga ansökningar för år {year}; inget har skrivits."
         super().__init__(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """An application of the year without a proposed or granted amount (``Beviljat belopp``)."""
+
+    id: str
+    text: str  # the row's heading as Bilaga 1 or 2 prints it
+    location: str  # ``Ansökningar!M5``, or ``Ansökningar!5`` without the column
+
+    @property
+    def line(self) -> str:
+        """``Ansökningar!M5  2020-P01  Bromma: Namn``."""
+        return f"{self.location}  {self.id}  {self.text}"
+
+
+class IncompleteError(LookupError):
+    """Some applications of the year lack a proposed or granted amount: the appendices would not
+    be the decision (exit status 1, nothing written; ``--utkast`` writes a draft)."""
+
+    def __init__(self, year: int, undecided: Sequence[Undecided]) -> None:
+        self.year = year
+        self.undecided = tuple(undecided)
+        count = len(self.undecided)
+        self.message = (
+            f"{_count(count, 'ansökan', 'ansökningar')} för {year} saknar föreslaget eller "
+            "beviljat belopp (Beviljat belopp är tomt), så bilagorna blir inte fullständiga; inget har skrivits. Fyll i "
+            "beloppen (0 för avslag), eller skriv ett utkast med --utkast."
+        )
+        super().__init__(self.message)
+
+    def lines(self) -> list[str]:
+        """One line per application (:attr:`Undecided.line`)."""
+        return [item.line for item in self.undecided]
 
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -55,6 +93,7 @@ class ProjectRow:
     """One row of Bilaga 1."""
 
     id: str
+    location: str  # the cell of its Beviljat belopp (``Ansökningar!M5``)
     heading: str  # "Förvaltning (Medsökande A och B): Namn"
     purpose: str  # Syfte/mål
     assessment: str  # Utvärdering
@@ -70,6 +109,7 @@ class StudyVisitRow:
     """One row of Bilaga 2."""
 
     id: str
+    location: str  # the cell of its Beviljat belopp (``Ansökningar!M5``)
     administration: str  # "Förvaltning (Medsökande A och B)"
     place_and_purpose: str  # "Namn. Syfte"
     granted: int | None
@@ -116,6 +156,28 @@ class OfficialTables:
     @property
     def is_empty(self) -> bool:
         return not self.projects and not self.study_visits
+
+    @property
+    def undecided(self) -> tuple[Undecided, ...]:
+        """The applications without a proposed or granted amount, in the appendices' order."""
+        return tuple(
+            Undecided(id=row.id, text=row.heading, location=row.location)
+            for row in self.projects
+            if row.granted is None
+        ) + tuple(
+            Undecided(
+                id=row.id,
+                text=f"{row.administration}: {row.place_and_purpose}",
+                location=row.location,
+            )
+            for row in self.study_visits
+            if row.granted is None
+        )
+
+    @property
+    def is_complete(self) -> bool:
+        """Every application has its proposed or granted amount: the appendices can be final."""
+        return not self.undecided
 
     @property
     def bilaga1_title(self) -> str:
@@ -206,7 +268,10 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
     """
     projects: list[ProjectRow] = []
     visits: list[StudyVisitRow] = []
+    sheet = ledger.sheet(ledger_format.APPLICATIONS)
     for app in ledger.applications_of(year):
+        cell = sheet.cell("Beviljat belopp", app.row) if sheet is not None else None
+        location = f"{ledger_format.APPLICATIONS}!{cell or app.row}"
         details = ledger.details(app)
         admin = ledger.canonical_name(app.administration or "")
         co = ";".join(
@@ -222,6 +287,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
             projects.append(
                 ProjectRow(
                     id=app.id or "",
+                    location=location,
                     heading=f"{applicant}: {name}" if name else applicant,
                     purpose=purpose,
                     assessment=details.assessment or "",
@@ -233,6 +299,7 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
             visits.append(
                 StudyVisitRow(
                     id=app.id or "",
+                    location=location,
                     administration=applicant,
                     place_and_purpose=place_and_purpose(name, purpose),
                     granted=app.granted,
@@ -247,3 +314,62 @@ def official_tables(ledger: Ledger, year: int) -> OfficialTables:
         study_visits=tuple(visits),
         registration_number=round_.diary_number if round_ is not None else None,
     )
+
+
+# --- the figures the decision states --------------------------------------------------------------
+
+_TYPE_WORDS = {
+    ledger_format.PROJECT: ("utvecklingsprojekt", "utvecklingsprojekt"),
+    ledger_format.STUDY_VISIT: ("studiebesök", "studiebesök"),
+}
+
+
+def stated_differences(ledger: Ledger, tables: OfficialTables) -> list[str]:
+    """Where the ``Beslut`` sheet states other figures for the year than the appendices' summary
+    prints (which are the ledger's: counts, applied and granted per type), one Swedish sentence
+    each; empty when they agree or ``Beslut`` states nothing for the year.
+
+    The summary always states the ledger's figures; these sentences say where the decision's own
+    text, as recorded in ``Beslut``, differs (2019: 23 project applications stated, 21 rows)."""
+    counted = {
+        ledger_format.PROJECT: (
+            len(tables.projects),
+            tables.project_applied,
+            tables.project_granted,
+        ),
+        ledger_format.STUDY_VISIT: (
+            len(tables.study_visits),
+            tables.study_visit_applied,
+            tables.study_visit_granted,
+        ),
+    }
+    sheet = ledger.sheet(ledger_format.DECISIONS)
+    sentences: list[str] = []
+    for kind, (count, applied, granted) in counted.items():
+        stated = ledger.decision_of(tables.year, kind)
+        if stated is None:
+            continue
+        one, many = _TYPE_WORDS[kind]
+        if stated.applications is not None and stated.applications != count:
+            sentences.append(
+                f"{_cell(sheet, 'Antal ansökningar', stated.row)} anger {stated.applications} ansökningar om "
+                f"{many} {tables.year}, liggaren har {count}; sammanfattningen anger "
+                f"liggarens {_count(count, one, many)}."
+            )
+        for column, label, stated_value, value in (
+            ("Summa sökt", "sökt", stated.applied, applied),
+            ("Summa beviljat", "beviljat", stated.granted, granted),
+        ):
+            if stated_value is not None and stated_value != value:
+                sentences.append(
+                    f"{_cell(sheet, column, stated.row)} anger {label} {format_kr(stated_value)} kr för {many} "
+                    f"{tables.year}, liggaren har {format_kr(value)} kr; sammanfattningen anger "
+                    "liggarens belopp."
+                )
+    return sentences
+
+
+def _cell(sheet: Sheet | None, column: str, row: int) -> str:
+    """``Beslut!C2``, or ``Beslut!2`` when the column is not in the sheet."""
+    cell = sheet.cell(column, row) if sheet is not None else None
+    return f"{ledger_format.DECISIONS}!{cell or row}"

@@ -116,8 +116,10 @@ def _filled_in(command: str, tmp_path: Path) -> list[str]:
     }
     words = shlex.split(command.replace("[", " ").replace("]", " "))[1:]
     out: list[str] = []
-    for word in words:
-        if word in values:
+    for before, word in zip(["", *words], words, strict=False):
+        if before in {"-o", "--output"} and word not in values:
+            out.append(str(tmp_path / "ut" / word))  # an output file named in the docs
+        elif word in values:
             out.append(values[word])
         elif word in {"FIL", "LIGGARE", "…"} or re.fullmatch(r"[\w/.-]+\.xls[xm]", word):
             out.append(str(ledger))

@@ -31,7 +31,7 @@ from lumledger.ledger import Ledger
 from lumledger.money import format_kr
 from lumledger.reports import official_files
 from lumledger.workbook.reader import read_ledger
-from tools import ledger_book
+from tools import ledger_book, render_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
@@ -306,27 +306,17 @@ def test_csv_equals_the_decision(exported: Path) -> None:
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):59,34,UTF8,1,,1053,false,true,true,false,false,-1"
-SWEDISH_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">
-<value>sv-SE</value></prop></item>
-</oor:items>
-"""
 
 
 def libreoffice_csv(xlsx: Path, tmp: Path) -> dict[str, list[list[str]]]:
     """Every sheet of ``xlsx`` as LibreOffice shows it (Swedish locale, cells as shown)."""
-    profile = tmp / "lo-profile"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(SWEDISH_PROFILE, encoding="utf-8")
     out = tmp / "lo-out"
     out.mkdir(exist_ok=True)
     assert SOFFICE is not None
     subprocess.run(
         [
             SOFFICE,
-            f"-env:UserInstallation={profile.as_uri()}",
+            render_docs.swedish_profile(tmp / "lo-profile"),
             "--headless",
             "--convert-to",
             ALL_SHEETS_CSV,
@@ -501,14 +491,22 @@ def test_small_ledger_headings_and_undecided_rows(tmp_path: Path) -> None:
     assert second.heading == "Socialförvaltningen: Ej beslutat" and second.granted is None
     assert tables.bilaga1_total() == ("Summa beviljade medel", "", "", 400_000, 200_000)
     assert tables.study_visits[0].place_and_purpose == "Oslo. Studera mottagandet."
-    paths = official_files.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    # Incomplete: refused, nothing written; a draft is written under its own names.
+    with pytest.raises(official.IncompleteError) as refused:
+        official_files.export_year(ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"))
+    assert refused.value.lines() == ["Ansökningar!M4  2019-P02  Socialförvaltningen: Ej beslutat"]
+    assert not (tmp_path / "ut").exists() or not list((tmp_path / "ut").iterdir())
+    paths = official_files.export_year(
+        ledger, 2019, tmp_path / "ut", formats=("xlsx", "csv"), draft=True
+    )
     assert [p.name for p in paths] == [
-        "fordelning-2019.xlsx",
-        "bilaga1-2019.csv",
-        "bilaga2-2019.csv",
+        "fordelning-2019-utkast.xlsx",
+        "bilaga1-2019-utkast.csv",
+        "bilaga2-2019-utkast.csv",
     ]
     book = openpyxl.load_workbook(paths[0])
     assert book["Bilaga 1"]["E4"].value is None
+    assert book["Bilaga 1"]["A1"].value.startswith("UTKAST – ")
     assert read_csv(paths[1])[2][4] == ""
 
 
@@ -582,7 +580,7 @@ def test_a_failure_leaves_no_file(
     out.mkdir()
     (out / "bilaga1-2019.csv").write_text("gammal", encoding="utf-8")
 
-    def broken(tables: Any, path: Path) -> Path:
+    def broken(tables: Any, path: Path, **options: Any) -> Path:
         path.write_bytes(b"halv fil")
         raise RuntimeError("diskfel")
 
@@ -650,9 +648,148 @@ def test_summary_workbook(tmp_path: Path) -> None:
 def test_summary_workbook_keeps_text_as_text(tmp_path: Path) -> None:
     rows = small_rows()
     rows[0]["Projekt"] = "=HACK()"
+    rows[0]["Namn"] = "=NAMN()"
     rows[0]["Projektår"] = 1
     ledger_path = make_ledger(tmp_path / "liggare.xlsx", rows)
     target = tmp_path / "s.xlsx"
     assert run("rollup", ledger_path, "-o", target).exit_code == 0
     sheet = openpyxl.load_workbook(target)["Fleråriga projekt"]
-    assert sheet["A3"].value == "=HACK()" and sheet["A3"].data_type == "s"
+    # The project by its administration and name; its key (the Projekt column) is not shown.
+    assert [sheet["A3"].value, sheet["B3"].value] == ["Bromma", "=NAMN()"]
+    assert sheet["B3"].data_type == "s"
+    assert "=HACK()" not in [c.value for row in sheet.iter_rows() for c in row]
+
+
+# --- dockets only when complete (issue 13, point 5) ----------------------------------------------
+
+
+def _undecided_ledger(tmp_path: Path, *, stated: Mapping[str, Any] | None = None) -> Path:
+    """The small ledger, its project 2019-P02 without a proposed amount; ``stated``: a Beslut row
+    for the projects."""
+    rows = small_rows()
+    rows.insert(1, {**rows[0], "Id": "2019-P02", "Namn": "Obeslutat", "Beviljat belopp": None})
+    sheets: dict[str, Sequence[Mapping[str, Any]]] = {
+        ledger_format.ROUNDS: [{"År": 2019, "Status": "Bedömning"}],
+        ledger_format.ADMINISTRATIONS: [
+            {"Namn": name} for name in ("Bromma", "Farsta", "Socialförvaltningen")
+        ],
+        ledger_format.APPLICATIONS: rows,
+    }
+    if stated is not None:
+        sheets[ledger_format.DECISIONS] = [{"År": 2019, "Typ": "Projekt", **stated}]
+    path = tmp_path / "liggare.xlsx"
+    ledger_book.write_ledger(path, sheets)
+    return path
+
+
+def test_export_refuses_a_year_with_an_application_lacking_its_amount(tmp_path: Path) -> None:
+    ledger_path = _undecided_ledger(tmp_path)
+    out = tmp_path / "bilagor"
+    result = run("export", ledger_path, "--year", 2019, "-o", out)
+    assert result.exit_code == 1, result.output  # README: 1 – exporten vägrar
+    assert (
+        "1 ansökan för 2019 saknar föreslaget eller beviljat belopp (Beviljat belopp är tomt)"
+        in result.output
+    )
+    assert (
+        "Ansökningar!M3  2019-P02  Bromma (Medsökande Farsta och Socialförvaltningen): "
+        "Obeslutat" in result.output
+    )
+    assert "inget har skrivits" in result.output and "--utkast" in result.output
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_draft_is_marked_utkast_on_every_sheet_and_page(tmp_path: Path) -> None:
+    from docx import Document
+
+    ledger_path = _undecided_ledger(tmp_path)
+    out = tmp_path / "bilagor"
+    result = run("export", ledger_path, "--year", 2019, "-o", out, "--utkast")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bilaga1-2019-utkast.csv",
+        "bilaga2-2019-utkast.csv",
+        "fordelning-2019-utkast.docx",
+        "fordelning-2019-utkast.xlsx",
+    ]
+    assert "Belopp saknas för 1 ansökan:" in result.output and "2019-P02" in result.output
+    book = openpyxl.load_workbook(out / "fordelning-2019-utkast.xlsx")
+    for sheet in book.worksheets:
+        assert "UTKAST" in (sheet.oddHeader.center.text or "")
+        assert "UTKAST" in (sheet.oddFooter.left.text or "")
+        assert sheet["A1"].value.startswith("UTKAST – ")
+    assert book.properties.title.startswith("UTKAST – ")
+    document = Document(str(out / "fordelning-2019-utkast.docx"))
+    assert document.paragraphs[0].text.startswith("UTKAST – ")
+    for section in document.sections:  # the landscape section inherits the header and footer
+        assert section.header.paragraphs[0].text == "UTKAST"
+        assert section.footer.paragraphs[0].text.startswith("UTKAST – Sida")
+    # The csv files have no pages: their names say draft, their first row stays the header.
+    assert read_csv(out / "bilaga1-2019-utkast.csv")[0] == list(official.BILAGA1_COLUMNS)
+
+
+def test_a_final_export_carries_no_draft_mark(exported: Path) -> None:
+    book = openpyxl.load_workbook(exported / "fordelning-2019.xlsx")
+    for sheet in book.worksheets:
+        assert "UTKAST" not in (sheet.oddHeader.center.text or "")
+        assert "UTKAST" not in (sheet.oddFooter.center.text or "")
+
+
+def test_export_on_the_example_refuses_2020_and_drafts_it(tmp_path: Path) -> None:
+    result = run("export", EXAMPLE, "--year", 2020, "-o", tmp_path / "ut")
+    assert result.exit_code == 1
+    assert "Ansökningar!M39  2020-P01  Hässelby-Vällingby" in result.output
+    assert not (tmp_path / "ut").exists() or not list((tmp_path / "ut").iterdir())
+    result = run("export", EXAMPLE, "--year", 2020, "-o", tmp_path / "ut", "--utkast")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ut" / "fordelning-2020-utkast.docx").exists()
+
+
+def test_the_summary_states_the_ledgers_counts_and_warns_where_beslut_differs(
+    tmp_path: Path,
+) -> None:
+    from docx import Document
+
+    result = run("export", EXAMPLE, "--year", 2019, "-o", tmp_path / "ut")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Obs: Beslut!C2 anger 23 ansökningar om utvecklingsprojekt 2019, liggaren har 21; "
+        "sammanfattningen anger liggarens 21 utvecklingsprojekt."
+    ) in result.output
+    assert result.output.count("Obs:") == 1  # the study visits and all sums agree
+    document = Document(str(tmp_path / "ut" / "fordelning-2019.docx"))
+    text = normalise("\n".join(p.text for p in document.paragraphs))
+    assert "(21 utvecklingsprojekt och 16 studiebesök)" in text
+
+    ledger = read_ledger(
+        _undecided_ledger(
+            tmp_path, stated={"Antal ansökningar": 2, "Summa sökt": 600_000, "Summa beviljat": 1}
+        )
+    )
+    tables = official.official_tables(ledger, 2019)
+    assert official.stated_differences(ledger, tables) == [
+        "Beslut!F2 anger beviljat 1 kr för utvecklingsprojekt 2019, liggaren har 200 000 kr; "
+        "sammanfattningen anger liggarens belopp."
+    ]
+
+
+def test_the_readme_states_exactly_which_headings_differ_from_the_decision(
+    exported: Path,
+) -> None:
+    """The README's "rad för rad lika" claim: every cell equals the decision's except the
+    headings of the four applications with co-applicants the decision words its own way."""
+    differing = set()
+    for name, expected in (("bilaga1-2019.csv", BILAGA1), ("bilaga2-2019.csv", BILAGA2)):
+        got = read_csv(exported / name)
+        assert len(got) == len(expected)
+        for i, (got_row, want_row) in enumerate(zip(got, expected, strict=True)):
+            assert [normalise(c) for c in got_row[1:]] == [normalise(c) for c in want_row[1:]]
+            if normalise(got_row[0]) != normalise(want_row[0]):
+                differing.add((name, i - 1))
+    ids = {("bilaga1-2019.csv", i): f"P{i + 1:02d}" for i in range(21)} | {
+        ("bilaga2-2019.csv", i): f"S{i + 1:02d}" for i in range(16)
+    }
+    assert sorted(ids[key] for key in differing) == ["P07", "P18", "P19", "S07"]
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "rad för rad lika med nämndens beslut" in readme
+    assert "2019-P07, 2019-P18, 2019-P19 och 2019-S07" in readme

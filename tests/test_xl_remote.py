@@ -271,6 +271,23 @@ def test_decide_plan_then_genomfor_on_a_ledger_made_in_code(tmp_path: Path, clie
 # --- export ----------------------------------------------------------------------------------------
 
 
+def test_export_of_an_undecided_year_is_refused_with_its_applications(
+    client: str, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    path = tmp_path / "liggare.xlsx"
+    book = openpyxl.load_workbook(EXAMPLE)
+    book.create_sheet("Start")["C3"] = 2020  # the example's 2020 round has no grants yet
+    book.save(path)
+    payload = pl.payload_from_xlsx(path, client=client)  # type: ignore[arg-type]
+    actions = run("exportera_bilagor", payload)
+    message = alerts(actions)[-1]
+    assert "för 2020 (året i Start!C3) saknar föreslaget eller beviljat belopp" in message
+    assert "Ansökningar!M39  2020-P01" in message
+    assert "Bilaga 1" not in applied(payload, actions).sheet_names
+
+
 def test_export_writes_bilaga_1_and_2_as_sheets(client: str, example: dict[str, Any]) -> None:
     actions = run("exportera_bilagor", example)
     book = applied(example, actions)

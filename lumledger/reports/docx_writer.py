@@ -5,8 +5,10 @@ theme's colours and borders), then every table in an A4 landscape section, each 
 under its name (``Bilaga 1``) and title. Tables: a grey header row that repeats on every page,
 rows that never break over a page, totals bold on light grey, Arial 8.5, amounts right-aligned
 with no-break spaces (``3 175 000``, never split over two lines). The page header holds the
-report's title and reference, the footer "Sida N av M". Core properties hold no person: the
-author is empty. python-docx is imported inside the functions that use it.
+report's title and reference, the footer "Sida N av M". A report with a ``mark`` (a draft's
+"UTKAST") has it in large bold red letters at the top of every page's header, in every footer
+and before the title. Core properties hold no person: the author is empty. python-docx is
+imported inside the functions that use it.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def write_docx(report: Report, path: Path) -> Path:
     document = Document()
     _styles(document)
     props = document.core_properties
-    props.title = report.title or ""
+    props.title = " – ".join(filter(None, (report.mark, report.title)))
     props.author = ""  # never a person's name: the export holds no personal data
     props.last_modified_by = ""
     props.comments = "Skapad av lumledger"
@@ -55,7 +57,8 @@ def write_docx(report: Report, path: Path) -> Path:
     _header_footer(section, report)
 
     if report.title:
-        document.add_paragraph(report.title, style="Title")
+        title = f"{report.mark} – {report.title}" if report.mark else report.title
+        document.add_paragraph(title, style="Title")
     for paragraph in report.preamble:
         if paragraph.kind is ParagraphKind.HEADING:
             document.add_paragraph(paragraph.text, style=f"Heading {paragraph.level}")
@@ -135,9 +138,15 @@ def _set_east_asian_font(style: Any, font: str) -> None:
 
 def _header_footer(section: Any, report: Report) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.shared import Pt, RGBColor
 
     header = section.header.paragraphs[0]
+    if report.mark:
+        mark = header.add_run(clean(report.mark))
+        mark.bold = True
+        mark.font.size = Pt(20)
+        mark.font.color.rgb = RGBColor(0xC0, 0, 0)
+        header = section.header.add_paragraph()
     text = report.title or ""
     if report.reference:
         text += f"\t{report.reference}"
@@ -146,6 +155,11 @@ def _header_footer(section: Any, report: Report) -> None:
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.style.font.size = Pt(8)
+    if report.mark:
+        mark = footer.add_run(f"{clean(report.mark)} – ")
+        mark.bold = True
+        mark.font.size = Pt(8)
+        mark.font.color.rgb = RGBColor(0xC0, 0, 0)
     _add_page_number(footer)
 
 

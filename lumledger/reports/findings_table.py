@@ -1,6 +1,6 @@
 """Findings as a table: one column per thing a finding says, and the choices of columns each
-output shows (the terminal's one-line listing, the Excel sheet *Fel*, the reconciliation's
-sheets).
+output shows (the terminal's one-line listing, the Excel sheet *Fel*, the workbook *Fel* that
+``lumledger validate -o`` writes, the reconciliation's sheets).
 
 :func:`findings_table` takes the columns to show; a column's value comes from the finding
 itself (its location, code, message, figures …) or, for what only the caller knows (what a
@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from lumledger.findings import Finding
-from lumledger.reports.tables import BLANK, Column, ColumnKind, Link, Row, Table
+from lumledger.findings import Finding, LedgerWriteError, plural, summarize
+from lumledger.reports.tables import BLANK, Column, ColumnKind, Link, Report, Row, Table
 from lumledger.rules import RULES
+
+if TYPE_CHECKING:
+    from lumledger.validation import Validation
 
 K = ColumnKind
 
@@ -40,6 +44,16 @@ DIFFERENCE = Column("difference", "Skillnad", K.NUMBER)
 LISTING: tuple[Column, ...] = (LOCATION, CODE, MESSAGE)
 #: The Excel sheet *Fel*.
 SHEET_COLUMNS: tuple[Column, ...] = (LOCATION, CODE, SEVERITY, MESSAGE, EXPECTED, FOUND)
+#: The workbook *Fel* (``lumledger validate -o``): the sheet's columns and what to do.
+WORKBOOK_COLUMNS: tuple[Column, ...] = (
+    LOCATION,
+    CODE,
+    SEVERITY,
+    MESSAGE,
+    EXPECTED,
+    FOUND,
+    Column("action", "Gör så här", long=True),
+)
 
 Computed = Mapping[str, Callable[[Finding], Any]]
 
@@ -59,6 +73,7 @@ _VALUES: dict[str, Callable[[Finding], Any]] = {
     "id": lambda f: f.id or BLANK,
     "code": lambda f: f.code,
     "rule": lambda f: RULES[f.code].title if f.code in RULES else None,
+    "action": lambda f: RULES[f.code].action.replace("`", "") if f.code in RULES else None,
     "severity": lambda f: "fel" if f.is_error else "varning",
     "sheet": lambda f: f.sheet,
     "cell": lambda f: f.cell,
@@ -96,3 +111,37 @@ def findings_listing(items: Iterable[Finding], *, with_id: bool = False) -> Tabl
     """The terminal's listing; ``with_id`` starts each line with the application's Id, when
     the finding has one."""
     return findings_table(items, (ID, *LISTING) if with_id else LISTING)
+
+
+def findings_report(result: Validation) -> Report:
+    """The workbook *Fel*: every finding of ``result`` on one sheet, for filtering and print."""
+    summary = summarize(result.findings)
+    counts = (
+        f"{plural(summary.errors, 'fel', 'fel')}, "
+        f"{plural(summary.warnings, 'varning', 'varningar')}"
+    )
+    title = f"Kontroll av {result.ledger.name}: {counts}"
+    table = findings_table(
+        result.findings, WORKBOOK_COLUMNS, name="Fel", empty="Inga fel eller varningar."
+    )
+    return Report(title=title, tables=(table,), filterable=True)
+
+
+def write_findings_workbook(result: Validation, path: Path, *, source: Path | None = None) -> Path:
+    """Write the workbook *Fel* (:func:`findings_report`) to ``path`` (``.xlsx``), atomically.
+
+    Refuses to write over ``source`` (the ledger itself) or to a file that is not ``.xlsx``
+    (:class:`LedgerWriteError`, exit status 2)."""
+    from lumledger.reports.xlsx_writer import write_xlsx
+    from lumledger.workbook.files import atomic_output
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise LedgerWriteError(
+            f"{path.name}: felen skrivs som .xlsx; ange ett filnamn som slutar på .xlsx."
+        )
+    if source is not None and path.exists() and path.resolve() == Path(source).resolve():
+        raise LedgerWriteError(f"{path.name} är liggaren själv; ange en annan fil för felen.")
+    with atomic_output(path) as temp:
+        write_xlsx(findings_report(result), temp)
+    return path

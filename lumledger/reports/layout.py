@@ -9,6 +9,7 @@ agree: amounts ``3 175 000`` (a no-break space in documents), a share ``29,0 %``
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +24,11 @@ NBSP = "\u00a0"
 
 #: The font of every workbook and document: Arial (Liberation Sans in LibreOffice, same metrics).
 FONT = "Arial"
+#: The size of a sheet's cells, in points.
+CELL_SIZE = 9
+#: A sheet's heading wraps to at most this many lines; its column is made wide enough for that
+#: and for its longest word, so a printed header is never cut.
+HEADER_LINES = 3
 
 
 # --- values as text -------------------------------------------------------------------------------
@@ -159,14 +165,40 @@ def sheet_widths(tables: Sequence[Table]) -> list[float]:
 
 
 def column_width(column: Column, texts: Iterable[str]) -> float:
+    """The width of one column (see :func:`sheet_widths`), never narrower than its heading needs
+    (:func:`heading_width`)."""
     longest = max((len(text) for text in texts), default=0)
-    heading = max((len(word) for word in column.heading.split()), default=0) + 1  # bold
+    heading = heading_width(column.heading)
     if column.long:
-        return float(min(max(longest, 30), 60))
-    width = max(longest, heading) + 2
+        return float(max(min(max(longest, 30), 60), heading))
+    width = longest + 2
     if column.kind is ColumnKind.TEXT:
-        return float(min(max(width, 8), 40))
-    return float(max(width, 8))
+        return float(max(min(max(width, 8), 40), heading))
+    return float(max(width, 8, heading))
+
+
+def heading_width(heading: str, size_pt: float = CELL_SIZE) -> float:
+    """The narrowest column (Excel characters, in halves) that holds ``heading`` in bold without
+    breaking a word and in at most :data:`HEADER_LINES` lines."""
+    words = heading.split()
+    if not words:
+        return 0.0
+    widest = max(text_width(word, size_pt, bold=True) for word in words)
+    width = math.ceil(chars_for(widest) * 2) / 2
+    while text_lines(heading, usable_width(width), size_pt, bold=True) > HEADER_LINES:
+        width += 0.5
+    return width
+
+
+def usable_width(width_chars: float) -> float:
+    """The width in points that text has in a column ``width_chars`` Excel characters wide:
+    the column's pixels (Arial 10's digit is 7 px, plus 5) less the cell's padding."""
+    return (int(width_chars * 7 + 5) - 6) * 0.75
+
+
+def chars_for(width_pt: float) -> float:
+    """The Excel column width whose :func:`usable_width` is at least ``width_pt``."""
+    return (width_pt / 0.75 + 6 - 5 + 1) / 7
 
 
 # --- wrapped text: lines and row heights -----------------------------------------------------------
@@ -192,13 +224,23 @@ def _char_width(char: str) -> int:
     return width
 
 
+def _scale(size_pt: float, bold: bool) -> float:
+    """Points per 1/1000 em: the size, a bold face's wider letters, a little slack for hinting."""
+    return size_pt / 1000 * (1.10 if bold else 1.0) * 1.04
+
+
+def text_width(text: str, size_pt: float, *, bold: bool = False) -> float:
+    """The width of ``text`` on one line, in points (with the slack of :func:`text_lines`)."""
+    return sum(_char_width(c) for c in text) * _scale(size_pt, bold)
+
+
 def text_lines(text: str, width_pt: float, size_pt: float, *, bold: bool = False) -> int:
     """How many lines ``text`` wraps to in a cell ``width_pt`` wide (greedy, at spaces).
 
     Used to set row heights: neither Excel nor LibreOffice reliably grows a row for wrapped
     text in a file it did not lay out itself, so the writer sets the height.
     """
-    scale = size_pt / 1000 * (1.07 if bold else 1.0) * 1.04  # a little slack for hinting
+    scale = _scale(size_pt, bold)
     limit = max(width_pt, 1.0)
     if "\n" not in text and len(text) * _WIDEST * scale <= limit:
         return 1  # fits even in the widest characters
@@ -227,6 +269,5 @@ def row_height(cells: Sequence[tuple[str, float]], size_pt: float, *, bold: bool
     line_height = size_pt * 1.2
     most = 1
     for text, width_chars in cells:
-        width_pt = (int(width_chars * 7 + 5) - 6) * 0.75  # column pixels less padding, in pt
-        most = max(most, text_lines(text, width_pt, size_pt, bold=bold))
+        most = max(most, text_lines(text, usable_width(width_chars), size_pt, bold=bold))
     return min(409.0, round(most * line_height + 4, 1))

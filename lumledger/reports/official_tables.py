@@ -13,6 +13,7 @@ from lumledger.official import (
     BILAGA1_SHEET,
     BILAGA2_COLUMNS,
     BILAGA2_SHEET,
+    DRAFT_MARK,
     OfficialTables,
 )
 from lumledger.reports.layout import NBSP
@@ -72,9 +73,10 @@ def bilaga2(tables: OfficialTables) -> Table:
     )
 
 
-def official_report(tables: OfficialTables) -> Report:
+def official_report(tables: OfficialTables, *, draft: bool = False) -> Report:
     """``fordelning-ÅÅÅÅ``: the summary (amounts with no-break spaces, so that none breaks over
-    two lines), the list of appendices, Bilaga 1 and Bilaga 2."""
+    two lines), the list of appendices, Bilaga 1 and Bilaga 2; a ``draft`` is marked "UTKAST"
+    on every page."""
     lead, bullets, closing = tables.summary_paragraphs(sep=NBSP)
     preamble = (
         Paragraph("Sammanfattning", ParagraphKind.HEADING, level=1),
@@ -92,4 +94,5 @@ def official_report(tables: OfficialTables) -> Report:
         tables=(bilaga1(tables), bilaga2(tables)),
         reference=f"Dnr {number}" if number else None,
         editable=True,
+        mark=DRAFT_MARK if draft else None,
     )

@@ -49,7 +49,8 @@ SHARE = Column("share_granted", "Andel beviljat", K.PERCENT)
 FRAME = Column("frame", "Ram", K.KRONOR)
 FRAME_LEFT = Column("frame_left", "Kvar av ram", K.KRONOR)
 ADMINISTRATION = Column("administration", "Förvaltning")
-PROJECT = Column("key", "Projekt")
+#: A multi-year project by its name (the ``Projekt`` key links rows; officers read the name).
+PROJECT = Column("name", "Projekt")
 NAME = Column("name", "Namn", long=True)
 YEARS = Column("years", "År", K.YEARS)
 FIRST_YEAR = Column("first_year", "Första år", K.YEAR)
@@ -97,12 +98,11 @@ def _row(
 
 _COMMITMENT: dict[str, Callable[[Commitment], Any]] = {
     "administration": lambda c: c.administration or BLANK,
-    "name": lambda c: c.name or BLANK,
+    "name": lambda c: c.name or c.key,
     "years": attrgetter("first_year", "last_year"),
     **{
         key: attrgetter(key)
         for key in (
-            "key",
             "first_year",
             "last_year",
             "project_year",
@@ -297,7 +297,6 @@ def rollup_workbook(r: Rollup) -> Report:
 
     commitment_columns = _in_kronor(
         [
-            PROJECT,
             ADMINISTRATION,
             NAME,
             FIRST_YEAR,
@@ -314,7 +313,8 @@ def rollup_workbook(r: Rollup) -> Report:
         key: sum(getattr(c, key) for c in r.commitments)
         for key in ("earlier_stated", "granted_recorded", "granted_so_far")
     }
-    commitment_rows.append(_row(commitment_columns, {"key": "Summa", **sums}, RowKind.TOTAL))
+    figures = {"administration": "Summa", **sums}
+    commitment_rows.append(_row(commitment_columns, figures, RowKind.TOTAL))
 
     tables = [
         Table(name="Summering", title=title, columns=summary_columns, rows=tuple(rows)),

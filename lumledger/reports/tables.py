@@ -215,7 +215,8 @@ class Paragraph:
 class Report:
     """A document of tables: a title, paragraphs before the tables, the tables, closing notes.
 
-    ``reference`` is printed in page headers (``Dnr KS 2018/123``). ``editable``: officers edit
+    ``reference`` is printed in page headers (``Dnr KS 2018/123``). ``mark`` is printed on every
+    page and before the title (a draft's ``UTKAST``). ``editable``: officers edit
     the rows before the document is final, so totals are kept as sums of the rows (formulas in
     a spreadsheet). ``filterable``: officers sort and filter the tables, so a sheet starts with
     the header row and carries a filter.
@@ -228,3 +229,4 @@ class Report:
     reference: str | None = None
     editable: bool = False
     filterable: bool = False
+    mark: str | None = None

@@ -13,10 +13,18 @@ Every layout decision of lumledger's workbooks is made here, once:
   numbers; a missing value is an empty cell;
 * an ``editable`` report's totals are ``SUM`` formulas over the rows above, their values cached
   in the file, so every reader shows them without recalculating;
-* column widths from :func:`lumledger.reports.layout.sheet_widths`, except the official
-  appendices, whose columns are fixed to reproduce the committee's printed decision;
-* A4 landscape, all columns on the width of the page, the table's name and the report's title
-  (and reference) in the page header, "Sida N av M" in the footer, no gridlines;
+* column widths from :func:`lumledger.reports.layout.sheet_widths` (never narrower than the
+  heading needs, so a printed header is never cut), except the official appendices, whose
+  columns are fixed to reproduce the committee's printed decision;
+* printed on A4 (:func:`print_layout`): portrait when the columns fit its width at full size,
+  else landscape; all columns on the width of the page (as many pages down as needed) when
+  that keeps at least :data:`MIN_SCALE` of the size; a table wider still (the reconciliation's
+  20 columns per application) prints in bands of whole columns side by side at a readable
+  size, its first columns (the Id) repeated on every page; the header row repeats on every
+  page; the table's name and the report's title (and reference) in the page header, "Sida N
+  av M" in the footer, no gridlines;
+* a report with a ``mark`` (a draft's "UTKAST") has it in large bold letters in the page
+  header and in the footer of every page, and before the title of every sheet;
 * a table marked ``chart`` gets a bar chart of its amount columns beside it.
 
 Text is always written as an explicit string cell, never a formula, whatever it starts with;
@@ -28,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -35,7 +44,16 @@ from typing import Any
 
 from lumledger.money import is_whole
 from lumledger.official import BILAGA1_SHEET, BILAGA2_SHEET
-from lumledger.reports.layout import FONT, clean, percent, row_height, sheet_widths, shown
+from lumledger.reports.layout import (
+    CELL_SIZE,
+    FONT,
+    clean,
+    heading_width,
+    percent,
+    row_height,
+    sheet_widths,
+    shown,
+)
 from lumledger.reports.tables import BLANK, Column, ColumnKind, Report, Row, Table
 
 AMOUNT = "#,##0"  # Swedish Excel shows it as "# ##0": 3 175 000
@@ -44,7 +62,7 @@ AMOUNT_KR = '#,##0 "kr"'
 PERCENT = "0.0 %"
 DATE = "yyyy-mm-dd"
 
-SIZE = 9  # points, every cell
+SIZE = CELL_SIZE  # points, every cell
 TITLE_SIZE = 13
 HEADER_FILL = "#D9D9D9"
 TOTAL_FILL = "#F2F2F2"
@@ -59,6 +77,104 @@ FIXED_WIDTHS: dict[str, tuple[float, ...]] = {
 
 CM = 96 / 2.54  # pixels per centimetre
 ROW_PIXELS = 17  # the default row height
+
+MARGIN_INCHES = 0.5  # left and right
+#: The printable width of A4 in pixels (96 per inch), portrait and landscape.
+PORTRAIT_PIXELS = (21.0 - 2 * MARGIN_INCHES * 2.54) * CM
+LANDSCAPE_PIXELS = (29.7 - 2 * MARGIN_INCHES * 2.54) * CM
+#: The smallest print scale at which 9-point cells still read well (6.3 points).
+MIN_SCALE = 0.7
+#: The leading columns repeated on every band of a table too wide for one page take at most
+#: this share of the page.
+REPEATED_SHARE = 0.2
+#: The share of the page's width the columns are planned to fill: programs differ a little in
+#: how wide they draw a column.
+PAGE_SLACK = 0.95
+#: Running text narrows down to this many characters (wrapping over more lines) before a table
+#: is printed smaller than :data:`MIN_SCALE` or in bands.
+LONG_MIN = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PrintLayout:
+    """How one sheet prints on A4: orientation, and either fitted to the page width
+    (``scale`` ``None``) or at ``scale`` in bands of columns, each band starting after a
+    vertical page break (``breaks``), the first ``repeated`` columns on every page."""
+
+    landscape: bool
+    scale: float | None = None
+    breaks: tuple[int, ...] = ()
+    repeated: int = 0
+
+    @property
+    def bands(self) -> int:
+        return len(self.breaks) + 1
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels, as Excel and LibreOffice draw it (Arial 10's digit: 7 px)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def _page_pixels(landscape: bool) -> float:
+    return (LANDSCAPE_PIXELS if landscape else PORTRAIT_PIXELS) * PAGE_SLACK
+
+
+def print_widths(table: Table, widths: Sequence[float]) -> list[float]:
+    """``widths``, with the running-text columns narrowed (to :data:`LONG_MIN`, never below
+    what the heading needs) as far as it takes for the table to fit the landscape page at
+    :data:`MIN_SCALE`; the texts wrap over more lines instead."""
+    fitted = list(widths)
+    limit = _page_pixels(True) / MIN_SCALE
+    excess = sum(column_pixels(width) for width in fitted) - limit
+    if excess <= 0:
+        return fitted
+    floors = {
+        i: max(LONG_MIN, heading_width(column.heading))
+        for i, column in enumerate(table.columns)
+        if column.long and fitted[i] > max(LONG_MIN, heading_width(column.heading))
+    }
+    room = sum(fitted[i] - floor for i, floor in floors.items()) * 7
+    share = min(1.0, excess / room) if room else 0.0
+    for i, floor in floors.items():
+        fitted[i] = max(floor, math.floor(fitted[i] - (fitted[i] - floor) * share))
+    return fitted
+
+
+def print_layout(widths: Sequence[float]) -> PrintLayout:
+    """The page set-up for columns of ``widths`` (see the module's notes)."""
+    pixels = [column_pixels(width) for width in widths]
+    total = sum(pixels)
+    if total <= _page_pixels(False):
+        return PrintLayout(landscape=False)
+    if total * MIN_SCALE <= _page_pixels(True):
+        return PrintLayout(landscape=True)
+    repeated, used = 0, 0
+    for width in pixels[:-1]:
+        if used + width > REPEATED_SHARE * _page_pixels(True) / MIN_SCALE:
+            break
+        repeated, used = repeated + 1, used + width
+    fewest = _bands(pixels, repeated, MIN_SCALE)
+    scale = 1.0
+    while len(_bands(pixels, repeated, scale)) > len(fewest):
+        scale = round(scale - 0.05, 2)
+    return PrintLayout(
+        landscape=True, scale=scale, breaks=_bands(pixels, repeated, scale)[1:], repeated=repeated
+    )
+
+
+def _bands(pixels: Sequence[int], repeated: int, scale: float) -> tuple[int, ...]:
+    """The first column of each band when ``pixels`` print at ``scale``, ``repeated`` columns
+    on every page: as many whole columns per page as fit."""
+    page = _page_pixels(True) / scale - sum(pixels[:repeated])
+    starts = [repeated]
+    used = 0
+    for col in range(repeated, len(pixels)):
+        if used and used + pixels[col] > page:
+            starts.append(col)
+            used = 0
+        used += pixels[col]
+    return tuple(starts)
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
@@ -79,7 +195,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     )
     book.set_properties(
         {
-            "title": report.title or "",
+            "title": " – ".join(filter(None, (report.mark, report.title))),
             "author": "",
             "company": "",
             "comments": "Skapad av lumledger",
@@ -139,25 +255,45 @@ def _header_footer_text(text: str) -> str:
 def _page_setup(sheet: Any, report: Report, table: Table, widths: Sequence[float]) -> None:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    sheet.set_landscape()
+    layout = print_layout(widths)
+    if layout.landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
     sheet.set_paper(9)  # A4
-    sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-    sheet.fit_to_pages(1, 0)  # all columns on the page width, as many pages as needed
+    sheet.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.75, bottom=0.75)
+    if layout.scale is None:
+        sheet.fit_to_pages(1, 0)  # all columns on the page width, as many pages as needed
+    else:
+        sheet.set_print_scale(round(layout.scale * 100))
+        sheet.set_v_pagebreaks(list(layout.breaks))
+        sheet.repeat_columns(0, layout.repeated - 1)
+        sheet.print_across()
     title = _header_footer_text(report.title or "")
     reference = f"&R&8{_header_footer_text(report.reference)}" if report.reference else ""
     name = _header_footer_text(table.name)
-    sheet.set_header(f'&L&"{FONT},Bold"&10{name}&C&8{title}{reference}')
-    sheet.set_footer("&C&8Sida &P av &N")
+    if report.mark:
+        mark = f'&"{FONT},Bold"&16{_header_footer_text(report.mark)}'
+        sheet.set_header(
+            f'&L&"{FONT},Bold"&10{name}&C{mark}\n&"{FONT},Regular"&8{title}{reference}'
+        )
+        sheet.set_footer(f"&L{mark}&C&8Sida &P av &N&R{mark}")
+    else:
+        sheet.set_header(f'&L&"{FONT},Bold"&10{name}&C&8{title}{reference}')
+        sheet.set_footer("&C&8Sida &P av &N")
     sheet.hide_gridlines(2)
 
 
 def _write_sheet(book: Any, formats: _Formats, report: Report, table: Table) -> None:
     sheet = book.add_worksheet(table.name)
-    widths = FIXED_WIDTHS.get(table.name) or sheet_widths([table])
+    widths = FIXED_WIDTHS.get(table.name) or print_widths(table, sheet_widths([table]))
     _page_setup(sheet, report, table, widths)
     row = 0
     if not report.filterable:
-        sheet.write_string(0, 0, clean(table.title or report.title or ""), formats.title)
+        title = table.title or report.title or ""
+        if report.mark:
+            title = f"{report.mark} – {title}"
+        sheet.write_string(0, 0, clean(title), formats.title)
         sheet.set_row(0, 24)
         row = 1
     header = row
@@ -246,7 +382,7 @@ def _write_cell(
 
 def _chart(book: Any, sheet: Any, table: Table, header: int, last: int) -> None:
     """Bars of the amount columns per value of the first column (totals rows left out), beside
-    the table; the sheet prints on one page."""
+    the table; the sheet prints on one landscape page."""
     body = [i for i, row in enumerate(table.rows) if not row.is_total and not row.is_group]
     first_row, last_row = header + 1, header + 1 + (body[-1] if body else -1)
     chart = book.add_chart({"type": "bar"})  # horizontal bars: long names stay readable
@@ -271,4 +407,5 @@ def _chart(book: Any, sheet: Any, table: Table, header: int, last: int) -> None:
     chart.set_size({"width": round(20 * CM), "height": height})
     sheet.insert_chart(header, len(table.columns) + 1, chart)
     sheet.print_area(0, 0, max(last, header + math.ceil(height / ROW_PIXELS) + 1), 15)
+    sheet.set_landscape()  # the table and the chart beside it
     sheet.fit_to_pages(1, 1)

@@ -398,7 +398,7 @@ def export_year_choice(book: Any, ledger: Ledger) -> tuple[int, str]:
 def run_export(book: Any) -> list[Any]:
     """Exportera bilagor: Bilaga 1 and 2 of the year as sheets (every host) and as files beside
     the workbook (where the host has a folder). Returns the paths written."""
-    from lumledger.official import NoApplicationsError
+    from lumledger.official import IncompleteError, NoApplicationsError
 
     ledger = read_book(book)
     checked = api.validate(ledger)
@@ -411,6 +411,16 @@ def run_export(book: Any) -> list[Any]:
         reports = api.appendices(ledger, year)
     except NoApplicationsError as exc:
         alert(book, f"{exc.message} Året är {source}.", critical=True)
+        return []
+    except IncompleteError as exc:
+        lines = "\n".join(exc.lines())
+        alert(
+            book,
+            f"{plural(len(exc.undecided), 'ansökan', 'ansökningar')} för {year} ({source}) saknar "
+            "föreslaget eller beviljat belopp, så bilagorna blir inte fullständiga; inget har "
+            f"skrivits. Fyll i Beviljat belopp (0 för avslag) och försök igen.\n{lines}",
+            critical=True,
+        )
         return []
     host = host_of(book)
     first = None
