@@ -292,7 +292,7 @@ def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
     assert (item.sheet, item.cell, item.row) == (ledger_format.DECISIONS, "C2", 2)
-    assert (item.expected, item.found) == (3, 2)  # stated in Beslut, counted in the ledger
+    assert (item.expected, item.found) == (2, 3)  # counted in the ledger, found in Beslut!C2
     assert "3 projektansökningar 2019" in item.message and "liggaren har 2" in item.message
 
 
@@ -305,8 +305,8 @@ def test_r001_stated_count_of_administrations(tmp_path: Path) -> None:
     assert (item.sheet, item.cell, item.expected, item.found) == (
         ledger_format.DECISIONS,
         "D3",
-        2,
         1,
+        2,
     )
 
 
@@ -339,8 +339,8 @@ def test_r002_stated_sum_granted(tmp_path: Path) -> None:
     assert (item.sheet, item.cell, item.expected, item.found) == (
         ledger_format.DECISIONS,
         "F4",
-        300_000,
         350_000,
+        300_000,
     )
     assert "50 000 kr mindre" in item.message
 
@@ -350,7 +350,7 @@ def test_r002_stated_sum_applied(tmp_path: Path) -> None:
         rows[ledger_format.DECISIONS][0]["Summa sökt"] = 800_000
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R002", None)
-    assert (item.cell, item.expected, item.found) == ("E2", 800_000, 700_000)
+    assert (item.cell, item.expected, item.found) == ("E2", 700_000, 800_000)
 
 
 @pytest.mark.rule("LUM-R003")
@@ -665,7 +665,7 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     assert result.validation_errors == 0
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
-        ("LUM-R001", None, ledger_format.DECISIONS, "C2", 23, 21),
+        ("LUM-R001", None, ledger_format.DECISIONS, "C2", 21, 23),
         ("LUM-R009", "2021-P01", ledger_format.REPORTS, "K2", 1_150_000, 1_500_000),
     ]
     r001, r009 = result.findings
@@ -674,6 +674,11 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
         "Kostnaderna (1 500 000 kr) överstiger intäkterna (1 150 000 kr) med 350 000 kr"
     )
     assert result.to_dict()["findings"][1]["difference"] == 350_000
+    # R001 sits at Beslut!C2: found is that cell's 23, expected the ledger's 21, +2 as in the
+    # years table ("Beslut mot liggare") — one sign and one meaning everywhere.
+    assert result.to_dict()["findings"][0]["difference"] == 2
+    year_2019 = next(y for y in result.to_dict()["years"] if y["year"] == 2019)
+    assert year_2019["difference"]["applications"] == 2
     # No payments in the example: R003 is not run for any of its years, and says so.
     r003 = {n.reason for n in result.not_run if n.code == "LUM-R003"}
     assert r003 == {f"{y}: inga utbetalningar registrerade" for y in (2019, 2020, 2021)}

@@ -15,7 +15,8 @@ Conventions:
 
 * ``found`` is the figure at the cited cell (what the decision, the report or the booking says),
   ``expected`` what the ledger's own records say it should be; the difference is
-  ``found - expected`` (R009: costs found against income expected).
+  ``found - expected`` (R001/R002: the Beslut cell's figure found against the ledger's count
+  expected; R009: costs found against income expected).
 * Scope (``docs/ledger-format.md``): R001–R002 run for years (and types) with a ``Beslut`` row;
   R003 for years with at least one ``Utbetalningar`` row (R004 for every payment); R005–R010 for
   years with at least one ``Redovisningar`` row; R011 compares only stated ``Tidigare beviljat``
@@ -387,9 +388,10 @@ def _compare_figure(
         decision.row,
         f"{sentence.format(stated=shown(stated))} men liggaren har {shown(counted)} "
         f"({shown(abs(diff))} {more} enligt beslutet)",
-        # Like a balance assertion: the decision states what is expected, the ledger is found.
-        expected=stated,
-        found=counted,
+        # The finding sits at the Beslut cell: found is that cell's figure, expected the
+        # ledger's own (as for every other code; difference = found - expected = stated - counted).
+        expected=counted,
+        found=stated,
     )
 
 
