@@ -1026,6 +1026,12 @@ def test_reconcile_writes_avstamning_and_marks_cells(tmp_path: Path) -> None:
     assert "Kontroller som inte kördes" in texts
     assert any(isinstance(t, str) and "inga utbetalningar registrerade" in t for t in texts)
     assert "Läge per ansökan" in texts
+    # What is open comes first, and what the ledger does not record is said plainly.
+    assert texts.index("Öppet per år") < texts.index("Läge per ansökan")
+    assert any(
+        isinstance(t, str) and t.startswith("Obs: inga utbetalningar registrerade för 2019")
+        for t in texts
+    )
     assert book.sheet("Beslut").colors[parse_address("C2")] == xl.ERROR_FILL
     assert "LUM-R001" in book.sheet("Beslut").notes[parse_address("C2")]
     assert book.active is sheet
