@@ -241,12 +241,14 @@ def close(
     year: int,
     *,
     force: bool = False,
+    reason: str | None = None,
     as_of: dt.date | None = None,
 ) -> CycleResult:
-    """Close ``year`` when nothing of it is left to settle."""
+    """Close ``year`` when nothing of it is open, unpaid, unreported, unrepaid or unchecked;
+    ``force`` (with a ``reason``, recorded in ``Omgångar``) closes it anyway."""
     from lumledger import cycle
 
-    return _run(lambda: cycle.close(Path(path), year, force=force, as_of=as_of))
+    return _run(lambda: cycle.close(Path(path), year, force=force, reason=reason, as_of=as_of))
 
 
 __all__ = [

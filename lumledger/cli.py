@@ -280,16 +280,27 @@ def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) ->
 @cycle.command("close")
 @click.argument("ledger", type=LEDGER)
 @click.option("--year", type=click.IntRange(1900, 9999), required=True, help="Året som stängs.")
-@click.option("--force", is_flag=True, help="Stäng trots avvikelser; de antecknas i liggaren.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Stäng trots att något är öppet; kräver --reason, som antecknas i liggaren.",
+)
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    help="Varför året stängs med --force; antecknas i Omgångar (Stängningsanteckning).",
+)
 @click.option("--as-of", "as_of", help="Avstämningsdag (ÅÅÅÅ-MM-DD); standard är i dag.")
-def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> None:
-    """Stäng YEAR när avstämningen inte har några avvikelser för året."""
+def close_command(
+    ledger: Path, year: int, force: bool, reason: str | None, as_of: str | None
+) -> None:
+    """Stäng YEAR när allt är utbetalt, redovisat, återbetalt och avstämt."""
     as_of_day = _date(as_of, "--as-of")
 
     def step() -> Any:
         from lumledger import api
 
-        return api.close(ledger, year, force=force, as_of=as_of_day)
+        return api.close(ledger, year, force=force, reason=reason, as_of=as_of_day)
 
     _run_cycle(step, ledger)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lumledger import ledger_format
-from lumledger.findings import Finding
+from lumledger.findings import Finding, plural
 from lumledger.ledger import Ledger, Round, Sheet, match_key
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
@@ -29,9 +29,10 @@ from lumledger.validation import Validation, validate_ledger
 from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
 
-# Columns lumledger adds to a ledger when a step needs them (format 1 allows extra columns).
+# Columns lumledger adds to a ledger when a step needs them; both are columns of the format
+# (ledger_format.COLUMNS), so reading them back is no LUM-W003.
 FROZEN_COLUMN = "Beviljat vid beslut"
-CLOSING_NOTE_COLUMN = "Stängningsanteckning"
+CLOSING_NOTE_COLUMN = ledger_format.CLOSING_NOTE
 
 _ID_RE = re.compile(r"^(\d{4})-([PS])(\d+)$")
 
@@ -318,17 +319,92 @@ def findings_for_year(ledger: Ledger, findings: Sequence[Finding], year: int) ->
     return [item for item in findings if ledger.year_of(item.sheet, item.row, item.id) == year]
 
 
+@dataclass(frozen=True, slots=True)
+class YearStillOpen:
+    """Why a year cannot close: its applications with something open (paid, reported, repaid),
+    its reconciliation findings and the checks that could not run for it."""
+
+    open_items: list[str]  # "2019-P02 Farsta: att betala ut 150 000 kr; …"
+    findings: list[Finding]
+    unchecked: list[str]  # "LUM-R001: ingen rad i Beslut"
+
+    def __bool__(self) -> bool:
+        return bool(self.open_items or self.findings or self.unchecked)
+
+    def headline(self) -> str:
+        parts = []
+        if self.open_items:
+            parts.append(
+                plural(
+                    len(self.open_items), "ansökan har något öppet", "ansökningar har något öppet"
+                )
+            )
+        if self.findings:
+            parts.append(plural(len(self.findings), "avvikelse", "avvikelser"))
+        if self.unchecked:
+            parts.append(
+                plural(
+                    len(self.unchecked), "kontroll kunde inte köras", "kontroller kunde inte köras"
+                )
+            )
+        return ", ".join(parts)
+
+    def lines(self, *, findings: bool = True) -> list[str]:
+        """One line per open item, finding (unless ``findings`` is false: the front ends list
+        the refusal's findings themselves) and check not run."""
+        listed = [f"{f.code} {f.id or f.location}: {f.message}" for f in self.findings]
+        return [
+            *self.open_items,
+            *(listed if findings else []),
+            *(f"{text} (kontrollen kördes inte)" for text in self.unchecked),
+        ]
+
+
+def year_still_open(ledger: Ledger, year: int, as_of: dt.date | None = None) -> YearStillOpen:
+    """What keeps ``year`` from closing, as of ``as_of`` (default today): every application of the
+    year with something left to pay, report or repay, every reconciliation finding of the year,
+    and every check that could not run for it — except "nothing recorded", which the open items
+    already say (unpaid, unreported)."""
+    from lumledger.reconciliation import reconcile
+    from lumledger.rules.reconciliation import NOTHING_RECORDED
+
+    result = reconcile(ledger, as_of=as_of)
+    open_items = [
+        f"{s.id} {s.administration or ''}: {'; '.join(s.open)}"
+        for s in result.statements
+        if s.year == year and s.open
+    ]
+    unchecked = [
+        f"{item.code}: {item.reason}"
+        for item in result.not_run
+        if item.year == year and item.cause not in NOTHING_RECORDED
+    ]
+    return YearStillOpen(
+        open_items=open_items,
+        findings=findings_for_year(ledger, result.findings, year),
+        unchecked=list(dict.fromkeys(unchecked)),
+    )
+
+
 def plan_close(
     ledger: Ledger,
     year: int,
     *,
     force: bool = False,
+    reason: str | None = None,
     as_of: dt.date | None = None,
     today: dt.date | None = None,
 ) -> Plan:
-    """Close a decided year when reconciliation has nothing left for it (or ``force``, recorded)."""
-    from lumledger.reconciliation import reconcile
+    """Close a decided year when nothing of it is open, unpaid, unreported, unrepaid or unchecked.
 
+    With ``force`` (which needs a ``reason``) the year closes anyway, and the reason and what was
+    open are recorded in ``Omgångar``'s column :data:`CLOSING_NOTE_COLUMN`."""
+    reason = (reason or "").strip() or None
+    if force and reason is None:
+        raise CycleRefusal(
+            "--force kräver ett skäl: ange --reason TEXT (skälet antecknas i liggaren); "
+            "inget ändrades."
+        )
     _require_valid(ledger, "året stängs")
     round_ = _round(ledger, year)
     round_row, status = round_.row, round_.state
@@ -336,28 +412,34 @@ def plan_close(
         raise CycleRefusal(f"Omgången {year} är redan stängd; inget ändrades.")
     if status != ledger_format.STATUS_DECIDED:
         raise CycleRefusal(f"Omgången {year} har status {status}; besluta den innan den stängs.")
-    result = reconcile(ledger, as_of=as_of)
-    open_items = findings_for_year(ledger, result.findings, year)
-    if open_items and not force:
+    still_open = year_still_open(ledger, year, as_of)
+    if still_open and not force:
+        listing = "\n".join(f"  {line}" for line in still_open.lines(findings=False))
         raise CycleRefusal(
-            f"Avstämningen har {len(open_items)} avvikelser för {year}; rätta dem eller stäng med "
-            "--force (avvikelserna antecknas i liggaren).",
-            open_items,
+            f"{year} kan inte stängas: {still_open.headline()}.\n{listing}\n"
+            "Inget ändrades. Ett år stängs när allt är utbetalt, redovisat, återbetalt och "
+            "avstämt; stäng ändå med --force --reason TEXT (skälet och det som är öppet "
+            "antecknas i liggaren).",
+            still_open.findings,
         )
-    plan = Plan(step="close", year=year, recorded_findings=list(open_items))
+    plan = Plan(step="close", year=year, recorded_findings=list(still_open.findings))
     columns = _Columns(_table(ledger, ROUNDS), plan)
     columns.write("Status", round_row, ledger_format.STATUS_CLOSED, add=True)
     day = (today or dt.date.today()).isoformat()
-    if open_items:
-        listing = "; ".join(f"{f.code} {f.id or f.location}" for f in open_items)
-        note = f"Stängd {day} trots {len(open_items)} avvikelser: {listing}"
+    if force:
+        what = f" trots att {still_open.headline()}" if still_open else ""
+        note = f"Stängd {day}{what}. Skäl: {reason}."
+        if still_open:
+            note += " Öppet: " + " | ".join(still_open.lines())
         columns.write(CLOSING_NOTE_COLUMN, round_row, note[:32000], add=True)
         plan.summary.append(
-            f"Omgångar rad {round_row}: {year} stängd med {len(open_items)} antecknade avvikelser."
+            f"Omgångar rad {round_row}: {year} stängd med --force; skälet"
+            + (" och det som är öppet" if still_open else "")
+            + f" antecknas i ”{CLOSING_NOTE_COLUMN}”."
         )
     else:
         plan.summary.append(
-            f"Omgångar rad {round_row}: {year} stängd; avstämningen har inga avvikelser för året."
+            f"Omgångar rad {round_row}: {year} stängd; allt är utbetalt, redovisat och avstämt."
         )
     return plan
 
@@ -387,6 +469,13 @@ def decide(
 
 
 def close(
-    path: str | Path, year: int, *, force: bool = False, as_of: dt.date | None = None
+    path: str | Path,
+    year: int,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    as_of: dt.date | None = None,
 ) -> CycleResult:
-    return apply_plan(path, plan_close(read_ledger(path), year, force=force, as_of=as_of))
+    return apply_plan(
+        path, plan_close(read_ledger(path), year, force=force, reason=reason, as_of=as_of)
+    )

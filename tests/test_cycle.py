@@ -9,6 +9,7 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -97,11 +98,39 @@ def test_full_cycle_on_a_copy_of_the_example(tmp_path: Path) -> None:
     again = run("cycle", "decide", str(ledger), "--year", "2022", "--date", "2021-12-15")
     assert again.exit_code == 1 and "redan status Beslutad" in again.output
 
-    # Before the report is due, reconciliation has nothing for 2022: the year closes.
-    closed = run("cycle", "close", str(ledger), "--year", "2022", "--as-of", "2022-12-31")
+    # Nothing paid, the report not yet in: the year is open, and close says what is open.
+    before = digest(ledger)
+    refused = run("cycle", "close", str(ledger), "--year", "2022", "--as-of", "2022-12-31")
+    assert refused.exit_code == 1, refused.output
+    assert "2022 kan inte stängas: 1 ansökan har något öppet" in refused.output
+    assert (
+        "2022-P01 Hässelby-Vällingby: att betala ut 450 000 kr; redovisning senast 2023-02-28"
+        in (refused.output)
+    )
+    assert "LUM-R001: 2022: ingen rad i Beslut (kontrollen kördes inte)" in refused.output
+    assert digest(ledger) == before
+    # --force needs a reason; with one, the year closes and the reason is recorded.
+    no_reason = run("cycle", "close", str(ledger), "--year", "2022", "--force")
+    assert no_reason.exit_code == 1 and "--reason" in no_reason.output
+    assert digest(ledger) == before
+    closed = run(
+        "cycle",
+        "close",
+        str(ledger),
+        "--year",
+        "2022",
+        "--as-of",
+        "2022-12-31",
+        "--force",
+        "--reason",
+        "Projektet avbröts",
+    )
     assert closed.exit_code == 0, closed.output
-    assert row_of(ledger, ROUNDS, "År", 2022)["Status"] == ledger_format.STATUS_CLOSED
-    assert validate_path(ledger).findings == []
+    round_2022 = row_of(ledger, ROUNDS, "År", 2022)
+    assert round_2022["Status"] == ledger_format.STATUS_CLOSED
+    note = str(round_2022[CLOSING_NOTE_COLUMN])
+    assert "Skäl: Projektet avbröts." in note and "att betala ut 450 000 kr" in note
+    assert validate_path(ledger).findings == []  # the note's column is the format's: no W003
 
     # A granted amount changed after the decision is reported by validate.
     write_cells(ledger, [CellWrite(APPS, f"M{row}", 460_000)])
@@ -171,7 +200,7 @@ def test_window_is_moved_on_one_year_when_not_given(tmp_path: Path) -> None:
         (["new-round", "--year", "2021"], "finns redan"),
         (["decide", "--year", "2019", "--date", "2018-12-18"], "redan status Beslutad"),
         (["decide", "--year", "2030", "--date", "2018-12-18"], "finns inte"),
-        (["close", "--year", "2019"], "avvikelser"),
+        (["close", "--year", "2019"], "kan inte stängas"),
         (["close", "--year", "2020"], "besluta den"),
     ],
 )
@@ -203,15 +232,98 @@ def test_locked_ledger_is_refused_untouched(tmp_path: Path) -> None:
     assert digest(ledger) == before
 
 
-def test_close_with_force_records_the_findings(tmp_path: Path) -> None:
+def test_close_with_force_records_the_reason_and_the_findings(tmp_path: Path) -> None:
     ledger = copy_of(EXAMPLE, tmp_path)
-    result = run("cycle", "close", str(ledger), "--year", "2019", "--force")
+    result = run(
+        "cycle", "close", str(ledger), "--year", "2019", "--force", "--reason", "Arkiveras"
+    )
     assert result.exit_code == 0, result.output
     round_2019 = row_of(ledger, ROUNDS, "År", 2019)
     assert round_2019["Status"] == ledger_format.STATUS_CLOSED
-    note = str(read_ledger(ledger).sheets[ROUNDS].extra_columns)
-    assert CLOSING_NOTE_COLUMN in note
-    assert validate_path(ledger).valid
+    note = str(round_2019[CLOSING_NOTE_COLUMN])
+    assert note.startswith("Stängd ") and "Skäl: Arkiveras." in note and "LUM-R001" in note
+    assert validate_path(ledger).findings == []
+
+
+def _settled_rows(rows: dict[str, list[dict[str, object]]]) -> None:
+    """The small ledger's 2019 paid, reported and reconciled: nothing left open."""
+    rows[ledger_format.DECISIONS] = [
+        {
+            "År": 2019,
+            "Typ": "Projekt",
+            "Antal ansökningar": 2,
+            "Antal förvaltningar": 2,
+            "Summa sökt": 717_000,
+            "Summa beviljat": 200_000,
+        },
+        {
+            "År": 2019,
+            "Typ": "Studiebesök",
+            "Antal ansökningar": 1,
+            "Antal förvaltningar": 1,
+            "Summa sökt": 25_000,
+            "Summa beviljat": 25_000,
+        },
+    ]
+    rows[ledger_format.PAYMENTS] = [
+        {"Id": "2019-P01", "Datum": dt.date(2019, 1, 15), "Belopp": 200_000},
+        {"Id": "2019-S01", "Datum": dt.date(2019, 1, 15), "Belopp": 25_000},
+    ]
+    rows[ledger_format.REPORTS] = [
+        {
+            "Id": "2019-P01",
+            "Inlämnad": dt.date(2020, 2, 20),
+            "Beviljat belopp": 200_000,
+            "Summa intäkter": 200_000,
+            "Personalkostnader": 200_000,
+            "Summa kostnader": 200_000,
+            "Ej förbrukat": 0,
+        }
+    ]
+
+
+def test_close_a_settled_year(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path, change=_settled_rows)
+    result = run("cycle", "close", str(ledger), "--year", "2019", "--as-of", "2020-03-01")
+    assert result.exit_code == 0, result.output
+    assert "allt är utbetalt, redovisat och avstämt" in result.output
+    assert row_of(ledger, ROUNDS, "År", 2019)["Status"] == ledger_format.STATUS_CLOSED
+    assert CLOSING_NOTE_COLUMN not in read_ledger(ledger).frame(ROUNDS).dropna(axis=1, how="all")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        # Nothing paid at all: "not run" is not "clean" (issue 13).
+        (lambda rows: rows[ledger_format.PAYMENTS].clear(), "att betala ut 200 000 kr"),
+        # A surplus stated but not repaid.
+        (
+            lambda rows: rows[ledger_format.REPORTS][0].update(
+                {"Personalkostnader": 150_000, "Summa kostnader": 150_000, "Ej förbrukat": 50_000}
+            ),
+            "att återbetala 50 000 kr",
+        ),
+        # The report not in.
+        (lambda rows: rows[ledger_format.REPORTS].clear(), "redovisning saknas"),
+        # No Beslut row: the decision's figures are unchecked.
+        (
+            lambda rows: rows[ledger_format.DECISIONS].clear(),
+            "LUM-R001: 2019: ingen rad i Beslut (kontrollen kördes inte)",
+        ),
+    ],
+)
+def test_close_refuses_while_anything_is_open(tmp_path: Path, change: Any, words: str) -> None:
+    def rows_of(rows: dict[str, list[dict[str, object]]]) -> None:
+        _settled_rows(rows)
+        change(rows)
+
+    ledger = make_ledger(tmp_path, change=rows_of)
+    before = digest(ledger)
+    result = run("cycle", "close", str(ledger), "--year", "2019", "--as-of", "2020-03-01")
+    assert result.exit_code == 1, result.output
+    assert "2019 kan inte stängas" in result.output and words in result.output
+    assert digest(ledger) == before
+    assert not list(tmp_path.glob("*.backup-*"))
 
 
 def test_decide_plan_needs_a_valid_ledger(tmp_path: Path) -> None:
