@@ -214,11 +214,16 @@ def new_round(
     *,
     opens: dt.date | None = None,
     closes: dt.date | None = None,
+    skip_years: bool = False,
 ) -> CycleResult:
-    """Open the round ``year`` in the ledger file at ``path`` (see :mod:`lumledger.cycle`)."""
+    """Open the round ``year`` in the ledger file at ``path`` (see :mod:`lumledger.cycle`):
+    the round only; ``result.plan.expected`` lists the projects expected to apply for their next
+    project year. Leaving years out after the latest round needs ``skip_years``."""
     from lumledger import cycle
 
-    return _run(lambda: cycle.new_round(Path(path), year, opens=opens, closes=closes))
+    return _run(
+        lambda: cycle.new_round(Path(path), year, opens=opens, closes=closes, skip_years=skip_years)
+    )
 
 
 def decide(

@@ -248,14 +248,22 @@ def _date(value: str | None, option: str) -> Any:
 @click.option(
     "--closes", help="Ansökan stänger (ÅÅÅÅ-MM-DD); annars föregående års datum plus ett år."
 )
-def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | None) -> None:
-    """Öppna omgången YEAR och för vidare fleråriga projekt från året innan."""
+@click.option(
+    "--hoppa-over-ar",
+    "skip_years",
+    is_flag=True,
+    help="Tillåt att omgången hoppar över år efter den senaste (t.ex. 2024 efter 2022).",
+)
+def new_round_command(
+    ledger: Path, year: int, opens: str | None, closes: str | None, skip_years: bool
+) -> None:
+    """Öppna omgången YEAR (bara omgången) och lista de fleråriga projekt som väntas söka."""
     opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
 
     def step() -> Any:
         from lumledger import api
 
-        return api.new_round(ledger, year, opens=opens_on, closes=closes_on)
+        return api.new_round(ledger, year, opens=opens_on, closes=closes_on, skip_years=skip_years)
 
     _run_cycle(step, ledger)
 
