@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 from click.testing import CliRunner, Result
-from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger
+from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger, settled_rows
 
 from lumledger import ledger_format
 from lumledger.cli import main
@@ -288,45 +288,8 @@ def test_close_with_force_records_the_reason_and_the_findings(tmp_path: Path) ->
     assert "LUM-W003" not in {f.code for f in validate_path(ledger).findings}
 
 
-def _settled_rows(rows: dict[str, list[dict[str, object]]]) -> None:
-    """The small ledger's 2019 paid, reported and reconciled: nothing left open."""
-    rows[ledger_format.DECISIONS] = [
-        {
-            "År": 2019,
-            "Typ": "Projekt",
-            "Antal ansökningar": 2,
-            "Antal förvaltningar": 2,
-            "Summa sökt": 717_000,
-            "Summa beviljat": 200_000,
-        },
-        {
-            "År": 2019,
-            "Typ": "Studiebesök",
-            "Antal ansökningar": 1,
-            "Antal förvaltningar": 1,
-            "Summa sökt": 25_000,
-            "Summa beviljat": 25_000,
-        },
-    ]
-    rows[ledger_format.PAYMENTS] = [
-        {"Id": "2019-P01", "Datum": dt.date(2019, 1, 15), "Belopp": 200_000},
-        {"Id": "2019-S01", "Datum": dt.date(2019, 1, 15), "Belopp": 25_000},
-    ]
-    rows[ledger_format.REPORTS] = [
-        {
-            "Id": "2019-P01",
-            "Inlämnad": dt.date(2020, 2, 20),
-            "Beviljat belopp": 200_000,
-            "Summa intäkter": 200_000,
-            "Personalkostnader": 200_000,
-            "Summa kostnader": 200_000,
-            "Ej förbrukat": 0,
-        }
-    ]
-
-
 def test_close_a_settled_year(tmp_path: Path) -> None:
-    ledger = make_ledger(tmp_path, change=_settled_rows)
+    ledger = make_ledger(tmp_path, change=settled_rows)
     result = run("cycle", "close", str(ledger), "--year", "2019", "--as-of", "2020-03-01")
     assert result.exit_code == 0, result.output
     assert "allt är utbetalt, redovisat och avstämt" in result.output
@@ -357,7 +320,7 @@ def test_close_a_settled_year(tmp_path: Path) -> None:
 )
 def test_close_refuses_while_anything_is_open(tmp_path: Path, change: Any, words: str) -> None:
     def rows_of(rows: dict[str, list[dict[str, object]]]) -> None:
-        _settled_rows(rows)
+        settled_rows(rows)
         change(rows)
 
     ledger = make_ledger(tmp_path, change=rows_of)

@@ -39,7 +39,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlwings as xw
-from conftest import EXAMPLE, base_rows, make_ledger, write_ledger
+from conftest import EXAMPLE, base_rows, make_ledger, settled_rows, write_ledger
 
 from lumledger import ledger_format, xl
 from lumledger.findings import LedgerReadError
@@ -1022,6 +1022,11 @@ def test_reconcile_writes_avstamning_and_marks_cells(tmp_path: Path) -> None:
     r001 = header_row + 1 + codes.index("LUM-R001")
     assert sheet.links[(r001, 1)] == "#'Beslut'!C2"
     assert rows[r001 - 1][1] == "2019 Projekt"
+    # Found is Beslut!C2's 23, expected the ledger's 21 (issue 13), as the sheet's note says.
+    assert rows[r001 - 1][5:7] == [21, 23]
+    assert any(
+        isinstance(r[0], str) and "Funnet är vad som står i den angivna" in r[0] for r in rows
+    )
     texts = [r[0] for r in rows]
     assert "Kontroller som inte kördes" in texts
     assert any(isinstance(t, str) and "inga utbetalningar registrerade" in t for t in texts)
@@ -1285,6 +1290,20 @@ def test_new_round_asks_then_writes_through_excel(tmp_path: Path) -> None:
     assert xl.validate_ledger(live).valid
     assert "skrevs" in prompts(book)[-1] and "Spara arbetsboken" in prompts(book)[-1]
     assert read_ledger(path).frame(ledger_format.ROUNDS).shape[0] == 1  # the file is not touched
+    # The round only: BR-BOENDE (2019-P01, year 1) is listed on Summering, not entered.
+    assert live.applications_of(2020) == []
+    summering = book.sheet("Summering")
+    rows = summering.used_range.options(ndim=2).value
+    assert rows[0][0] == "Ny omgång 2020" and book.active is summering
+    header = next(i for i, r in enumerate(rows) if r[0] == "Projekt")
+    assert rows[header + 1][:6] == [
+        "BR-BOENDE",
+        "Den ständiga boendefrågan",
+        "Bromma",
+        "2019-P01",
+        2,
+        200_000,
+    ]
 
 
 def test_new_round_for_an_existing_year_is_refused(tmp_path: Path) -> None:
@@ -1324,10 +1343,18 @@ def test_decide_freezes_the_granted_amounts(tmp_path: Path) -> None:
 
 
 def test_close_a_reconciled_year(tmp_path: Path) -> None:
-    book = FakeBook.from_file(make_ledger(tmp_path))
-    plan = xl.run_close(book, as_of=dt.date(2020, 1, 1))
+    book = FakeBook.from_file(make_ledger(tmp_path, change=settled_rows))
+    plan = xl.run_close(book, as_of=dt.date(2020, 3, 1))
     assert plan is not None and plan.year == 2019
     assert book.sheet(ledger_format.ROUNDS).value("K2") == "Stängd"
+
+
+def test_close_refuses_a_year_with_nothing_paid(tmp_path: Path) -> None:
+    book = FakeBook.from_file(make_ledger(tmp_path))
+    assert xl.run_close(book, as_of=dt.date(2020, 1, 1)) is None
+    assert "2019 kan inte stängas" in prompts(book)[-1]
+    assert "att betala ut 200 000 kr" in prompts(book)[-1]
+    assert book.sheet(ledger_format.ROUNDS).value("K2") == "Beslutad"
 
 
 def test_close_with_open_items_is_refused_and_names_them(tmp_path: Path) -> None:
@@ -1336,7 +1363,9 @@ def test_close_with_open_items_is_refused_and_names_them(tmp_path: Path) -> None
     before = dict(book.sheet(ledger_format.ROUNDS).values)
     assert xl.run_close(book, as_of=dt.date(2023, 1, 1)) is None
     message = prompts(book)[-1]
-    assert message.startswith("Stäng år 2019 (året i Start!C3): Avstämningen har")
+    assert message.startswith(
+        "Stäng år 2019 (året i Start!C3): 2019 kan inte stängas: 26 ansökningar har något öppet"
+    )
     assert "LUM-R001" in message
     assert dict(book.sheet(ledger_format.ROUNDS).values) == before
 

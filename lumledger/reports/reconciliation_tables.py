@@ -408,6 +408,13 @@ def reconciliation_listing(result: Reconciliation) -> Report:
 
 # --- the Excel sheet ---------------------------------------------------------------------------
 
+#: What Förväntat and Funnet mean, for every code (LUM-R001/R002: the Beslut cell's figure is
+#: found, the ledger's own expected): said on the Excel sheet and in the workbook.
+FIGURES_NOTE = (
+    "Förväntat är vad liggarens egna uppgifter ger, Funnet är vad som står i den angivna "
+    "cellen (beslutet, redovisningen eller bokningen); Skillnad = Funnet − Förväntat."
+)
+
 
 def reconciliation_sheet(result: Reconciliation) -> Report:
     """The Excel sheet *Avstämning*."""
@@ -421,6 +428,7 @@ def reconciliation_sheet(result: Reconciliation) -> Report:
             )
         )
     preamble += [Paragraph(f"Obs: {line}.") for line in result.nothing_recorded()]
+    preamble.append(Paragraph(FIGURES_NOTE))
     findings = ft.findings_table(
         result.findings,
         SHEET_FINDING_COLUMNS,
@@ -479,8 +487,7 @@ def years_table(result: Reconciliation) -> Table:
 
 
 ABOUT_NOTE = (
-    "Förväntat är vad liggarens egna uppgifter ger, Funnet är vad som står i den angivna "
-    "cellen (beslutet, redovisningen eller bokningen); Skillnad = Funnet − Förväntat. "
+    FIGURES_NOTE + " "
     "Redovisningar ska lämnas senast 28 februari året efter bidragsåret. Verktyget "
     "ändrar aldrig liggaren."
 )

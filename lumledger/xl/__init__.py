@@ -835,10 +835,20 @@ def _run_cycle_step(
 
 
 def run_new_round(book: Any) -> Any:
-    """Ny omgång: add the next round to Omgångar and carry multi-year projects into it."""
+    """Ny omgång: add the next round to Omgångar (the round only), and list the multi-year
+    projects expected to apply for their next project year on ``Summering``."""
     from lumledger.cycle import plan_new_round
+    from lumledger.reports.cycle_tables import new_round_report
 
-    return _run_cycle_step(book, "new-round", plan_new_round, "Ny omgång")
+    plan = _run_cycle_step(book, "new-round", plan_new_round, "Ny omgång")
+    if plan is not None:
+        with _quiet(book):
+            sheet = _output_sheet(book, SUMMERING)
+            write_report(
+                sheet, new_round_report(plan.year, plan.expected), sheet_title=lambda _s: None
+            )
+        sheet.activate()
+    return plan
 
 
 def run_decide(book: Any, today: dt.date | None = None) -> Any:
