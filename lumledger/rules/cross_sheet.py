@@ -606,6 +606,13 @@ class ProjectHistory:
         return last.project_year + (self.year - last.year)
 
 
+def _matched(series: pd.Series) -> pd.Series:
+    """:func:`~lumledger.ledger.match_key` of every cell (stripped, casefolded) as whole-column
+    work; empty cells and blank text are missing."""
+    keys = series.astype("str").str.strip().str.casefold()
+    return keys.where(keys.str.len() > 0)
+
+
 def project_years(ledger: Ledger, *, chains_only: bool = True) -> dict[str, list[ProjectYear]]:
     """Matched ``Projekt`` key -> the project's rows of Typ ``Projekt`` with a year, by year then
     row. ``chains_only``: only keys found in more than one row (on the large path the rest are
@@ -614,12 +621,7 @@ def project_years(ledger: Ledger, *, chains_only: bool = True) -> dict[str, list
     if apps is None or not apps.has("Projekt") or not apps.has("År"):
         return {}
     frame = apps.frame
-    distinct = {
-        value: match_key(value)
-        for value in pd.unique(frame["Projekt"].dropna())
-        if isinstance(value, str) and value.strip()
-    }
-    keys = frame["Projekt"].map(distinct)
+    keys = _matched(frame["Projekt"])  # match_key for the whole column at once
     mask = keys.notna().to_numpy() & _equals(frame["Typ"], ledger_format.PROJECT)
     if chains_only:
         mask &= keys.duplicated(keep=False).to_numpy()
@@ -781,10 +783,23 @@ def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} och {items[-1]}"
 
 
+def _said_codes(series: pd.Series, said: dict[Any, tuple[str, str] | None]) -> Any:
+    """Per cell: 1 when the text says the applied amount, 2 when it says half, else 0 —
+    :func:`assessment_says` evaluated once per distinct text (kept in ``said``)."""
+    codes, distinct = pd.factorize(series)
+    values = np.asarray(distinct, dtype=object)
+    kinds = np.zeros(len(values) + 1, dtype=np.int8)  # the last entry: an empty cell
+    for i, value in enumerate(values):
+        said[value] = verdict = assessment_says(value)
+        if verdict is not None:
+            kinds[i] = 1 if verdict[0] == FULL else 2
+    return kinds[np.where(codes >= 0, codes, len(values))]
+
+
 def check_assessment_against_grant(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W008: the assessment (``Utvärdering``) or the decision text (``Beslut``) says the
     applied amount should be granted while less is granted, or half of it while the grant is not
-    half (to the krona)."""
+    half (to the krona). The first of the two texts that says either is the one compared."""
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Beviljat belopp") or not apps.has("Sökt belopp"):
         return []
@@ -793,62 +808,78 @@ def check_assessment_against_grant(ledger: Ledger, context: Context) -> list[Fin
         return []
     granted = _numbers(apps.frame["Beviljat belopp"])
     applied = _numbers(apps.frame["Sökt belopp"])
-    decided = ~np.isnan(granted) & ~np.isnan(applied)
-    says = np.zeros(len(apps.frame), dtype=bool)
+    said: dict[Any, tuple[str, str] | None] = {}
+    kind = np.zeros(len(apps.frame), dtype=np.int8)
     for column in texts:
-        says |= _distinct_mask(apps.frame[column], lambda v: assessment_says(v) is not None)
+        codes = _said_codes(apps.frame[column], said)
+        kind = np.where(kind == 0, codes, kind)  # the first text that speaks
+    with np.errstate(invalid="ignore"):
+        less = granted < applied
+        not_half = np.abs(2 * granted - applied) > 1
+    disagrees = (
+        ~np.isnan(granted) & ~np.isnan(applied) & (((kind == 1) & less) | ((kind == 2) & not_half))
+    )
     out: list[Finding] = []
-    for row, values in _rows(apps, "Sökt belopp", "Beviljat belopp", *texts, where=decided & says):
+    for row, values in _rows(apps, "Sökt belopp", "Beviljat belopp", *texts, where=disagrees):
         applied_kr, granted_kr = to_int(values[0]), to_int(values[1])
-        if applied_kr is None or granted_kr is None:
+        spoken = next(
+            (
+                (column, said.get(text))
+                for column, text in zip(texts, values[2:], strict=True)
+                if said.get(text) is not None
+            ),
+            None,
+        )
+        if applied_kr is None or granted_kr is None or spoken is None or spoken[1] is None:
             continue
-        for column, text in zip(texts, values[2:], strict=True):
-            said = assessment_says(text)
-            if said is None:
-                continue
-            kind, sentence = said
-            where = "Utvärderingen" if column == "Utvärdering" else "Beslutstexten"
-            if kind == FULL and granted_kr < applied_kr:
-                message = (
-                    f"{where} säger att sökt belopp ska beviljas (”{sentence}”) men "
-                    f"beviljat är {message_kr(granted_kr)} av sökta {message_kr(applied_kr)}"
-                )
-                expected = applied_kr
-            elif kind == HALF and abs(2 * granted_kr - applied_kr) > 1:
-                half = applied_kr // 2
-                message = (
-                    f"{where} säger hälften (”{sentence}”): hälften av sökta "
-                    f"{message_kr(applied_kr)} är {message_kr(half)}, men beviljat är "
-                    f"{message_kr(granted_kr)}"
-                )
-                expected = half
-            else:
-                break  # the text that speaks agrees with the grant
-            out.append(
-                finding(
-                    "LUM-W008",
-                    APPLICATIONS,
-                    apps.cell("Beviljat belopp", row),
-                    row,
-                    message,
-                    expected=expected,
-                    found=granted_kr,
-                )
+        column, (verdict, sentence) = spoken[0], spoken[1]
+        where = "Utvärderingen" if column == "Utvärdering" else "Beslutstexten"
+        if verdict == FULL:
+            message = (
+                f"{where} säger att sökt belopp ska beviljas (”{sentence}”) men "
+                f"beviljat är {message_kr(granted_kr)} av sökta {message_kr(applied_kr)}"
             )
-            break
+            expected = applied_kr
+        else:
+            expected = applied_kr // 2
+            message = (
+                f"{where} säger hälften (”{sentence}”): hälften av sökta "
+                f"{message_kr(applied_kr)} är {message_kr(expected)}, men beviljat är "
+                f"{message_kr(granted_kr)}"
+            )
+        out.append(
+            finding(
+                "LUM-W008",
+                APPLICATIONS,
+                apps.cell("Beviljat belopp", row),
+                row,
+                message,
+                expected=expected,
+                found=granted_kr,
+            )
+        )
     return out
 
 
 # --- study visits to the same place for the same purpose (W009) -------------------------------------------
 
-_NOT_WORD = re.compile(r"[^\w]+")
-
 
 def _trip_key(value: Any) -> str | None:
+    """A place or purpose compared without case, spacing, commas and closing punctuation
+    (``Frome, England.`` and ``frome england`` are one place); a few string methods, as a
+    ledger may hold tens of thousands of purposes."""
     if not isinstance(value, str):
         return None
-    key = _NOT_WORD.sub(" ", value.casefold()).strip()
-    return key or None
+    return " ".join(value.casefold().replace(",", " ").split()).strip(" .!?;:") or None
+
+
+def _trip_keys(series: pd.Series) -> pd.Series:
+    """:func:`_trip_key` of every cell, computed once per distinct text."""
+    codes, distinct = pd.factorize(series)
+    keys = np.asarray([_trip_key(v) for v in np.asarray(distinct, dtype=object)] + [None])
+    return pd.Series(
+        keys[np.where(codes >= 0, codes, len(distinct))], index=series.index, dtype=object
+    )
 
 
 def check_joint_study_visits(ledger: Ledger, context: Context) -> list[Finding]:
@@ -861,27 +892,31 @@ def check_joint_study_visits(ledger: Ledger, context: Context) -> list[Finding]:
     frame = apps.frame
     granted = _numbers(frame["Beviljat belopp"])
     visits = _equals(frame["Typ"], ledger_format.STUDY_VISIT) & (np.nan_to_num(granted) > 0)
-    if not visits.any():
-        return []
     positions = np.flatnonzero(visits)
+    if not len(positions):
+        return []
+    group = ["year", "place"]
     subset = pd.DataFrame(
         {
             "year": _numbers(frame["År"].take(positions)),
-            "place": frame["Namn"].take(positions).map(_trip_key),
-            "purpose": frame["Syfte"].take(positions).map(_trip_key),
-            "administration": frame["Förvaltning"].take(positions).map(_trip_key),
+            "place": _trip_keys(frame["Namn"].take(positions)),
+            "administration": _matched(frame["Förvaltning"].take(positions)),
         },
         index=frame.index[positions],
     ).dropna()
-    if subset.empty:
-        return []
-    administrations = subset.groupby(["year", "place", "purpose"])["administration"].transform(
-        "nunique"
-    )
-    shared = subset[administrations >= 2]
+    # Same year and place for two administrations first; only those rows' purposes are compared.
+    for step in ("place", "purpose"):
+        if step == "purpose":
+            subset["purpose"] = _trip_keys(frame.loc[subset.index, "Syfte"])
+            subset = subset.dropna()
+            group = ["year", "place", "purpose"]
+        if subset.empty:
+            return []
+        counts = subset.groupby(group)["administration"].transform("nunique")
+        subset = subset[counts.to_numpy() >= 2]
     out: list[Finding] = []
-    for _, group in shared.groupby(["year", "place", "purpose"], sort=False):
-        rows = sorted(int(r) for r in group.index)
+    for _, trip in subset.groupby(group, sort=False):
+        rows = sorted(int(r) for r in trip.index)
         described = {
             row: f"{_text_or_row(frame, 'Förvaltning', row)} ({_text_or_row(frame, 'Id', row)})"
             for row in rows
