@@ -229,7 +229,7 @@ class YearOpen:
     granted: int
     paid: Decimal
     to_pay: Decimal  # granted less paid, summed over the applications not fully paid
-    overpaid: Decimal  # paid beyond the grant, summed over the applications paid too much
+    overpaid: Decimal  # paid beyond the grant (or without one), summed over the applications
     report_due: dt.date  # 28 February of the year after
     reports_expected: int  # granted projects
     reports_received: int
@@ -247,8 +247,8 @@ class YearOpen:
         return bool(self.open_ids)
 
     def nothing_recorded(self) -> list[str]:
-        """What the ledger does not record at all for the year although something is due, in
-        plain Swedish: ``inga utbetalningar registrerade för 2019 – 26 beviljade ansökningar,
+        """What the ledger does not record at all for the year although something is due (money
+        granted, reports past their due date), in plain Swedish: ``inga utbetalningar registrerade för 2019 – 26 beviljade ansökningar,
         3 510 450 kr``."""
         out: list[str] = []
         if self.granted_count and not self.payments_recorded:
@@ -256,8 +256,8 @@ class YearOpen:
             out.append(
                 f"{NO_PAYMENTS} för {self.year} – {applications}, {format_kr(self.granted)} kr"
             )
-        if self.reports_expected and not self.reports_recorded:
-            projects = plural(self.reports_expected, "beviljat projekt", "beviljade projekt")
+        if self.reports_overdue and not self.reports_recorded:
+            projects = plural(self.reports_overdue, "beviljat projekt", "beviljade projekt")
             out.append(
                 f"{NO_REPORTS} för {self.year} – {projects}, sista dag "
                 f"{self.report_due.isoformat()}"
@@ -416,6 +416,8 @@ def _open_items(statement: ApplicationStatement) -> list[str]:
         out.append(f"att betala ut {message_kr(to_pay)}")
     elif to_pay and to_pay < 0:
         out.append(f"utbetalt {message_kr(-to_pay)} mer än beviljat")
+    elif to_pay is None and statement.paid:
+        out.append(f"utbetalt {message_kr(statement.paid)} utan beviljat belopp")
     state = statement.report_state
     if due is not None and state == REPORT_OVERDUE:
         out.append(f"redovisning saknas (sista dag {due.isoformat()})")
@@ -454,7 +456,8 @@ def _open_years(ledger: Ledger, statements: Sequence[ApplicationStatement]) -> l
                 granted=sum((s.granted or 0 for s in granted), 0),
                 paid=sum((s.paid for s in items), ZERO),
                 to_pay=sum((d for d in to_pay if d > 0), ZERO),
-                overpaid=sum((-d for d in to_pay if d < 0), ZERO),
+                overpaid=sum((-d for d in to_pay if d < 0), ZERO)
+                + sum((s.paid for s in items if s.to_pay is None), ZERO),
                 report_due=report_due_date(year),
                 reports_expected=sum(1 for state in states if state is not None),
                 reports_received=states.count(REPORT_RECEIVED),

@@ -935,3 +935,17 @@ def test_example_says_what_is_open_and_keeps_its_two_discrepancies() -> None:
         in (lines[-1])
     )
     assert "2 avvikelser (LUM-R001 1, LUM-R009 1)" in lines[-1]
+
+
+def test_open_items_name_a_payment_without_a_grant(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        app(rows, "2019-P02")["Beviljat belopp"] = None
+        rows[ledger_format.PAYMENTS].append(
+            {"Id": "2019-P02", "Datum": dt.date(2019, 2, 1), "Belopp": 10_000}
+        )
+
+    result = reconcile(read_ledger(make_ledger(tmp_path, change=change)), AS_OF)
+    y2019 = result.open_in(2019)
+    assert y2019 is not None and y2019.overpaid == 10_000 and "2019-P02" in y2019.open_ids
+    by_id = {s.id: s for s in result.statements}
+    assert by_id["2019-P02"].open == ["utbetalt 10 000 kr utan beviljat belopp"]

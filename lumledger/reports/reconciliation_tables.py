@@ -1,10 +1,10 @@
 """The reconciliation (:class:`~lumledger.reconciliation.Reconciliation`) as tables: the one
 place that decides what each reconciliation output shows.
 
-* :func:`reconciliation_listing` — what ``lumledger reconcile`` prints: first what is open per
-  year (the year's totals, then each application with something open), then the validation
-  errors it worked around, each year's findings, the checks that did not run, a summary line
-  that says plainly what the ledger does not record at all.
+* :func:`reconciliation_listing` — what ``lumledger reconcile`` prints: the validation errors
+  it worked around (if any), then what is open per year (the year's totals, then each
+  application with something open), each year's findings, the checks that did not run, a
+  summary line that says plainly what the ledger does not record at all.
 * :func:`reconciliation_sheet` — the Excel sheet *Avstämning*: what is open per year, the
   findings (linked to their cells), the checks that did not run, where each application stands.
 * :func:`reconciliation_workbook` — the *Avstämning* workbook (``lumledger reconcile -o``), a
@@ -14,6 +14,7 @@ place that decides what each reconciliation output shows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -323,7 +324,13 @@ def findings_by_year(result: Reconciliation) -> Table:
         else:
             rows.append(group(_year_line(year, len(items))))
         rows += ft.findings_table(items, YEAR_LISTING, computed=computed).rows
-    return Table(name="Avvikelser", title="Avvikelser", columns=YEAR_LISTING, rows=tuple(rows))
+    return Table(
+        name="Avvikelser",
+        title="Avvikelser",
+        columns=YEAR_LISTING,
+        rows=tuple(rows),
+        empty="Inga avvikelser.",
+    )
 
 
 # --- the checks that did not run ---------------------------------------------------------------
@@ -385,22 +392,20 @@ def _summary_line(result: Reconciliation) -> str:
 
 def reconciliation_listing(result: Reconciliation) -> Report:
     """What ``lumledger reconcile`` prints."""
-    preamble: list[Paragraph] = []
-    tables: list[Table] = [open_listing(result)]
-    if result.validation:
-        preamble.append(
-            Paragraph(
-                f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} "
-                "(lumledger validate); avstämningen bygger på det som gick att läsa:"
-            )
+    tables: list[Table] = []
+    if result.validation:  # what the rest is built on comes first
+        errors = ft.findings_listing(result.validation)
+        title = (
+            f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} "
+            "(lumledger validate); avstämningen bygger på det som gick att läsa"
         )
-        tables.append(ft.findings_listing(result.validation))
+        tables.append(dataclasses.replace(errors, title=title))
+    tables.append(open_listing(result))
     tables.append(findings_by_year(result))
     if result.not_run:
         tables.append(not_run_lines_table(result))
     return Report(
         title=None,
-        preamble=tuple(preamble),
         tables=tuple(tables),
         notes=(_summary_line(result),),
     )
