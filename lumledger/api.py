@@ -240,11 +240,16 @@ def new_round(
     *,
     opens: dt.date | None = None,
     closes: dt.date | None = None,
+    skip_years: bool = False,
 ) -> CycleResult:
-    """Open the round ``year`` in the ledger file at ``path`` (see :mod:`lumledger.cycle`)."""
+    """Open the round ``year`` in the ledger file at ``path`` (see :mod:`lumledger.cycle`):
+    the round only; ``result.plan.expected`` lists the projects expected to apply for their next
+    project year. Leaving years out after the latest round needs ``skip_years``."""
     from lumledger import cycle
 
-    return _run(lambda: cycle.new_round(Path(path), year, opens=opens, closes=closes))
+    return _run(
+        lambda: cycle.new_round(Path(path), year, opens=opens, closes=closes, skip_years=skip_years)
+    )
 
 
 def decide(
@@ -267,12 +272,14 @@ def close(
     year: int,
     *,
     force: bool = False,
+    reason: str | None = None,
     as_of: dt.date | None = None,
 ) -> CycleResult:
-    """Close ``year`` when nothing of it is left to settle."""
+    """Close ``year`` when nothing of it is open, unpaid, unreported, unrepaid or unchecked;
+    ``force`` (with a ``reason``, recorded in ``Omgångar``) closes it anyway."""
     from lumledger import cycle
 
-    return _run(lambda: cycle.close(Path(path), year, force=force, as_of=as_of))
+    return _run(lambda: cycle.close(Path(path), year, force=force, reason=reason, as_of=as_of))
 
 
 # --- for front ends that read and write cells themselves (the Excel side) ----------------------
@@ -286,13 +293,23 @@ def load_cells(source: CellSource) -> Ledger:
 
 
 def plan_new_round(
-    ledger: Ledger, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+    ledger: Ledger,
+    year: int,
+    *,
+    opens: dt.date | None = None,
+    closes: dt.date | None = None,
+    skip_years: bool = False,
 ) -> Plan:
     """The cells :func:`new_round` would write, without writing them (raises
-    :class:`~lumledger.cycle.CycleRefusal` with the Swedish reason)."""
+    :class:`~lumledger.cycle.CycleRefusal` with the Swedish reason); ``plan.expected`` lists the
+    projects expected to apply for their next project year."""
     from lumledger import cycle
 
-    return _run(lambda: cycle.plan_new_round(ledger, year, opens=opens, closes=closes))
+    return _run(
+        lambda: cycle.plan_new_round(
+            ledger, year, opens=opens, closes=closes, skip_years=skip_years
+        )
+    )
 
 
 def plan_decide(

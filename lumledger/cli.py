@@ -439,8 +439,17 @@ def _date(value: str | None, option: str) -> Any:
     metavar=DATE_METAVAR,
     help="Ansökan stänger; annars föregående års datum plus ett år.",
 )
-def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | None) -> None:
-    """Öppna omgången ÅÅÅÅ i LIGGARE och för vidare fleråriga projekt från året innan.
+@click.option(
+    "--hoppa-over-ar",
+    "skip_years",
+    is_flag=True,
+    help="Tillåt att omgången hoppar över år efter den senaste (t.ex. 2024 efter 2022).",
+)
+def new_round_command(
+    ledger: Path, year: int, opens: str | None, closes: str | None, skip_years: bool
+) -> None:
+    """Öppna omgången ÅÅÅÅ i LIGGARE (bara omgången) och lista de fleråriga projekt som väntas
+    söka för nästa projektår.
 
     Exit 0, 1 om steget vägras (inget skrivs), 2 om filen inte går att läsa eller skriva.
     """
@@ -449,7 +458,7 @@ def new_round_command(ledger: Path, year: int, opens: str | None, closes: str | 
     def step() -> Any:
         from lumledger import api
 
-        return api.new_round(ledger, year, opens=opens_on, closes=closes_on)
+        return api.new_round(ledger, year, opens=opens_on, closes=closes_on, skip_years=skip_years)
 
     _run_cycle(step, ledger)
 
@@ -479,10 +488,21 @@ def decide_command(ledger: Path, year: int, decided_on: str, dnr: str | None) ->
 @cycle.command("close")
 @click.argument("ledger", type=LEDGER)
 @click.option("--year", type=YEAR, required=True, help="Året som stängs.")
-@click.option("--force", is_flag=True, help="Stäng trots avvikelser; de antecknas i liggaren.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Stäng trots att något är öppet; kräver --reason, som antecknas i liggaren.",
+)
+@click.option(
+    "--reason",
+    metavar="SKÄL",
+    help="Varför året stängs med --force; antecknas i Omgångar (Stängningsanteckning).",
+)
 @click.option("--as-of", "as_of", metavar=DATE_METAVAR, help="Avstämningsdag; standard är i dag.")
-def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> None:
-    """Stäng ÅÅÅÅ i LIGGARE när avstämningen inte har några avvikelser för året.
+def close_command(
+    ledger: Path, year: int, force: bool, reason: str | None, as_of: str | None
+) -> None:
+    """Stäng ÅÅÅÅ i LIGGARE när allt är utbetalt, redovisat, återbetalt och avstämt.
 
     Exit 0, 1 om steget vägras (inget skrivs), 2 om filen inte går att läsa eller skriva.
     """
@@ -491,7 +511,7 @@ def close_command(ledger: Path, year: int, force: bool, as_of: str | None) -> No
     def step() -> Any:
         from lumledger import api
 
-        return api.close(ledger, year, force=force, as_of=as_of_day)
+        return api.close(ledger, year, force=force, reason=reason, as_of=as_of_day)
 
     _run_cycle(step, ledger)
 

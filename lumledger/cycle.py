@@ -14,7 +14,6 @@ Nothing is written unless the whole plan is valid; a refused step leaves the led
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from lumledger import ledger_format
 from lumledger.findings import Finding
-from lumledger.ledger import Ledger, Round, Sheet, match_key
+from lumledger.ledger import Ledger, Round, Sheet
 from lumledger.ledger_format import APPLICATIONS, ROUNDS, column_letters, column_number
 from lumledger.money import format_kr
 from lumledger.swedish import plural
@@ -30,11 +29,10 @@ from lumledger.validation import Validation, validate_ledger
 from lumledger.workbook.reader import read_ledger
 from lumledger.workbook.safewrite import CellWrite, WriteResult, write_cells
 
-# Columns lumledger adds to a ledger when a step needs them (format 1 allows extra columns).
+# Columns lumledger adds to a ledger when a step needs them; both are columns of the format
+# (ledger_format.COLUMNS), so reading them back is no LUM-W003.
 FROZEN_COLUMN = "Beviljat vid beslut"
-CLOSING_NOTE_COLUMN = "Stängningsanteckning"
-
-_ID_RE = re.compile(r"^(\d{4})-([PS])(\d+)$")
+CLOSING_NOTE_COLUMN = ledger_format.CLOSING_NOTE
 
 
 class CycleRefusal(Exception):
@@ -55,6 +53,8 @@ class Plan:
     writes: list[CellWrite] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     recorded_findings: list[Finding] = field(default_factory=list)
+    #: new-round: the projects expected to apply for their next project year.
+    expected: list[ExpectedContinuation] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -146,26 +146,100 @@ def _shift_year(day: dt.date | None, years: int) -> dt.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
-def _next_id(ledger: Ledger, year: int, letter: str) -> str:
-    highest = 0
-    for app in ledger.applications:
-        match = _ID_RE.match(app.id) if app.id is not None else None
-        if match and int(match[1]) == year and match[2] == letter:
-            highest = max(highest, int(match[3]))
-    return f"{year}-{letter}{highest + 1:02d}"
-
-
 # --- new round ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpectedContinuation:
+    """A multi-year project expected to apply for its next project year in a new round."""
+
+    key: str  # the Projekt key as written
+    name: str | None
+    administration: str | None
+    previous_id: str | None  # its application of the previous round
+    next_project_year: int | None  # None: the previous year states no Projektår
+    granted_so_far: int  # the decided grants of the earlier years
+    undecided_ids: tuple[str, ...] = ()  # earlier years whose grant is blank
+
+    def line(self) -> str:
+        """``HV-2020  Ett systematiskt … (Hässelby-Vällingby, 2021-P01): projektår 3, beviljat
+        hittills 500 000 kr``."""
+        year = (
+            f"projektår {self.next_project_year}"
+            if self.next_project_year is not None
+            else "nästa projektår okänt (Projektår saknas)"
+        )
+        so_far = f"beviljat hittills {format_kr(self.granted_so_far)} kr"
+        if self.undecided_ids:
+            so_far += f" (beviljat belopp saknas för {', '.join(self.undecided_ids)})"
+        where = ", ".join(x for x in (self.administration, self.previous_id) if x)
+        return f"{self.key}  {self.name or ''} ({where}): {year}, {so_far}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.key,
+            "name": self.name,
+            "administration": self.administration,
+            "previous_id": self.previous_id,
+            "next_project_year": self.next_project_year,
+            "granted_so_far": self.granted_so_far,
+            "undecided_ids": list(self.undecided_ids),
+        }
+
+
+def expected_continuations(ledger: Ledger, year: int) -> list[ExpectedContinuation]:
+    """The projects expected to apply for their next project year in round ``year``: granted in
+    the latest round before ``year``, in fewer than three years so far, with no application for
+    ``year`` registered yet."""
+    from lumledger.rules.cross_sheet import history_before, project_years
+
+    earlier_rounds = [y for y in ledger.rounds if y < year]
+    if not earlier_rounds:
+        return []
+    previous_year = max(earlier_rounds)
+    out: list[ExpectedContinuation] = []
+    for key, chain in project_years(ledger, chains_only=False).items():
+        if any(item.year == year for item in chain):
+            continue  # already registered: validation checks it (LUM-W007, LUM-E019)
+        latest = [item for item in chain if item.year == previous_year]
+        if not latest or not any((item.granted or 0) > 0 for item in latest):
+            continue
+        history = history_before(key, chain, year)
+        next_year = history.next_project_year
+        if history.funded_years >= 3 or (next_year is not None and next_year > 3):
+            continue  # its three project years are over
+        last = latest[-1]
+        app = ledger.application(last.id)
+        out.append(
+            ExpectedContinuation(
+                key=(app.project if app is not None and app.project else key),
+                name=last.name,
+                administration=app.administration if app is not None else None,
+                previous_id=last.id,
+                next_project_year=next_year,
+                granted_so_far=history.granted_known,
+                undecided_ids=tuple(history.undecided_ids),
+            )
+        )
+    out.sort(key=lambda e: (e.previous_id or "", e.key))
+    return out
+
+
 def plan_new_round(
-    ledger: Ledger, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+    ledger: Ledger,
+    year: int,
+    *,
+    opens: dt.date | None = None,
+    closes: dt.date | None = None,
+    skip_years: bool = False,
 ) -> Plan:
-    """Add the ``Omgångar`` row for ``year`` and carry multi-year projects into it.
+    """Add the ``Omgångar`` row for ``year``, and nothing else.
 
     Frames, limits and the application window are copied from the previous year (the window
-    moved on by one year) unless given. Every project granted the previous year with a
-    ``Projekt`` key and ``Projektår`` below 3 gets a new ``Ansökningar`` row for its next year.
+    moved on by one year) unless given. No application is invented: the projects expected to
+    apply for their next project year are listed (:attr:`Plan.expected`), to be registered when
+    their applications come in (the decision says continuation is not automatic). A round that
+    leaves a year out after the latest one (2024 after 2022) is refused unless ``skip_years``.
     """
     _require_valid(ledger, "en ny omgång öppnas")
     rounds_table = _table(ledger, ROUNDS)
@@ -174,10 +248,18 @@ def plan_new_round(
         raise CycleRefusal(
             f"Omgången {year} finns redan (Omgångar rad {existing.row}); inget ändrades."
         )
+    latest = max(ledger.rounds, default=None)
+    if latest is not None and year > latest + 1 and not skip_years:
+        skipped = str(latest + 1) if year == latest + 2 else f"{latest + 1}–{year - 1}"
+        raise CycleRefusal(
+            f"Senaste omgången är {latest}; omgången {year} hoppar över {skipped}. Inget "
+            f"ändrades. Öppna {latest + 1} först, eller ange --hoppa-over-ar om {skipped} "
+            "avsiktligt ska stå utan omgång."
+        )
     plan = Plan(step="new-round", year=year)
     columns = _Columns(rounds_table, plan)
     row = _next_row(rounds_table)
-    previous = ledger.round_of(year - 1)
+    previous = ledger.round_of(max((y for y in ledger.rounds if y < year), default=None))
     values: dict[str, Any] = {"År": year, "Status": ledger_format.STATUS_OPEN}
     if previous is not None:
         values["Ram projekt"] = previous.frame_projects
@@ -186,8 +268,9 @@ def plan_new_round(
         values["Max belopp projekt"] = previous.max_amount_projects
         values["Max belopp studiebesök"] = previous.max_amount_visits
     opened, closed = (previous.opens, previous.closes) if previous is not None else (None, None)
-    values["Ansökan öppnar"] = opens or _shift_year(opened, 1)
-    values["Ansökan stänger"] = closes or _shift_year(closed, 1)
+    moved = year - previous.year if previous is not None and previous.year is not None else 1
+    values["Ansökan öppnar"] = opens or _shift_year(opened, moved)
+    values["Ansökan stänger"] = closes or _shift_year(closed, moved)
     if (
         values["Ansökan öppnar"]
         and values["Ansökan stänger"]
@@ -197,75 +280,21 @@ def plan_new_round(
     for column, value in values.items():
         if value is not None:
             columns.write(column, row, value)
-    source = f"kopierat från {year - 1}" if previous else "inget föregående år att kopiera från"
+    source = (
+        f"kopierat från {previous.year}" if previous else "inget föregående år att kopiera från"
+    )
     plan.summary.append(f"Omgångar rad {row}: omgången {year} öppnas ({source}).")
-    _carry_projects(ledger, year, plan)
-    return plan
-
-
-def _carry_projects(ledger: Ledger, year: int, plan: Plan) -> None:
-    apps = _table(ledger, APPLICATIONS)
-    columns = _Columns(apps, plan)
-    row = _next_row(apps)
-    carried: set[str] = set()
-    for app in ledger.applications_of(year - 1, ledger_format.PROJECT):
-        key, granted = app.project, app.granted
-        if key is None or not granted or granted <= 0 or match_key(key) in carried:
-            continue
-        if app.project_year is None:
-            plan.summary.append(
-                f"{app.id} ({key}) förs inte vidare: Projektår saknas, så nästa projektår är okänt."
-            )
-            continue
-        if app.project_year >= 3:
-            continue
-        granted_so_far = sum(
-            a.granted or 0
-            for a in ledger.project_chain(key)
-            if a.year is not None and a.year < year
-        )
-        new_id = _next_id(ledger, year, "P")
-        while any(w.value == new_id for w in plan.writes):
-            number = int(new_id.rsplit("P", 1)[1]) + 1
-            new_id = f"{year}-P{number:02d}"
-        details = ledger.details(app)
-        values: dict[str, Any] = {
-            "Id": new_id,
-            "År": year,
-            "Typ": ledger_format.PROJECT,
-            "Förvaltning": app.administration,
-            "Medsökande": details.co_applicants,
-            "Namn": app.name,
-            "Syfte": details.purpose,
-            "Projekt": key,
-            "Projektår": app.project_year + 1,
-            "Tidigare beviljat": granted_so_far,
-            "Sökt belopp": app.applied,
-            "KST": details.cost_centre,
-            "Betalkonto": details.account,
-            # Personal data is no part of the records: copied cell for cell, never read otherwise.
-            "Kontaktperson": _text_cell(apps, "Kontaktperson", app.row),
-            "E-post": _text_cell(apps, "E-post", app.row),
-        }
-        for column, value in values.items():
-            if value is not None:
-                columns.write(column, row, value)
-        carried.add(match_key(key))
+    plan.expected = expected_continuations(ledger, year)
+    if plan.expected:
+        count = plural(len(plan.expected), "flerårigt projekt", "fleråriga projekt")
         plan.summary.append(
-            f"Ansökningar rad {row}: {new_id} {app.administration}: {app.name} – projektår "
-            f"{app.project_year + 1}, tidigare beviljat {format_kr(granted_so_far)} kr, sökt belopp "
-            f"{format_kr(app.applied)} kr (samma som föregående år; ändra om ansökan "
-            "anger annat)."
+            f"{count} väntas söka för nästa projektår {year}; inga ansökningar läggs in – "
+            "registrera dem i Ansökningar när de kommer:"
         )
-        row += 1
-    if not carried:
-        plan.summary.append(f"Inga fleråriga projekt från {year - 1} att föra vidare.")
-
-
-def _text_cell(table: Sheet, column: str, row: int) -> str | None:
-    """A text cell of ``table`` as written (``None`` when empty or the column is absent)."""
-    value = table.frame.at[row, column] if column in table.frame.columns else None
-    return value if isinstance(value, str) else None
+        plan.summary += [f"  {item.line()}" for item in plan.expected]
+    else:
+        plan.summary.append(f"Inga fleråriga projekt väntas söka för nästa projektår {year}.")
+    return plan
 
 
 # --- decide ---------------------------------------------------------------------------------------------
@@ -322,17 +351,92 @@ def findings_for_year(ledger: Ledger, findings: Sequence[Finding], year: int) ->
     return [item for item in findings if ledger.year_of(item.sheet, item.row, item.id) == year]
 
 
+@dataclass(frozen=True, slots=True)
+class YearStillOpen:
+    """Why a year cannot close: its applications with something open (paid, reported, repaid),
+    its reconciliation findings and the checks that could not run for it."""
+
+    open_items: list[str]  # "2019-P02 Farsta: att betala ut 150 000 kr; …"
+    findings: list[Finding]
+    unchecked: list[str]  # "LUM-R001: ingen rad i Beslut"
+
+    def __bool__(self) -> bool:
+        return bool(self.open_items or self.findings or self.unchecked)
+
+    def headline(self) -> str:
+        parts = []
+        if self.open_items:
+            parts.append(
+                plural(
+                    len(self.open_items), "ansökan har något öppet", "ansökningar har något öppet"
+                )
+            )
+        if self.findings:
+            parts.append(plural(len(self.findings), "avvikelse", "avvikelser"))
+        if self.unchecked:
+            parts.append(
+                plural(
+                    len(self.unchecked), "kontroll kunde inte köras", "kontroller kunde inte köras"
+                )
+            )
+        return ", ".join(parts)
+
+    def lines(self, *, findings: bool = True) -> list[str]:
+        """One line per open item, finding (unless ``findings`` is false: the front ends list
+        the refusal's findings themselves) and check not run."""
+        listed = [f"{f.code} {f.id or f.location}: {f.message}" for f in self.findings]
+        return [
+            *self.open_items,
+            *(listed if findings else []),
+            *(f"{text} (kontrollen kördes inte)" for text in self.unchecked),
+        ]
+
+
+def year_still_open(ledger: Ledger, year: int, as_of: dt.date | None = None) -> YearStillOpen:
+    """What keeps ``year`` from closing, as of ``as_of`` (default today): every application of the
+    year with something left to pay, report or repay, every reconciliation finding of the year,
+    and every check that could not run for it — except "nothing recorded", which the open items
+    already say (unpaid, unreported)."""
+    from lumledger.reconciliation import reconcile
+    from lumledger.rules.reconciliation import NOTHING_RECORDED
+
+    result = reconcile(ledger, as_of=as_of)
+    open_items = [
+        f"{s.id} {s.administration or ''}: {'; '.join(s.open)}"
+        for s in result.statements
+        if s.year == year and s.open
+    ]
+    unchecked = [
+        f"{item.code}: {item.reason}"
+        for item in result.not_run
+        if item.year == year and item.cause not in NOTHING_RECORDED
+    ]
+    return YearStillOpen(
+        open_items=open_items,
+        findings=findings_for_year(ledger, result.findings, year),
+        unchecked=list(dict.fromkeys(unchecked)),
+    )
+
+
 def plan_close(
     ledger: Ledger,
     year: int,
     *,
     force: bool = False,
+    reason: str | None = None,
     as_of: dt.date | None = None,
     today: dt.date | None = None,
 ) -> Plan:
-    """Close a decided year when reconciliation has nothing left for it (or ``force``, recorded)."""
-    from lumledger.reconciliation import reconcile
+    """Close a decided year when nothing of it is open, unpaid, unreported, unrepaid or unchecked.
 
+    With ``force`` (which needs a ``reason``) the year closes anyway, and the reason and what was
+    open are recorded in ``Omgångar``'s column :data:`CLOSING_NOTE_COLUMN`."""
+    reason = (reason or "").strip() or None
+    if force and reason is None:
+        raise CycleRefusal(
+            "--force kräver ett skäl: ange --reason SKÄL (skälet antecknas i liggaren); "
+            "inget ändrades."
+        )
     _require_valid(ledger, "året stängs")
     round_ = _round(ledger, year)
     round_row, status = round_.row, round_.state
@@ -340,30 +444,34 @@ def plan_close(
         raise CycleRefusal(f"Omgången {year} är redan stängd; inget ändrades.")
     if status != ledger_format.STATUS_DECIDED:
         raise CycleRefusal(f"Omgången {year} har status {status}; besluta den innan den stängs.")
-    result = reconcile(ledger, as_of=as_of)
-    open_items = findings_for_year(ledger, result.findings, year)
-    if open_items and not force:
+    still_open = year_still_open(ledger, year, as_of)
+    if still_open and not force:
+        listing = "\n".join(f"  {line}" for line in still_open.lines(findings=False))
         raise CycleRefusal(
-            f"Avstämningen har {plural(len(open_items), 'avvikelse', 'avvikelser')} för {year}; "
-            "rätta dem eller stäng med "
-            "--force (avvikelserna antecknas i liggaren).",
-            open_items,
+            f"{year} kan inte stängas: {still_open.headline()}.\n{listing}\n"
+            "Inget ändrades. Ett år stängs när allt är utbetalt, redovisat, återbetalt och "
+            "avstämt; stäng ändå med --force --reason SKÄL (skälet och det som är öppet "
+            "antecknas i liggaren).",
+            still_open.findings,
         )
-    plan = Plan(step="close", year=year, recorded_findings=list(open_items))
+    plan = Plan(step="close", year=year, recorded_findings=list(still_open.findings))
     columns = _Columns(_table(ledger, ROUNDS), plan)
     columns.write("Status", round_row, ledger_format.STATUS_CLOSED, add=True)
     day = (today or dt.date.today()).isoformat()
-    if open_items:
-        listing = "; ".join(f"{f.code} {f.id or f.location}" for f in open_items)
-        note = f"Stängd {day} trots {plural(len(open_items), 'avvikelse', 'avvikelser')}: {listing}"
+    if force:
+        what = f" trots att {still_open.headline()}" if still_open else ""
+        note = f"Stängd {day}{what}. Skäl: {reason}."
+        if still_open:
+            note += " Öppet: " + " | ".join(still_open.lines())
         columns.write(CLOSING_NOTE_COLUMN, round_row, note[:32000], add=True)
         plan.summary.append(
-            f"Omgångar rad {round_row}: {year} stängd med "
-            f"{plural(len(open_items), 'antecknad avvikelse', 'antecknade avvikelser')}."
+            f"Omgångar rad {round_row}: {year} stängd med --force; skälet"
+            + (" och det som är öppet" if still_open else "")
+            + f" antecknas i ”{CLOSING_NOTE_COLUMN}”."
         )
     else:
         plan.summary.append(
-            f"Omgångar rad {round_row}: {year} stängd; avstämningen har inga avvikelser för året."
+            f"Omgångar rad {round_row}: {year} stängd; allt är utbetalt, redovisat och avstämt."
         )
     return plan
 
@@ -379,9 +487,17 @@ def apply_plan(path: str | Path, plan: Plan) -> CycleResult:
 
 
 def new_round(
-    path: str | Path, year: int, *, opens: dt.date | None = None, closes: dt.date | None = None
+    path: str | Path,
+    year: int,
+    *,
+    opens: dt.date | None = None,
+    closes: dt.date | None = None,
+    skip_years: bool = False,
 ) -> CycleResult:
-    return apply_plan(path, plan_new_round(read_ledger(path), year, opens=opens, closes=closes))
+    return apply_plan(
+        path,
+        plan_new_round(read_ledger(path), year, opens=opens, closes=closes, skip_years=skip_years),
+    )
 
 
 def decide(
@@ -393,6 +509,13 @@ def decide(
 
 
 def close(
-    path: str | Path, year: int, *, force: bool = False, as_of: dt.date | None = None
+    path: str | Path,
+    year: int,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    as_of: dt.date | None = None,
 ) -> CycleResult:
-    return apply_plan(path, plan_close(read_ledger(path), year, force=force, as_of=as_of))
+    return apply_plan(
+        path, plan_close(read_ledger(path), year, force=force, reason=reason, as_of=as_of)
+    )

@@ -81,6 +81,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("Beslutsdatum", Kind.DATE),
         Column("Diarienummer", Kind.TEXT),
         Column("Status", Kind.TEXT, choices=ROUND_STATUSES),
+        # Added by lumledger: why a year was closed with something still open
+        # (`lumledger cycle close --force --reason SKÄL`), and what was open.
+        Column("Stängningsanteckning", Kind.TEXT),
     ),
     ADMINISTRATIONS: _cols(
         Column("Namn", Kind.TEXT, required=True),
@@ -166,6 +169,9 @@ REPORT_COST_LINES: tuple[str, ...] = (
     "Utbildningskostnader",
     "Övriga kostnader",
 )
+
+# The Omgångar column in which `cycle close --force --reason` records why and what was open.
+CLOSING_NOTE = "Stängningsanteckning"
 
 # Columns holding personal data: never exported.
 PERSONAL_DATA_COLUMNS: tuple[str, ...] = ("Kontaktperson", "E-post")

@@ -19,11 +19,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lumledger.findings import Finding, sort_key, summarize
-from lumledger.ledger import ZERO, Account, Application, Ledger, match_key
+from lumledger.findings import Finding, plural, sort_key, summarize
+from lumledger.ledger import ZERO, Account, Application, Ledger, match_key, report_due_date
 from lumledger.ledger_format import APPLICATION_TYPES, APPLICATIONS, DECISIONS
-from lumledger.money import message_kr, to_json_amount
+from lumledger.money import format_kr, message_kr, to_json_amount
 from lumledger.rules.reconciliation import (
+    NO_PAYMENTS,
+    NO_REPORTS,
     Figures,
     applications,
     counted,
@@ -33,6 +35,11 @@ from lumledger.rules.reconciliation import (
 from lumledger.rules.registry import RECONCILIATION, Context, NotRun, codes_of, run
 from lumledger.validation import validate_ledger
 from lumledger.workbook.reader import read_ledger
+
+# A granted project's report, as of the reconciliation's day.
+REPORT_RECEIVED = "inlämnad"
+REPORT_NOT_DUE = "ej förfallen"
+REPORT_OVERDUE = "försenad"
 
 # --- results ---------------------------------------------------------------------------------------
 
@@ -47,6 +54,7 @@ class ApplicationStatement:
     application: Application
     account: Account
     unspent: Decimal | None  # computed: min(Beviljat, max(0, income - costs)) of the last report
+    as_of: dt.date  # the day the report's state is judged by
     open: list[str] = field(default_factory=list)  # Swedish, one item each
     codes: list[str] = field(default_factory=list)  # codes of this application's findings
 
@@ -106,6 +114,17 @@ class ApplicationStatement:
         return self.application.report_due
 
     @property
+    def report_state(self) -> str | None:
+        """A granted project's report: received, not yet due or overdue as of :attr:`as_of`
+        (``None`` for a study visit or an application with nothing granted)."""
+        due = self.due
+        if due is None or not self.granted or self.granted < 0:
+            return None
+        if self.account.report is not None:
+            return REPORT_RECEIVED
+        return REPORT_OVERDUE if self.as_of > due else REPORT_NOT_DUE
+
+    @property
     def income(self) -> Decimal | None:
         """The sum of the last report's income lines."""
         report = self.account.report
@@ -152,6 +171,7 @@ class ApplicationStatement:
             "report_row": self.report_row,
             "submitted": self.submitted.isoformat() if self.submitted else None,
             "due": self.due.isoformat() if self.due else None,
+            "report_state": self.report_state,
             "income": to_json_amount(self.income),
             "own_contribution": to_json_amount(self.own_contribution),
             "costs": to_json_amount(self.costs),
@@ -198,6 +218,76 @@ class YearStatement:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class YearOpen:
+    """One year as the officers live it: what was granted, paid, reported and repaid, and what is
+    left (computed always, whether or not the checks of the year could run)."""
+
+    year: int
+    status: str | None  # the round's Status; None when Omgångar has no row for the year
+    granted_count: int  # applications with Beviljat belopp > 0
+    granted: int
+    paid: Decimal
+    to_pay: Decimal  # granted less paid, summed over the applications not fully paid
+    overpaid: Decimal  # paid beyond the grant (or without one), summed over the applications
+    report_due: dt.date  # 28 February of the year after
+    reports_expected: int  # granted projects
+    reports_received: int
+    reports_not_due: int
+    reports_overdue: int
+    unspent: Decimal  # computed from the reports received
+    repaid: Decimal
+    to_repay: Decimal  # unspent less repaid, summed over the applications that owe
+    payments_recorded: bool  # any Utbetalningar row for an application of the year
+    reports_recorded: bool  # any Redovisningar row for an application of the year
+    open_ids: tuple[str, ...]  # the applications of the year with something open
+
+    @property
+    def open(self) -> bool:
+        return bool(self.open_ids)
+
+    def nothing_recorded(self) -> list[str]:
+        """What the ledger does not record at all for the year although something is due (money
+        granted, reports past their due date), in plain Swedish: ``inga utbetalningar registrerade för 2019 – 26 beviljade ansökningar,
+        3 510 450 kr``."""
+        out: list[str] = []
+        if self.granted_count and not self.payments_recorded:
+            applications = plural(self.granted_count, "beviljad ansökan", "beviljade ansökningar")
+            out.append(
+                f"{NO_PAYMENTS} för {self.year} – {applications}, {format_kr(self.granted)} kr"
+            )
+        if self.reports_overdue and not self.reports_recorded:
+            projects = plural(self.reports_overdue, "beviljat projekt", "beviljade projekt")
+            out.append(
+                f"{NO_REPORTS} för {self.year} – {projects}, sista dag "
+                f"{self.report_due.isoformat()}"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "status": self.status,
+            "granted_applications": self.granted_count,
+            "granted": self.granted,
+            "paid": to_json_amount(self.paid),
+            "to_pay": to_json_amount(self.to_pay),
+            "overpaid": to_json_amount(self.overpaid),
+            "report_due": self.report_due.isoformat(),
+            "reports_expected": self.reports_expected,
+            "reports_received": self.reports_received,
+            "reports_not_due": self.reports_not_due,
+            "reports_overdue": self.reports_overdue,
+            "unspent": to_json_amount(self.unspent),
+            "repaid": to_json_amount(self.repaid),
+            "to_repay": to_json_amount(self.to_repay),
+            "payments_recorded": self.payments_recorded,
+            "reports_recorded": self.reports_recorded,
+            "open_applications": list(self.open_ids),
+            "nothing_recorded": self.nothing_recorded(),
+        }
+
+
 @dataclass(slots=True)
 class Reconciliation:
     """Everything ``lumledger reconcile`` reports about one ledger."""
@@ -209,6 +299,7 @@ class Reconciliation:
     statements: list[ApplicationStatement]
     years: list[YearStatement]
     validation_errors: int
+    open_years: list[YearOpen] = field(default_factory=list)  # what is open, per year
     validation: list[Finding] = field(default_factory=list)  # the validation errors themselves
     year_of: dict[Finding, int | None] = field(default_factory=dict, repr=False)
 
@@ -239,12 +330,22 @@ class Reconciliation:
             "validation_errors": self.validation_errors,
             "valid": self.validation_errors == 0,
             "applications": len(self.statements),
+            "open_applications": sum(len(y.open_ids) for y in self.open_years),
+            "nothing_recorded": self.nothing_recorded(),
         }
+
+    def nothing_recorded(self) -> list[str]:
+        """Every year's :meth:`YearOpen.nothing_recorded`, in year order."""
+        return [line for year in self.open_years for line in year.nothing_recorded()]
+
+    def open_in(self, year: int) -> YearOpen | None:
+        return next((y for y in self.open_years if y.year == year), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "findings": [self.finding_dict(f) for f in self.findings],
             "summary": self.summary(),
+            "open_by_year": [y.to_dict() for y in self.open_years],
             "not_run": [n.to_dict() for n in self.not_run],
             "statements": [s.to_dict() for s in self.statements],
             "years": [y.to_dict() for y in self.years],
@@ -299,14 +400,15 @@ def _statements(
             application=app,
             account=account,
             unspent=unspent,
+            as_of=as_of,
             codes=sorted(codes.get(key, ())),
         )
-        statement.open = _open_items(statement, as_of)
+        statement.open = _open_items(statement)
         out.append(statement)
     return out
 
 
-def _open_items(statement: ApplicationStatement, as_of: dt.date) -> list[str]:
+def _open_items(statement: ApplicationStatement) -> list[str]:
     """What is left to do on an application, in Swedish, one item each."""
     out: list[str] = []
     to_pay, to_repay, due = statement.to_pay, statement.to_repay, statement.due
@@ -314,15 +416,61 @@ def _open_items(statement: ApplicationStatement, as_of: dt.date) -> list[str]:
         out.append(f"att betala ut {message_kr(to_pay)}")
     elif to_pay and to_pay < 0:
         out.append(f"utbetalt {message_kr(-to_pay)} mer än beviljat")
-    if due is not None and statement.granted and statement.account.report is None:
-        if as_of > due:
-            out.append(f"redovisning saknas (sista dag {due.isoformat()})")
-        else:
-            out.append(f"redovisning senast {due.isoformat()}")
+    elif to_pay is None and statement.paid:
+        out.append(f"utbetalt {message_kr(statement.paid)} utan beviljat belopp")
+    state = statement.report_state
+    if due is not None and state == REPORT_OVERDUE:
+        out.append(f"redovisning saknas (sista dag {due.isoformat()})")
+    elif due is not None and state == REPORT_NOT_DUE:
+        out.append(f"redovisning senast {due.isoformat()}")
     if to_repay and to_repay > 0:
         out.append(f"att återbetala {message_kr(to_repay)}")
     elif to_repay and to_repay < 0:
         out.append(f"återbetalt {message_kr(-to_repay)} mer än ej förbrukat")
+    return out
+
+
+def _open_years(ledger: Ledger, statements: Sequence[ApplicationStatement]) -> list[YearOpen]:
+    """Per decided round (and per year with a grant): the year's totals and what is open."""
+    by_year: dict[int, list[ApplicationStatement]] = {}
+    for statement in statements:
+        if statement.year is not None:
+            by_year.setdefault(statement.year, []).append(statement)
+    decided = {year for year, round_ in ledger.rounds.items() if round_.decided}
+    granted_years = {
+        year for year, items in by_year.items() if any((s.granted or 0) > 0 for s in items)
+    }
+    out: list[YearOpen] = []
+    for year in sorted(decided | granted_years):
+        items = by_year.get(year, [])
+        granted = [s for s in items if (s.granted or 0) > 0]
+        states = [s.report_state for s in granted]
+        to_pay = [s.to_pay for s in items if s.to_pay is not None]
+        to_repay = [s.to_repay for s in items if s.to_repay is not None]
+        round_ = ledger.round_of(year)
+        out.append(
+            YearOpen(
+                year=year,
+                status=round_.state if round_ is not None else None,
+                granted_count=len(granted),
+                granted=sum((s.granted or 0 for s in granted), 0),
+                paid=sum((s.paid for s in items), ZERO),
+                to_pay=sum((d for d in to_pay if d > 0), ZERO),
+                overpaid=sum((-d for d in to_pay if d < 0), ZERO)
+                + sum((s.paid for s in items if s.to_pay is None), ZERO),
+                report_due=report_due_date(year),
+                reports_expected=sum(1 for state in states if state is not None),
+                reports_received=states.count(REPORT_RECEIVED),
+                reports_not_due=states.count(REPORT_NOT_DUE),
+                reports_overdue=states.count(REPORT_OVERDUE),
+                unspent=sum((s.unspent for s in items if s.unspent is not None), ZERO),
+                repaid=sum((s.repaid for s in items), ZERO),
+                to_repay=sum((d for d in to_repay if d > 0), ZERO),
+                payments_recorded=any(s.payments for s in items),
+                reports_recorded=any(s.account.report is not None for s in items),
+                open_ids=tuple(s.id for s in items if s.open),
+            )
+        )
     return out
 
 
@@ -394,12 +542,14 @@ def _reconcile(ledger: Ledger, as_of: dt.date, validation: list[Finding]) -> Rec
     )
     not_run = list(dict.fromkeys(context.not_run))  # each reason once, in the order found
     not_run.sort(key=lambda n: (n.code, n.year is None, n.year or 0, n.id or ""))
+    statements = _statements(ledger, as_of, ordered)
     return Reconciliation(
         name=ledger.name,
         as_of=as_of,
         findings=ordered,
         not_run=not_run,
-        statements=_statements(ledger, as_of, ordered),
+        statements=statements,
+        open_years=_open_years(ledger, statements),
         years=_year_statements(ledger),
         validation_errors=len(validation),
         validation=validation,

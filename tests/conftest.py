@@ -15,6 +15,7 @@ import os
 # engine under the noncommercial licence (see docs/excel.md). The test environment only.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from lumledger import ledger_format
 from tools import ledger_book
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,3 +125,41 @@ def switched_off_rule(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
     with rules.switched_off(code):
         yield code
+
+
+def settled_rows(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Change the small ledger (:func:`base_rows`) so that 2019 is paid, reported and reconciled:
+    nothing left open, the year can close."""
+    rows[ledger_format.DECISIONS] = [
+        {
+            "År": 2019,
+            "Typ": "Projekt",
+            "Antal ansökningar": 2,
+            "Antal förvaltningar": 2,
+            "Summa sökt": 717_000,
+            "Summa beviljat": 200_000,
+        },
+        {
+            "År": 2019,
+            "Typ": "Studiebesök",
+            "Antal ansökningar": 1,
+            "Antal förvaltningar": 1,
+            "Summa sökt": 25_000,
+            "Summa beviljat": 25_000,
+        },
+    ]
+    rows[ledger_format.PAYMENTS] = [
+        {"Id": "2019-P01", "Datum": dt.date(2019, 1, 15), "Belopp": 200_000},
+        {"Id": "2019-S01", "Datum": dt.date(2019, 1, 15), "Belopp": 25_000},
+    ]
+    rows[ledger_format.REPORTS] = [
+        {
+            "Id": "2019-P01",
+            "Inlämnad": dt.date(2020, 2, 20),
+            "Beviljat belopp": 200_000,
+            "Summa intäkter": 200_000,
+            "Personalkostnader": 200_000,
+            "Summa kostnader": 200_000,
+            "Ej förbrukat": 0,
+        }
+    ]

@@ -9,11 +9,12 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
 from click.testing import CliRunner, Result
-from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger
+from conftest import EXAMPLE, ROOT, WORKBOOKS, make_ledger, settled_rows
 
 from lumledger import ledger_format
 from lumledger.cli import main
@@ -56,14 +57,36 @@ def test_full_cycle_on_a_copy_of_the_example(tmp_path: Path) -> None:
 
     result = run("cycle", "new-round", str(ledger), "--year", "2022")
     assert result.exit_code == 0, result.output
-    assert "2022-P01" in result.output and "Säkerhetskopia" in result.output
-    carried = row_of(ledger, APPS, "Id", "2022-P01")
-    assert carried["Projekt"] == "HV-socialtjanst-2020"
-    assert to_int(carried["Projektår"]) == 3
-    assert to_int(carried["Tidigare beviljat"]) == 500_000  # 2020's grant is not documented
-    assert to_int(carried["Sökt belopp"]) == 500_000
-    assert to_int(carried["Beviljat belopp"]) is None
+    assert "Säkerhetskopia" in result.output
+    # The round only: the multi-year project is listed as expected, not entered (issue 13).
+    assert (
+        "HV-socialtjanst-2020  Ett systematiskt, skyndsamt och tryggt förändringsarbete för en "
+        "modern och hållbar socialtjänst (Hässelby-Vällingby, 2021-P01): projektår 3, beviljat "
+        "hittills 500 000 kr (beviljat belopp saknas för 2020-P01)"
+    ) in result.output
+    assert 2022 not in set(read_ledger(ledger).frame(APPS)["År"].dropna().astype(int))
     assert to_int(row_of(ledger, ROUNDS, "År", 2022)["År"]) == 2022
+    assert validate_path(ledger).valid
+
+    # The application comes in; the officer registers it (here: the same safe writer).
+    apps = read_ledger(ledger).sheet(APPS)
+    assert apps is not None
+    new_row = int(apps.frame.index.max()) + 1
+    application = {
+        "Id": "2022-P01",
+        "År": 2022,
+        "Typ": "Projekt",
+        "Förvaltning": "Hässelby-Vällingby",
+        "Namn": "Ett systematiskt, skyndsamt och tryggt förändringsarbete",
+        "Projekt": "HV-socialtjanst-2020",
+        "Projektår": 3,
+        "Tidigare beviljat": 500_000,
+        "Sökt belopp": 500_000,
+    }
+    write_cells(
+        ledger,
+        [CellWrite(APPS, f"{apps.letters[c]}{new_row}", v) for c, v in application.items()],
+    )
     assert validate_path(ledger).valid
 
     # Deciding needs every application of the year assessed.
@@ -92,20 +115,49 @@ def test_full_cycle_on_a_copy_of_the_example(tmp_path: Path) -> None:
     assert str(round_2022["Beslutsdatum"])[:10] == "2021-12-14"
     assert round_2022["Diarienummer"] == "SoN 2021/77"
     assert to_int(row_of(ledger, APPS, "Id", "2022-P01")[FROZEN_COLUMN]) == 450_000
-    assert validate_path(ledger).findings == []
+    assert validate_path(ledger).errors == []
 
     again = run("cycle", "decide", str(ledger), "--year", "2022", "--date", "2021-12-15")
     assert again.exit_code == 1 and "redan status Beslutad" in again.output
 
-    # Before the report is due, reconciliation has nothing for 2022: the year closes.
-    closed = run("cycle", "close", str(ledger), "--year", "2022", "--as-of", "2022-12-31")
+    # Nothing paid, the report not yet in: the year is open, and close says what is open.
+    before = digest(ledger)
+    refused = run("cycle", "close", str(ledger), "--year", "2022", "--as-of", "2022-12-31")
+    assert refused.exit_code == 1, refused.output
+    assert "2022 kan inte stängas: 1 ansökan har något öppet" in refused.output
+    assert (
+        "2022-P01 Hässelby-Vällingby: att betala ut 450 000 kr; redovisning senast 2023-02-28"
+        in (refused.output)
+    )
+    assert "LUM-R001: 2022: ingen rad i Beslut (kontrollen kördes inte)" in refused.output
+    assert digest(ledger) == before
+    # --force needs a reason; with one, the year closes and the reason is recorded.
+    no_reason = run("cycle", "close", str(ledger), "--year", "2022", "--force")
+    assert no_reason.exit_code == 1 and "--reason" in no_reason.output
+    assert digest(ledger) == before
+    closed = run(
+        "cycle",
+        "close",
+        str(ledger),
+        "--year",
+        "2022",
+        "--as-of",
+        "2022-12-31",
+        "--force",
+        "--reason",
+        "Projektet avbröts",
+    )
     assert closed.exit_code == 0, closed.output
-    assert row_of(ledger, ROUNDS, "År", 2022)["Status"] == ledger_format.STATUS_CLOSED
-    assert validate_path(ledger).findings == []
+    round_2022 = row_of(ledger, ROUNDS, "År", 2022)
+    assert round_2022["Status"] == ledger_format.STATUS_CLOSED
+    note = str(round_2022[CLOSING_NOTE_COLUMN])
+    assert "Skäl: Projektet avbröts." in note and "att betala ut 450 000 kr" in note
+    # The note's column is the format's: no LUM-W003.
+    assert "LUM-W003" not in {f.code for f in validate_path(ledger).findings}
 
     # A granted amount changed after the decision is reported by validate.
     write_cells(ledger, [CellWrite(APPS, f"M{row}", 460_000)])
-    codes = {f.code for f in validate_path(ledger).findings}
+    codes = {f.code for f in validate_path(ledger).errors}
     assert codes == {"LUM-E018"}
 
 
@@ -121,9 +173,10 @@ def _ledger_2019_only(tmp_path: Path) -> Path:
     return path
 
 
-def test_new_round_2020_carries_the_2019_multi_year_projects(tmp_path: Path) -> None:
+def test_new_round_2020_lists_the_2019_multi_year_projects_and_adds_none(tmp_path: Path) -> None:
     ledger = _ledger_2019_only(tmp_path)
     assert validate_path(ledger).valid
+    rows_before = len(read_ledger(ledger).frame(APPS))
     result = run(
         "cycle",
         "new-round",
@@ -136,25 +189,44 @@ def test_new_round_2020_carries_the_2019_multi_year_projects(tmp_path: Path) -> 
         "2019-10-25",
     )
     assert result.exit_code == 0, result.output
-    frame = read_ledger(ledger).frame(APPS)
-    new = frame[frame["År"] == 2020]
-    carried = {
-        row["Namn"]: (row["Id"], to_int(row["Projektår"]), to_int(row["Tidigare beviljat"]))
-        for _, row in new.iterrows()
-    }
-    assert carried == {
-        "Samlarteamet": ("2020-P01", 3, 450_000),
-        "Familjeorienterat arbetssätt": ("2020-P02", 2, 175_000),
-        "Placeringsamordnare på Boende- och behandlingsenheten": ("2020-P03", 2, 175_000),
-        "Brukarskola på boende- och behandlingsenheten": ("2020-P04", 3, 450_000),
-    }
-    # Kartläggning … (2019-P19) was in its third year: not carried.
-    assert not any("svarthandel" in name for name in carried)
+    assert len(read_ledger(ledger).frame(APPS)) == rows_before  # no invented applications
+    listed = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
+    assert "4 fleråriga projekt väntas söka för nästa projektår 2020" in result.output
+    assert [line.rsplit("): ", 1)[1] for line in listed] == [
+        "projektår 3, beviljat hittills 450 000 kr",
+        "projektår 2, beviljat hittills 175 000 kr",
+        "projektår 2, beviljat hittills 175 000 kr",
+        "projektår 3, beviljat hittills 450 000 kr",
+    ]
+    names = " ".join(listed)
+    for name in (
+        "Samlarteamet",
+        "Familjeorienterat arbetssätt",
+        "Placeringsamordnare",
+        "Brukarskola",
+    ):
+        assert name in names
+    # Kartläggning … (2019-P19) was in its third year: not expected.
+    assert "svarthandel" not in names
     round_2020 = row_of(ledger, ROUNDS, "År", 2020)
     assert str(round_2020["Ansökan öppnar"])[:10] == "2019-08-01"
     assert to_int(round_2020["Max beviljade per förvaltning"]) == 2
     assert round_2020["Status"] == ledger_format.STATUS_OPEN
     assert validate_path(ledger).valid
+
+
+def test_new_round_refuses_to_skip_a_year_unless_asked(tmp_path: Path) -> None:
+    ledger = copy_of(EXAMPLE, tmp_path)
+    assert run("cycle", "new-round", str(ledger), "--year", "2022").exit_code == 0
+    before = digest(ledger)
+    refused = run("cycle", "new-round", str(ledger), "--year", "2024")
+    assert refused.exit_code == 1, refused.output
+    assert "hoppar över 2023" in refused.output and "--hoppa-over-ar" in refused.output
+    assert digest(ledger) == before
+    allowed = run("cycle", "new-round", str(ledger), "--year", "2024", "--hoppa-over-ar")
+    assert allowed.exit_code == 0, allowed.output
+    assert "kopierat från 2022" in allowed.output
+    assert row_of(ledger, ROUNDS, "År", 2024)["Status"] == ledger_format.STATUS_OPEN
 
 
 def test_window_is_moved_on_one_year_when_not_given(tmp_path: Path) -> None:
@@ -171,7 +243,7 @@ def test_window_is_moved_on_one_year_when_not_given(tmp_path: Path) -> None:
         (["new-round", "--year", "2021"], "finns redan"),
         (["decide", "--year", "2019", "--date", "2018-12-18"], "redan status Beslutad"),
         (["decide", "--year", "2030", "--date", "2018-12-18"], "finns inte"),
-        (["close", "--year", "2019"], "avvikelser"),
+        (["close", "--year", "2019"], "kan inte stängas"),
         (["close", "--year", "2020"], "besluta den"),
     ],
 )
@@ -203,15 +275,61 @@ def test_locked_ledger_is_refused_untouched(tmp_path: Path) -> None:
     assert digest(ledger) == before
 
 
-def test_close_with_force_records_the_findings(tmp_path: Path) -> None:
+def test_close_with_force_records_the_reason_and_the_findings(tmp_path: Path) -> None:
     ledger = copy_of(EXAMPLE, tmp_path)
-    result = run("cycle", "close", str(ledger), "--year", "2019", "--force")
+    result = run(
+        "cycle", "close", str(ledger), "--year", "2019", "--force", "--reason", "Arkiveras"
+    )
     assert result.exit_code == 0, result.output
     round_2019 = row_of(ledger, ROUNDS, "År", 2019)
     assert round_2019["Status"] == ledger_format.STATUS_CLOSED
-    note = str(read_ledger(ledger).sheets[ROUNDS].extra_columns)
-    assert CLOSING_NOTE_COLUMN in note
-    assert validate_path(ledger).valid
+    note = str(round_2019[CLOSING_NOTE_COLUMN])
+    assert note.startswith("Stängd ") and "Skäl: Arkiveras." in note and "LUM-R001" in note
+    assert "LUM-W003" not in {f.code for f in validate_path(ledger).findings}
+
+
+def test_close_a_settled_year(tmp_path: Path) -> None:
+    ledger = make_ledger(tmp_path, change=settled_rows)
+    result = run("cycle", "close", str(ledger), "--year", "2019", "--as-of", "2020-03-01")
+    assert result.exit_code == 0, result.output
+    assert "allt är utbetalt, redovisat och avstämt" in result.output
+    assert row_of(ledger, ROUNDS, "År", 2019)["Status"] == ledger_format.STATUS_CLOSED
+    assert CLOSING_NOTE_COLUMN not in read_ledger(ledger).frame(ROUNDS).dropna(axis=1, how="all")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        # Nothing paid at all: "not run" is not "clean" (issue 13).
+        (lambda rows: rows[ledger_format.PAYMENTS].clear(), "att betala ut 200 000 kr"),
+        # A surplus stated but not repaid.
+        (
+            lambda rows: rows[ledger_format.REPORTS][0].update(
+                {"Personalkostnader": 150_000, "Summa kostnader": 150_000, "Ej förbrukat": 50_000}
+            ),
+            "att återbetala 50 000 kr",
+        ),
+        # The report not in.
+        (lambda rows: rows[ledger_format.REPORTS].clear(), "redovisning saknas"),
+        # No Beslut row: the decision's figures are unchecked.
+        (
+            lambda rows: rows[ledger_format.DECISIONS].clear(),
+            "LUM-R001: 2019: ingen rad i Beslut (kontrollen kördes inte)",
+        ),
+    ],
+)
+def test_close_refuses_while_anything_is_open(tmp_path: Path, change: Any, words: str) -> None:
+    def rows_of(rows: dict[str, list[dict[str, object]]]) -> None:
+        settled_rows(rows)
+        change(rows)
+
+    ledger = make_ledger(tmp_path, change=rows_of)
+    before = digest(ledger)
+    result = run("cycle", "close", str(ledger), "--year", "2019", "--as-of", "2020-03-01")
+    assert result.exit_code == 1, result.output
+    assert "2019 kan inte stängas" in result.output and words in result.output
+    assert digest(ledger) == before
+    assert not list(tmp_path.glob("*.backup-*"))
 
 
 def test_decide_plan_needs_a_valid_ledger(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ DOCS = ROOT / "docs"
 #: Printed pages of each output of the example ledger, at most (measured: the same numbers).
 PAGE_BOUNDS = {
     "summering": 7,  # one page per sheet: four tables and three charts
-    "avstamning": 8,  # Avvikelser 1, per ansökan 2 bands x 2 pages, then 1 + 1 + 1
+    "avstamning": 9,  # Öppet per år 1, Avvikelser 1, per ansökan 2 bands x 2 pages, 1 + 1 + 1
     "fel": 1,
     "fordelning-xlsx": 5,  # Bilaga 1 on 4 pages, Bilaga 2 on 1
     "fordelning-docx": 6,  # the summary, Bilaga 1 on 4 pages, Bilaga 2 on 1

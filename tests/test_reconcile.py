@@ -292,7 +292,7 @@ def test_r001_stated_count_of_applications(tmp_path: Path) -> None:
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R001", None)
     assert (item.sheet, item.cell, item.row) == (ledger_format.DECISIONS, "C2", 2)
-    assert (item.expected, item.found) == (3, 2)  # stated in Beslut, counted in the ledger
+    assert (item.expected, item.found) == (2, 3)  # counted in the ledger, found in Beslut!C2
     assert "3 projektansökningar 2019" in item.message and "liggaren har 2" in item.message
 
 
@@ -305,8 +305,8 @@ def test_r001_stated_count_of_administrations(tmp_path: Path) -> None:
     assert (item.sheet, item.cell, item.expected, item.found) == (
         ledger_format.DECISIONS,
         "D3",
-        2,
         1,
+        2,
     )
 
 
@@ -339,8 +339,8 @@ def test_r002_stated_sum_granted(tmp_path: Path) -> None:
     assert (item.sheet, item.cell, item.expected, item.found) == (
         ledger_format.DECISIONS,
         "F4",
-        300_000,
         350_000,
+        300_000,
     )
     assert "50 000 kr mindre" in item.message
 
@@ -350,7 +350,7 @@ def test_r002_stated_sum_applied(tmp_path: Path) -> None:
         rows[ledger_format.DECISIONS][0]["Summa sökt"] = 800_000
 
     item = only(run(make_ledger(tmp_path, change=change)), "LUM-R002", None)
-    assert (item.cell, item.expected, item.found) == ("E2", 800_000, 700_000)
+    assert (item.cell, item.expected, item.found) == ("E2", 700_000, 800_000)
 
 
 @pytest.mark.rule("LUM-R003")
@@ -665,7 +665,7 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     assert result.validation_errors == 0
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
-        ("LUM-R001", None, ledger_format.DECISIONS, "C2", 23, 21),
+        ("LUM-R001", None, ledger_format.DECISIONS, "C2", 21, 23),
         ("LUM-R009", "2021-P01", ledger_format.REPORTS, "K2", 1_150_000, 1_500_000),
     ]
     r001, r009 = result.findings
@@ -674,6 +674,11 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
         "Kostnaderna (1 500 000 kr) överstiger intäkterna (1 150 000 kr) med 350 000 kr"
     )
     assert result.to_dict()["findings"][1]["difference"] == 350_000
+    # R001 sits at Beslut!C2: found is that cell's 23, expected the ledger's 21, +2 as in the
+    # years table ("Beslut mot liggare") — one sign and one meaning everywhere.
+    assert result.to_dict()["findings"][0]["difference"] == 2
+    year_2019 = next(y for y in result.to_dict()["years"] if y["year"] == 2019)
+    assert year_2019["difference"]["applications"] == 2
     # No payments in the example: R003 is not run for any of its years, and says so.
     r003 = {n.reason for n in result.not_run if n.code == "LUM-R003"}
     assert r003 == {f"{y}: inga utbetalningar registrerade" for y in (2019, 2020, 2021)}
@@ -763,7 +768,17 @@ def test_cli_output_workbook(tmp_path: Path) -> None:
     assert res.exit_code == 1, res.output
     assert ledger.read_bytes() == before
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[:3] == ["Avvikelser", "Avstämning per ansökan", "Beslut mot liggare"]
+    assert book.sheetnames[:4] == [
+        "Öppet per år",
+        "Avvikelser",
+        "Avstämning per ansökan",
+        "Beslut mot liggare",
+    ]
+    open_years = book["Öppet per år"]
+    header = [c.value for c in open_years[1]]
+    years = [dict(zip(header, [c.value for c in r], strict=True)) for r in open_years.iter_rows(2)]
+    assert [y["År"] for y in years] == [2019, 2020]
+    assert {"Beviljat", "Utbetalt", "Kvar att betala ut", "Försenade", "Återbetalt"} <= set(header)
     findings = book["Avvikelser"]
     assert findings.freeze_panes == "A2" and findings.auto_filter.ref == "A1:L2"
     header = [c.value for c in findings[1]]
@@ -819,3 +834,118 @@ def test_as_of_decides_overdue(tmp_path: Path, as_of: str) -> None:
     result = run(make_ledger(tmp_path, change=change), as_of=dt.date.fromisoformat(as_of))
     codes = [(f.code, f.id) for f in result.findings if f.code == "LUM-R005"]
     assert codes == ([] if as_of == "2020-02-28" else [("LUM-R005", "2019-P03")])
+
+
+# --- what is open, per year (issue 13, point 1) -------------------------------------------------------
+
+
+def test_open_items_of_a_clean_ledger_are_none_and_every_report_received(tmp_path: Path) -> None:
+    result = run(make_ledger(tmp_path))
+    years = {y.year: y for y in result.open_years}
+    assert sorted(years) == [2019, 2020]
+    y2019 = years[2019]
+    assert (y2019.granted_count, y2019.granted, y2019.paid, y2019.to_pay) == (
+        2,
+        225_000,
+        225_000,
+        0,
+    )
+    assert (y2019.reports_expected, y2019.reports_received, y2019.reports_overdue) == (1, 1, 0)
+    assert (y2019.unspent, y2019.repaid, y2019.to_repay) == (50_000, 50_000, 0)
+    assert y2019.report_due == dt.date(2020, 2, 28)
+    assert not any(y.open for y in years.values())
+    assert result.nothing_recorded() == []
+
+
+def test_open_items_computed_although_nothing_is_paid_or_reported(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        rows[ledger_format.PAYMENTS] = [
+            p for p in rows[ledger_format.PAYMENTS] if not str(p["Id"]).startswith("2020")
+        ]
+        rows[ledger_format.REPORTS] = [
+            r for r in rows[ledger_format.REPORTS] if not str(r["Id"]).startswith("2020")
+        ]
+
+    result = run(make_ledger(tmp_path, change=change), dt.date(2021, 3, 1))
+    y2020 = result.open_in(2020)
+    assert y2020 is not None
+    assert (y2020.granted, y2020.paid, y2020.to_pay) == (350_000, 0, 350_000)
+    assert (y2020.reports_expected, y2020.reports_overdue, y2020.reports_received) == (2, 2, 0)
+    assert y2020.open_ids == ("2020-P01", "2020-P02")
+    assert y2020.nothing_recorded() == [
+        "inga utbetalningar registrerade för 2020 – 2 beviljade ansökningar, 350 000 kr",
+        "inga redovisningar registrerade för 2020 – 2 beviljade projekt, sista dag 2021-02-28",
+    ]
+    by_id = {s.id: s for s in result.statements}
+    assert by_id["2020-P01"].report_state == "försenad"
+    assert by_id["2019-P01"].report_state == "inlämnad"
+    assert by_id["2019-S01"].report_state is None  # a study visit reports nothing
+    # Before the due date the report is not yet due, and not called missing.
+    early = run(make_ledger(tmp_path, change=change, name="tidig.xlsx"), dt.date(2021, 2, 1))
+    assert {s.id: s.report_state for s in early.statements}["2020-P01"] == "ej förfallen"
+    assert early.open_in(2020).reports_not_due == 2  # type: ignore[union-attr]
+
+
+def test_open_items_owe_a_repayment(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        rows[ledger_format.REPAYMENTS] = []
+
+    result = run(make_ledger(tmp_path, change=change))
+    y2019 = result.open_in(2019)
+    assert y2019 is not None and y2019.to_repay == 50_000 and y2019.open_ids == ("2019-P01",)
+
+
+def test_cli_prints_what_is_open_first_then_the_discrepancies(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        rows[ledger_format.PAYMENTS] = [
+            p for p in rows[ledger_format.PAYMENTS] if not str(p["Id"]).startswith("2020")
+        ]
+
+    res = cli("reconcile", str(make_ledger(tmp_path, change=change)), "--as-of", "2021-06-01")
+    assert res.exit_code == 0, res.output  # nothing to compare is not a discrepancy
+    lines = res.output.splitlines()
+    assert lines[0] == "Öppet per 2021-06-01:"
+    y2020 = next(i for i, line in enumerate(lines) if line.startswith("2020 (Beslutad)"))
+    assert "kvar att betala ut 350 000 kr" in lines[y2020]
+    assert lines[y2020 + 1].startswith("  2020-P01  Bromma  Boendefrågan  att betala ut 250 000 kr")
+    assert lines.index("Avvikelser:") > y2020
+    assert lines[-1] == (
+        "liggare.xlsx per 2021-06-01: 0 avvikelser; 2 ansökningar med något öppet; inga "
+        "utbetalningar registrerade för 2020 – 2 beviljade ansökningar, 350 000 kr; "
+        "1 kontroll kördes inte."
+    )
+    data = json.loads(cli("reconcile", str(make_ledger(tmp_path, change=change)), "--json").output)
+    open_2020 = next(y for y in data["open_by_year"] if y["year"] == 2020)
+    assert (open_2020["granted"], open_2020["paid"], open_2020["to_pay"]) == (350_000, 0, 350_000)
+    assert open_2020["open_applications"] == ["2020-P01", "2020-P02"]
+    assert data["summary"]["nothing_recorded"] == [
+        "inga utbetalningar registrerade för 2020 – 2 beviljade ansökningar, 350 000 kr"
+    ]
+
+
+def test_example_says_what_is_open_and_keeps_its_two_discrepancies() -> None:
+    res = cli("reconcile", str(EXAMPLE), "--as-of", "2022-03-01")
+    assert res.exit_code == 1, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "Öppet per 2022-03-01:"
+    assert lines[1].startswith("2019 (Beslutad)  beviljat 3 510 450 kr till 26 ansökningar")
+    assert lines.index("Avvikelser:") > 1
+    assert (
+        "inga utbetalningar registrerade för 2019 – 26 beviljade ansökningar, 3 510 450 kr"
+        in (lines[-1])
+    )
+    assert "2 avvikelser (LUM-R001 1, LUM-R009 1)" in lines[-1]
+
+
+def test_open_items_name_a_payment_without_a_grant(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        app(rows, "2019-P02")["Beviljat belopp"] = None
+        rows[ledger_format.PAYMENTS].append(
+            {"Id": "2019-P02", "Datum": dt.date(2019, 2, 1), "Belopp": 10_000}
+        )
+
+    result = reconcile(read_ledger(make_ledger(tmp_path, change=change)), AS_OF)
+    y2019 = result.open_in(2019)
+    assert y2019 is not None and y2019.overpaid == 10_000 and "2019-P02" in y2019.open_ids
+    by_id = {s.id: s for s in result.statements}
+    assert by_id["2019-P02"].open == ["utbetalt 10 000 kr utan beviljat belopp"]

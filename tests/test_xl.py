@@ -358,7 +358,7 @@ def test_entry_points_run_on_the_caller_book(desktop: Any, monkeypatch: pytest.M
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
     xl.validate()
     alerts = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
-    assert alerts == ["Inga fel eller varningar hittades."]
+    assert alerts == ["Liggaren är giltig: inga fel, 5 varningar. Se bladet Fel."]
 
 
 def test_an_unexpected_error_becomes_a_message_box(

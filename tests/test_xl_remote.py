@@ -145,11 +145,18 @@ def test_validate_writes_fel_with_links_and_marks_the_cells(client: str) -> None
     line = rows.index(found[0]) + 1
     assert book.hyperlink("Fel", f"A{line}")[0] == "#'Ansökningar'!M5"
     assert book.fill(APPS, "M5") == host.ERROR_FILL
-    assert [row[:3] for row in book.rows("lumledger")[1:]] == [[APPS, "M5", "validera"]]
+    # The example's own warnings (LUM-W008 ×2, LUM-W009 ×3) are marked too, in their colour.
+    warnings = [f for f in api.validate(api.load(EXAMPLE)).findings if f.severity == "warning"]
+    marked = [[f.sheet, f.cell, "validera"] for f in warnings]
+    assert sorted(row[:3] for row in book.rows("lumledger")[1:]) == sorted(
+        [[APPS, "M5", "validera"], *marked]
+    )
+    assert all(book.fill(f.sheet, f.cell) == host.WARNING_FILL for f in warnings)
     expected_visibility = "Hidden" if client == "Office.js" else "Visible"
     assert book.visibility("lumledger") == expected_visibility
     assert alerts(actions) == [
-        "Liggaren har 1 fel och 0 varningar. De står på bladet Fel, och cellerna är markerade."
+        f"Liggaren har 1 fel och {len(warnings)} varningar. De står på bladet Fel, och cellerna "
+        "är markerade."
     ]
 
 
@@ -163,9 +170,11 @@ def test_a_second_validate_after_fixing_removes_the_marks(client: str) -> None:
     actions = run("validera", second)
     after = applied(second, actions)
     assert after.fill(APPS, "M5") == (None if client == "Office.js" else host.WHITE_FILL)
-    assert after.rows("lumledger")[1:] == []
+    assert [row[1] for row in after.rows("lumledger")[1:]] == [
+        f.cell for f in api.validate(api.load(EXAMPLE)).findings
+    ]  # only the example's own warnings stay marked
     assert act.find(actions, names(second), "setRangeColor", APPS, "M5")
-    assert alerts(actions) == ["Inga fel eller varningar hittades."]
+    assert alerts(actions)[0].startswith("Liggaren är giltig: inga fel, 5 varningar.")
 
 
 def test_marks_follow_the_findings_on_a_ledger_made_in_code(tmp_path: Path, client: str) -> None:
@@ -231,19 +240,55 @@ def test_new_round_writes_a_plan_then_genomfor_writes_exactly_its_cells(
 
 
 def test_genomfor_refuses_when_the_ledger_changed_after_the_plan(
-    client: str, example: dict[str, Any]
+    tmp_path: Path, client: str
 ) -> None:
-    book = applied(example, run("ny_omgang", example))
-    book.sheet(APPS).cells[(40, 6)] = "Nytt namn"  # the carried project is renamed
+    def change(rows: dict[str, list[dict[str, Any]]]) -> None:
+        rows["Omgångar"][0]["Status"] = "Öppen"
+
+    path = make_ledger(tmp_path, change=change)
+    payload = pl.payload_from_xlsx(path, client=client)  # type: ignore[arg-type]
+    book = applied(payload, run("besluta", payload))
+    assert book.rows("Plan")[1][:2] == ["Steg", "Besluta"]
+    book.sheet(APPS).cells[(2, 13)] = 150_000  # M2: a grant changed after the plan was made
     second = book.to_payload()
     actions = run("genomfor", second)
-    ledger_sheets = set(names(example))
+    ledger_sheets = set(names(payload))
     assert not [
         s
         for s in act.steps(actions, names(second))
         if s.func == "setValues" and s.sheet in ledger_sheets
     ]
     assert alerts(actions)[0].startswith("Liggaren har ändrats sedan planen")
+
+
+def test_new_round_lists_the_expected_projects_on_summering(
+    client: str, example: dict[str, Any]
+) -> None:
+    book = applied(example, run("ny_omgang", example))
+    rows = book.rows("Summering")
+    assert rows[0][0] == "Ny omgång 2022"
+    expected = api.plan_new_round(api.load(EXAMPLE), 2022).expected
+    assert expected, "the example has a multi-year project expected to apply"
+    texts = {cell for row in rows for cell in row if isinstance(cell, str)}
+    assert {item.name for item in expected} <= texts
+    assert not [w for w in api.plan_new_round(api.load(EXAMPLE), 2022).writes if w.sheet == APPS]
+
+
+def test_reconcile_says_what_is_open_first(client: str, example: dict[str, Any]) -> None:
+    book = applied(example, run("stam_av", example))
+    texts = [row[0] for row in book.rows("Avstämning")]
+    assert texts.index("Öppet per år") < texts.index("Läge per ansökan")
+    assert any(
+        isinstance(t, str) and t.startswith("Obs: inga utbetalningar registrerade för 2019")
+        for t in texts
+    )
+
+
+def test_close_of_a_year_with_nothing_paid_is_refused(tmp_path: Path, client: str) -> None:
+    payload = pl.payload_from_xlsx(make_ledger(tmp_path), client=client)  # type: ignore[arg-type]
+    actions = run("stang_ar", payload)
+    assert "2019 kan inte stängas" in alerts(actions)[0]
+    assert "Plan" not in applied(payload, actions).sheet_names
 
 
 def test_genomfor_without_a_plan_says_so(example: dict[str, Any]) -> None:
@@ -368,7 +413,7 @@ def test_lite_main_imports_and_runs_its_scripts(example: dict[str, Any]) -> None
     functions = xlwings.server.custom_functions_meta(main_module)["functions"]
     assert len(functions) == 5
     actions = run("validera", example, module=main_module)
-    assert alerts(actions) == ["Inga fel eller varningar hittades."]
+    assert alerts(actions) == ["Liggaren är giltig: inga fel, 5 varningar. Se bladet Fel."]
     requirements = (ROOT / "xl" / "lite" / "requirements.txt").read_text(encoding="utf-8")
     assert f"xlwings=={xw.__version__}" in requirements
 

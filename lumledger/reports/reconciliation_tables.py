@@ -2,16 +2,19 @@
 place that decides what each reconciliation output shows.
 
 * :func:`reconciliation_listing` — what ``lumledger reconcile`` prints: the validation errors
-  it worked around, each year's sums with its findings, the checks that did not run, a summary.
-* :func:`reconciliation_sheet` — the Excel sheet *Avstämning*: the findings (linked to their
-  cells), the checks that did not run, where each application stands.
+  it worked around (if any), then what is open per year (the year's totals, then each
+  application with something open), each year's findings, the checks that did not run, a
+  summary line that says plainly what the ledger does not record at all.
+* :func:`reconciliation_sheet` — the Excel sheet *Avstämning*: what is open per year, the
+  findings (linked to their cells), the checks that did not run, where each application stands.
 * :func:`reconciliation_workbook` — the *Avstämning* workbook (``lumledger reconcile -o``), a
-  table per sheet for filtering: ``Avvikelser``, ``Avstämning per ansökan``, ``Beslut mot
-  liggare``, ``Ej körda kontroller`` and ``Om avstämningen``.
+  table per sheet for filtering: ``Öppet per år``, ``Avvikelser``, ``Avstämning per ansökan``,
+  ``Beslut mot liggare``, ``Ej körda kontroller`` and ``Om avstämningen``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +35,7 @@ from lumledger.reports.tables import (
 )
 
 if TYPE_CHECKING:
-    from lumledger.reconciliation import ApplicationStatement, Reconciliation
+    from lumledger.reconciliation import ApplicationStatement, Reconciliation, YearOpen
 
 K = ColumnKind
 
@@ -48,6 +51,7 @@ S_PAID = Column("paid", "Utbetalt", K.KRONOR)
 S_PAYMENTS = Column("payments", "Antal utbetalningar", K.NUMBER)
 S_SUBMITTED = Column("submitted", "Redovisning inlämnad", K.DATE)
 S_DUE = Column("due", "Sista dag för redovisning", K.DATE)
+S_REPORT_STATE = Column("report_state", "Redovisning")
 S_INCOME = Column("income", "Intäkter enligt redovisningen", K.KRONOR)
 S_OWN = Column("own_contribution", "Varav egen insats", K.KRONOR)
 S_COSTS = Column("costs", "Kostnader enligt redovisningen", K.KRONOR)
@@ -70,6 +74,7 @@ STATEMENT_COLUMNS: tuple[Column, ...] = (
     S_PAYMENTS,
     S_SUBMITTED,
     S_DUE,
+    S_REPORT_STATE,
     S_INCOME,
     S_OWN,
     S_COSTS,
@@ -91,6 +96,7 @@ SHEET_STATEMENT_COLUMNS: tuple[Column, ...] = (
     S_PAID,
     S_SUBMITTED,
     S_DUE,
+    S_REPORT_STATE,
     S_UNSPENT,
     S_REPAID,
     S_TO_PAY,
@@ -111,6 +117,7 @@ def _statement(s: ApplicationStatement) -> dict[str, Any]:
         "payments": s.payments,
         "submitted": s.submitted,
         "due": s.due,
+        "report_state": s.report_state or BLANK,
         "income": s.income,
         "own_contribution": s.own_contribution,
         "costs": s.costs,
@@ -132,6 +139,122 @@ def statements_table(
         figures = _statement(statement)
         rows.append(Row(values=tuple(figures[c.key] for c in columns)))
     return Table(name=name, columns=tuple(columns), rows=tuple(rows), title=title)
+
+
+# --- what is open, per year --------------------------------------------------------------------
+
+OPEN_YEAR_COLUMNS: tuple[Column, ...] = (
+    Column("year", "År", K.YEAR),
+    Column("status", "Status"),
+    Column("granted_count", "Beviljade ansökningar", K.INTEGER),
+    S_GRANTED,
+    S_PAID,
+    S_TO_PAY,
+    Column("report_due", "Sista dag för redovisning", K.DATE),
+    Column("reports_expected", "Redovisningar att lämna", K.INTEGER),
+    Column("reports_received", "Inlämnade", K.INTEGER),
+    Column("reports_not_due", "Ej förfallna", K.INTEGER),
+    Column("reports_overdue", "Försenade", K.INTEGER),
+    S_UNSPENT,
+    S_REPAID,
+    S_TO_REPAY,
+    Column("open_count", "Ansökningar med något öppet", K.INTEGER),
+)
+
+
+def _open_year(year: YearOpen) -> dict[str, Any]:
+    return {
+        "year": year.year,
+        "status": year.status,
+        "granted_count": year.granted_count,
+        "granted": year.granted,
+        "paid": year.paid,
+        "to_pay": year.to_pay,
+        "report_due": year.report_due,
+        "reports_expected": year.reports_expected,
+        "reports_received": year.reports_received,
+        "reports_not_due": year.reports_not_due,
+        "reports_overdue": year.reports_overdue,
+        "unspent": year.unspent,
+        "repaid": year.repaid,
+        "to_repay": year.to_repay,
+        "open_count": len(year.open_ids),
+    }
+
+
+def open_years_table(result: Reconciliation) -> Table:
+    """Each decided round (and each year with a grant): its totals and what is left."""
+    rows = []
+    for year in result.open_years:
+        figures = _open_year(year)
+        rows.append(Row(values=tuple(figures[c.key] for c in OPEN_YEAR_COLUMNS)))
+    return Table(
+        name="Öppet per år",
+        title="Öppet per år",
+        columns=OPEN_YEAR_COLUMNS,
+        rows=tuple(rows),
+        empty="Inga beslutade omgångar och inget beviljat att följa upp.",
+    )
+
+
+def open_year_line(year: YearOpen) -> str:
+    """A year's totals in one line: ``2019 (Beslutad)  beviljat 3 510 450 kr till 26
+    ansökningar · utbetalt 0 kr, kvar att betala ut 3 510 450 kr · …``."""
+    status = f" ({year.status})" if year.status else ""
+    parts = [
+        f"beviljat {format_kr(year.granted, unit=True)} till "
+        + plural(year.granted_count, "ansökan", "ansökningar"),
+        f"utbetalt {format_kr(year.paid, unit=True)}, kvar att betala ut "
+        f"{format_kr(year.to_pay, unit=True)}"
+        + (f", {format_kr(year.overpaid, unit=True)} för mycket" if year.overpaid else ""),
+    ]
+    if year.reports_expected:
+        states = [f"{year.reports_received} av {year.reports_expected} inlämnade"]
+        if year.reports_overdue:
+            states.append(f"{year.reports_overdue} försenade")
+        if year.reports_not_due:
+            states.append(f"{year.reports_not_due} ej förfallna")
+        parts.append(f"redovisningar {', '.join(states)} (sista dag {year.report_due.isoformat()})")
+    parts.append(
+        f"ej förbrukat {format_kr(year.unspent, unit=True)}, återbetalt "
+        f"{format_kr(year.repaid, unit=True)}"
+        + (f", kvar att återbetala {format_kr(year.to_repay, unit=True)}" if year.to_repay else "")
+    )
+    return f"{year.year}{status}  " + " · ".join(parts)
+
+
+OPEN_LISTING: tuple[Column, ...] = (
+    S_ID,
+    S_ADMINISTRATION,
+    S_NAME,
+    S_OPEN,
+)
+
+
+def open_listing(result: Reconciliation) -> Table:
+    """The terminal's first part: per year its totals, then the applications with something
+    open."""
+    by_id = {s.id: s for s in result.statements}
+    rows: list[Row] = []
+    for year in result.open_years:
+        rows.append(group(open_year_line(year)))
+        for id_ in year.open_ids:
+            statement = by_id[id_]
+            rows.append(
+                body(
+                    statement.id,
+                    statement.administration,
+                    statement.name,
+                    "; ".join(statement.open),
+                )
+            )
+    return Table(
+        name="Öppet per år",
+        title=f"Öppet per {result.as_of.isoformat()}",
+        columns=OPEN_LISTING,
+        rows=tuple(rows),
+        empty="Inga beslutade omgångar och inget beviljat att följa upp.",
+    )
 
 
 # --- the findings ------------------------------------------------------------------------------
@@ -175,27 +298,18 @@ WORKBOOK_FINDING_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _year_line(year: int, statements: Sequence[ApplicationStatement], clean: bool) -> str:
-    granted = sum((s.granted or 0 for s in statements), 0)
-    paid = sum((s.paid for s in statements), 0)
-    repaid = sum((s.repaid for s in statements), 0)
-    verdict = " – inga avvikelser" if clean else ""
-    return (
-        f"{year}  beviljat {format_kr(granted, unit=True)} · utbetalt "
-        f"{format_kr(paid, unit=True)} · återbetalt {format_kr(repaid, unit=True)}{verdict}"
-    )
+def _year_line(year: int, count: int) -> str:
+    if not count:
+        return f"{year} – inga avvikelser"
+    return f"{year} – {plural(count, 'avvikelse', 'avvikelser')}"
 
 
 def findings_by_year(result: Reconciliation) -> Table:
-    """Every year (with a statement or a finding) in order, its sums as a group heading, its
-    findings under it; findings without a year last, under "Utan år"."""
+    """Every year (with a statement or a finding) in order, a group heading with its number of
+    findings, its findings under it; findings without a year last, under "Utan år"."""
     by_year: dict[int | None, list[Finding]] = {}
     for item in result.findings:
         by_year.setdefault(result.year_of_finding(item), []).append(item)
-    statements: dict[int, list[ApplicationStatement]] = {}
-    for statement in result.statements:
-        if statement.year is not None:
-            statements.setdefault(statement.year, []).append(statement)
     years: list[int | None] = [
         *sorted({y.year for y in result.years} | {y for y in by_year if y is not None})
     ]
@@ -208,9 +322,15 @@ def findings_by_year(result: Reconciliation) -> Table:
         if year is None:
             rows.append(group("Utan år"))
         else:
-            rows.append(group(_year_line(year, statements.get(year, []), clean=not items)))
+            rows.append(group(_year_line(year, len(items))))
         rows += ft.findings_table(items, YEAR_LISTING, computed=computed).rows
-    return Table(name="Avvikelser", columns=YEAR_LISTING, rows=tuple(rows))
+    return Table(
+        name="Avvikelser",
+        title="Avvikelser",
+        columns=YEAR_LISTING,
+        rows=tuple(rows),
+        empty="Inga avvikelser.",
+    )
 
 
 # --- the checks that did not run ---------------------------------------------------------------
@@ -254,6 +374,15 @@ def _summary_line(result: Reconciliation) -> str:
     by_code = ", ".join(f"{code} {n}" for code, n in summary["by_code"].items())
     counted = plural(summary["findings"], "avvikelse", "avvikelser")
     parts = [f"{counted} ({by_code})" if by_code else counted]
+    if summary["open_applications"]:
+        parts.append(
+            plural(
+                summary["open_applications"],
+                "ansökan med något öppet",
+                "ansökningar med något öppet",
+            )
+        )
+    parts += result.nothing_recorded()
     if result.not_run:
         parts.append(plural(len(result.not_run), "kontroll kördes inte", "kontroller kördes inte"))
     if result.validation_errors:
@@ -263,22 +392,20 @@ def _summary_line(result: Reconciliation) -> str:
 
 def reconciliation_listing(result: Reconciliation) -> Report:
     """What ``lumledger reconcile`` prints."""
-    preamble: list[Paragraph] = []
     tables: list[Table] = []
-    if result.validation:
-        preamble.append(
-            Paragraph(
-                f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} "
-                "(lumledger validate); avstämningen bygger på det som gick att läsa:"
-            )
+    if result.validation:  # what the rest is built on comes first
+        errors = ft.findings_listing(result.validation)
+        title = (
+            f"Liggaren har {plural(result.validation_errors, 'fel', 'fel')} "
+            "(lumledger validate); avstämningen bygger på det som gick att läsa"
         )
-        tables.append(ft.findings_listing(result.validation))
+        tables.append(dataclasses.replace(errors, title=title))
+    tables.append(open_listing(result))
     tables.append(findings_by_year(result))
     if result.not_run:
         tables.append(not_run_lines_table(result))
     return Report(
         title=None,
-        preamble=tuple(preamble),
         tables=tuple(tables),
         notes=(_summary_line(result),),
     )
@@ -286,10 +413,17 @@ def reconciliation_listing(result: Reconciliation) -> Report:
 
 # --- the Excel sheet ---------------------------------------------------------------------------
 
+#: What Förväntat and Funnet mean, for every code (LUM-R001/R002: the Beslut cell's figure is
+#: found, the ledger's own expected): said on the Excel sheet and in the workbook.
+FIGURES_NOTE = (
+    "Förväntat är vad liggarens egna uppgifter ger, Funnet är vad som står i den angivna "
+    "cellen (beslutet, redovisningen eller bokningen); Skillnad = Funnet − Förväntat."
+)
+
 
 def reconciliation_sheet(result: Reconciliation) -> Report:
     """The Excel sheet *Avstämning*."""
-    preamble = []
+    preamble: list[Paragraph] = []
     if result.validation_errors:
         errors = plural(result.validation_errors, "valideringsfel", "valideringsfel")
         preamble.append(
@@ -298,6 +432,8 @@ def reconciliation_sheet(result: Reconciliation) -> Report:
                 "Tryck på Validera för att se dem."
             )
         )
+    preamble += [Paragraph(f"Obs: {line}.") for line in result.nothing_recorded()]
+    preamble.append(Paragraph(FIGURES_NOTE))
     findings = ft.findings_table(
         result.findings,
         SHEET_FINDING_COLUMNS,
@@ -309,6 +445,7 @@ def reconciliation_sheet(result: Reconciliation) -> Report:
         title=f"Avstämning av {result.name} per {result.as_of.isoformat()}",
         preamble=tuple(preamble),
         tables=(
+            open_years_table(result),
             findings,
             not_run_lines_table(result, empty="Alla kontroller kördes."),
             statements_table(
@@ -355,8 +492,7 @@ def years_table(result: Reconciliation) -> Table:
 
 
 ABOUT_NOTE = (
-    "Förväntat är vad liggarens egna uppgifter ger, Funnet är vad som står i den angivna "
-    "cellen (beslutet, redovisningen eller bokningen); Skillnad = Funnet − Förväntat. "
+    FIGURES_NOTE + " "
     "Redovisningar ska lämnas senast 28 februari året efter bidragsåret. Verktyget "
     "ändrar aldrig liggaren."
 )
@@ -371,6 +507,8 @@ def about_table(result: Reconciliation) -> Table:
         ("Kontroller som inte kördes", summary["not_run"]),
         ("Fel i liggaren (lumledger validate)", result.validation_errors),
         ("Ansökningar i avstämningen", summary["applications"]),
+        ("Ansökningar med något öppet", summary["open_applications"]),
+        *(("Registreras inte", line) for line in result.nothing_recorded()),
         ("Om tabellerna", ABOUT_NOTE),
     ]
     return Table(
@@ -385,6 +523,7 @@ def reconciliation_workbook(result: Reconciliation) -> Report:
     return Report(
         title=f"Avstämning av {result.name} per {result.as_of.isoformat()}",
         tables=(
+            open_years_table(result),
             ft.findings_table(
                 result.findings,
                 WORKBOOK_FINDING_COLUMNS,

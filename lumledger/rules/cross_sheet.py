@@ -1,14 +1,16 @@
 """The validation rules across rows and sheets, one function per rule.
 
-``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``W004``–``W006``,
-each named as its rule's check in the registry (:mod:`lumledger.rules.registry`) and run by
+``E005``, ``E006``, ``E009``, ``E012``, ``E014``, ``E015``, ``E017``, ``E018``, ``E019``,
+``W004``–``W009``, each named as its rule's check in the registry (:mod:`lumledger.rules.registry`) and run by
 :func:`lumledger.validation.validate_ledger`. Whole columns on the large path; a Python loop only
 over the rows that carry a finding.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -546,3 +548,400 @@ def check_frozen_grants(ledger: Ledger, context: Context) -> list[Finding]:
                 )
             )
     return out
+
+
+# --- multi-year projects: continuations (E019, W007) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectYear:
+    """One year of a multi-year project as the ledger records it (a row of ``Ansökningar``)."""
+
+    row: int
+    id: str | None
+    year: int
+    name: str | None
+    project_year: int | None
+    earlier_granted: int | None
+    granted: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectHistory:
+    """What the ledger's earlier years say about a project's application for ``year``."""
+
+    key: str
+    year: int
+    earlier: tuple[ProjectYear, ...]  # the project's rows of earlier years, oldest first
+
+    @property
+    def granted_so_far(self) -> int | None:
+        """The grants of the earlier years (``None`` when one of them is not yet decided)."""
+        if any(item.granted is None for item in self.earlier):
+            return None
+        return sum(item.granted or 0 for item in self.earlier)
+
+    @property
+    def granted_known(self) -> int:
+        """The grants of the earlier years that are decided."""
+        return sum(item.granted or 0 for item in self.earlier)
+
+    @property
+    def undecided_ids(self) -> list[str]:
+        """Earlier years whose grant is not decided (blank ``Beviljat belopp``)."""
+        return [item.id or f"rad {item.row}" for item in self.earlier if item.granted is None]
+
+    @property
+    def funded_years(self) -> int:
+        """Earlier years in which the project was granted money."""
+        return len({item.year for item in self.earlier if (item.granted or 0) > 0})
+
+    @property
+    def next_project_year(self) -> int | None:
+        """The ``Projektår`` that follows the latest earlier year with one stated, stepping by
+        one per year (as LUM-R011 does); ``None`` when no earlier year states one."""
+        stated = [item for item in self.earlier if item.project_year is not None]
+        if not stated:
+            return None
+        last = stated[-1]
+        assert last.project_year is not None
+        return last.project_year + (self.year - last.year)
+
+
+def _matched(series: pd.Series) -> pd.Series:
+    """:func:`~lumledger.ledger.match_key` of every cell (stripped, casefolded) as whole-column
+    work; empty cells and blank text are missing."""
+    keys = series.astype("str").str.strip().str.casefold()
+    return keys.where(keys.str.len() > 0)
+
+
+def project_years(ledger: Ledger, *, chains_only: bool = True) -> dict[str, list[ProjectYear]]:
+    """Matched ``Projekt`` key -> the project's rows of Typ ``Projekt`` with a year, by year then
+    row. ``chains_only``: only keys found in more than one row (on the large path the rest are
+    left out by whole-column work before any row is looked at)."""
+    apps = ledger.sheet(APPLICATIONS)
+    if apps is None or not apps.has("Projekt") or not apps.has("År"):
+        return {}
+    frame = apps.frame
+    keys = _matched(frame["Projekt"])  # match_key for the whole column at once
+    mask = keys.notna().to_numpy() & _equals(frame["Typ"], ledger_format.PROJECT)
+    if chains_only:
+        mask &= keys.duplicated(keep=False).to_numpy()
+    columns = [
+        c
+        for c in ("Id", "År", "Namn", "Projektår", "Tidigare beviljat", "Beviljat belopp")
+        if apps.has(c)
+    ]
+    out: dict[str, list[ProjectYear]] = {}
+    for row, values in _rows(apps, *columns, where=mask):
+        cells = dict(zip(columns, values, strict=True))
+        year = to_int(cells.get("År"))
+        if year is None:
+            continue
+        name, id_ = cells.get("Namn"), cells.get("Id")
+        out.setdefault(str(keys.at[row]), []).append(
+            ProjectYear(
+                row=row,
+                id=id_ if isinstance(id_, str) else None,
+                year=year,
+                name=name if isinstance(name, str) else None,
+                project_year=to_int(cells.get("Projektår")),
+                earlier_granted=to_int(cells.get("Tidigare beviljat")),
+                granted=to_int(cells.get("Beviljat belopp")),
+            )
+        )
+    for chain in out.values():
+        chain.sort(key=lambda item: (item.year, item.row))
+    return out
+
+
+def history_before(key: str, chain: list[ProjectYear], year: int) -> ProjectHistory:
+    return ProjectHistory(
+        key=key, year=year, earlier=tuple(item for item in chain if item.year < year)
+    )
+
+
+def check_continuations(ledger: Ledger, context: Context) -> list[Finding]:
+    """LUM-E019: a project's fourth project year (three earlier years with a grant). LUM-W007: a
+    continuation's ``Projektår`` or ``Tidigare beviljat`` disagrees with the ledger's earlier
+    years of the same ``Projekt``."""
+    apps = ledger.sheet(APPLICATIONS)
+    if apps is None:
+        return []
+    out: list[Finding] = []
+    for key, chain in project_years(ledger).items():
+        for item in chain:
+            history = history_before(key, chain, item.year)
+            if not history.earlier:
+                continue
+            earlier_ids = ", ".join(f"{e.id or f'rad {e.row}'} ({e.year})" for e in history.earlier)
+            if history.funded_years >= 3:
+                out.append(
+                    finding(
+                        "LUM-E019",
+                        APPLICATIONS,
+                        apps.cell("Projektår", item.row) or apps.cell("Projekt", item.row),
+                        item.row,
+                        f"Projektet har redan beviljats medel tre år ({earlier_ids}); ett "
+                        "fjärde projektår kan inte beviljas (projekt beviljas för högst tre år)",
+                        expected=3,
+                        found=history.funded_years + 1,
+                        id=item.id,
+                    )
+                )
+                continue
+            wanted = history.next_project_year
+            if item.project_year is not None and wanted is not None and item.project_year != wanted:
+                out.append(
+                    finding(
+                        "LUM-W007",
+                        APPLICATIONS,
+                        apps.cell("Projektår", item.row),
+                        item.row,
+                        f"Projektår {item.project_year} stämmer inte med projektets tidigare år "
+                        f"i liggaren ({earlier_ids}); väntat projektår {wanted}",
+                        expected=wanted,
+                        found=item.project_year,
+                        id=item.id,
+                    )
+                )
+            so_far = history.granted_so_far
+            if (
+                item.earlier_granted is not None
+                and so_far is not None
+                and item.earlier_granted != so_far
+            ):
+                out.append(
+                    finding(
+                        "LUM-W007",
+                        APPLICATIONS,
+                        apps.cell("Tidigare beviljat", item.row),
+                        item.row,
+                        f"Tidigare beviljat anges till {message_kr(item.earlier_granted)} "
+                        f"men liggaren har {message_kr(so_far)} beviljat tidigare år "
+                        f"({earlier_ids})",
+                        expected=so_far,
+                        found=item.earlier_granted,
+                        id=item.id,
+                    )
+                )
+    return out
+
+
+# --- what the assessment says against what is granted (W008) -------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+#: The applied amount in full: "Beviljas sökt summa", "bör beviljas", "bör ansökan beviljas".
+_GRANT_IN_FULL = re.compile(
+    r"\bbeviljas\s+(?:den\s+)?sökt[a]?\s+(?:summa|summan|belopp|beloppet)\b"
+    r"|\bbör\s+(?:ansökan\s+|projektet\s+|medlen\s+)?beviljas\b"
+    r"|\bansökan\s+bör\s+beviljas\b"
+    r"|\bbeviljas\s+i\s+sin\s+helhet\b",
+    re.IGNORECASE,
+)
+#: Words that make a sentence about part of the amount, never all of it.
+_PART = re.compile(
+    r"\b(?:del|delvis|delar|minska\w*|sänk\w*|reducera\w*|lägre|mindre|hälften|halva)\b"
+    r"|\bbeviljas\s+[\d\s]+\s*kr",
+    re.IGNORECASE,
+)
+_HALF = re.compile(r"\b(?:hälften|halva)\b", re.IGNORECASE)
+_GRANT_WORD = re.compile(r"bevilja", re.IGNORECASE)
+
+FULL, HALF = "full", "half"
+
+
+def assessment_says(text: Any) -> tuple[str, str] | None:
+    """What an assessment or decision text says should be granted: ``(FULL, words)`` for the
+    applied amount, ``(HALF, words)`` for half of it, ``None`` when it says neither; ``words``
+    is the sentence that says so (its part around what it says, when it is long)."""
+    if not isinstance(text, str):
+        return None
+    for sentence in _SENTENCE.split(text.strip()):
+        if not _GRANT_WORD.search(sentence):
+            continue
+        half = _HALF.search(sentence)
+        if half:
+            return HALF, _around(sentence, half.start())
+        full = _GRANT_IN_FULL.search(sentence)
+        if full and not _PART.search(sentence):
+            return FULL, _around(sentence, full.start())
+    return None
+
+
+def _around(sentence: str, at: int, limit: int = 80) -> str:
+    """``sentence`` whole when short, else ``limit`` characters from a little before ``at``."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    start = min(max(0, at - 20), len(sentence) - limit)
+    start = sentence.rfind(" ", 0, start) + 1 if start else 0
+    part = sentence[start : start + limit].strip()
+    return ("…" if start else "") + part + ("…" if start + limit < len(sentence) else "")
+
+
+def _and_list(items: list[str]) -> str:
+    """``a``, ``a och b``, ``a, b och c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} och {items[-1]}"
+
+
+def _said_codes(series: pd.Series, said: dict[Any, tuple[str, str] | None]) -> Any:
+    """Per cell: 1 when the text says the applied amount, 2 when it says half, else 0 —
+    :func:`assessment_says` evaluated once per distinct text (kept in ``said``)."""
+    codes, distinct = pd.factorize(series)
+    values = np.asarray(distinct, dtype=object)
+    kinds = np.zeros(len(values) + 1, dtype=np.int8)  # the last entry: an empty cell
+    for i, value in enumerate(values):
+        said[value] = verdict = assessment_says(value)
+        if verdict is not None:
+            kinds[i] = 1 if verdict[0] == FULL else 2
+    return kinds[np.where(codes >= 0, codes, len(values))]
+
+
+def check_assessment_against_grant(ledger: Ledger, context: Context) -> list[Finding]:
+    """LUM-W008: the assessment (``Utvärdering``) or the decision text (``Beslut``) says the
+    applied amount should be granted while less is granted, or half of it while the grant is not
+    half (to the krona). The first of the two texts that says either is the one compared."""
+    apps = ledger.sheet(APPLICATIONS)
+    if apps is None or not apps.has("Beviljat belopp") or not apps.has("Sökt belopp"):
+        return []
+    texts = [c for c in ("Utvärdering", "Beslut") if apps.has(c)]
+    if not texts:
+        return []
+    granted = _numbers(apps.frame["Beviljat belopp"])
+    applied = _numbers(apps.frame["Sökt belopp"])
+    said: dict[Any, tuple[str, str] | None] = {}
+    kind = np.zeros(len(apps.frame), dtype=np.int8)
+    for column in texts:
+        codes = _said_codes(apps.frame[column], said)
+        kind = np.where(kind == 0, codes, kind)  # the first text that speaks
+    with np.errstate(invalid="ignore"):
+        less = granted < applied
+        not_half = np.abs(2 * granted - applied) > 1
+    disagrees = (
+        ~np.isnan(granted) & ~np.isnan(applied) & (((kind == 1) & less) | ((kind == 2) & not_half))
+    )
+    out: list[Finding] = []
+    for row, values in _rows(apps, "Sökt belopp", "Beviljat belopp", *texts, where=disagrees):
+        applied_kr, granted_kr = to_int(values[0]), to_int(values[1])
+        spoken = next(
+            (
+                (column, said.get(text))
+                for column, text in zip(texts, values[2:], strict=True)
+                if said.get(text) is not None
+            ),
+            None,
+        )
+        if applied_kr is None or granted_kr is None or spoken is None or spoken[1] is None:
+            continue
+        column, (verdict, sentence) = spoken[0], spoken[1]
+        where = "Utvärderingen" if column == "Utvärdering" else "Beslutstexten"
+        if verdict == FULL:
+            message = (
+                f"{where} säger att sökt belopp ska beviljas (”{sentence}”) men "
+                f"beviljat är {message_kr(granted_kr)} av sökta {message_kr(applied_kr)}"
+            )
+            expected = applied_kr
+        else:
+            expected = applied_kr // 2
+            message = (
+                f"{where} säger hälften (”{sentence}”): hälften av sökta "
+                f"{message_kr(applied_kr)} är {message_kr(expected)}, men beviljat är "
+                f"{message_kr(granted_kr)}"
+            )
+        out.append(
+            finding(
+                "LUM-W008",
+                APPLICATIONS,
+                apps.cell("Beviljat belopp", row),
+                row,
+                message,
+                expected=expected,
+                found=granted_kr,
+            )
+        )
+    return out
+
+
+# --- study visits to the same place for the same purpose (W009) -------------------------------------------
+
+
+def _trip_key(value: Any) -> str | None:
+    """A place or purpose compared without case, spacing, commas and closing punctuation
+    (``Frome, England.`` and ``frome england`` are one place); a few string methods, as a
+    ledger may hold tens of thousands of purposes."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.casefold().replace(",", " ").split()).strip(" .!?;:") or None
+
+
+def _trip_keys(series: pd.Series) -> pd.Series:
+    """:func:`_trip_key` of every cell, computed once per distinct text."""
+    codes, distinct = pd.factorize(series)
+    keys = np.asarray([_trip_key(v) for v in np.asarray(distinct, dtype=object)] + [None])
+    return pd.Series(
+        keys[np.where(codes >= 0, codes, len(distinct))], index=series.index, dtype=object
+    )
+
+
+def check_joint_study_visits(ledger: Ledger, context: Context) -> list[Finding]:
+    """LUM-W009: study visits to the same place (``Namn``) for the same purpose (``Syfte``)
+    granted to more than one administration the same year: a possible joint trip."""
+    apps = ledger.sheet(APPLICATIONS)
+    needed = ("År", "Typ", "Förvaltning", "Namn", "Syfte", "Beviljat belopp")
+    if apps is None or not all(apps.has(c) for c in needed):
+        return []
+    frame = apps.frame
+    granted = _numbers(frame["Beviljat belopp"])
+    visits = _equals(frame["Typ"], ledger_format.STUDY_VISIT) & (np.nan_to_num(granted) > 0)
+    positions = np.flatnonzero(visits)
+    if not len(positions):
+        return []
+    group = ["year", "place"]
+    subset = pd.DataFrame(
+        {
+            "year": _numbers(frame["År"].take(positions)),
+            "place": _trip_keys(frame["Namn"].take(positions)),
+            "administration": _matched(frame["Förvaltning"].take(positions)),
+        },
+        index=frame.index[positions],
+    ).dropna()
+    # Same year and place for two administrations first; only those rows' purposes are compared.
+    for step in ("place", "purpose"):
+        if step == "purpose":
+            subset["purpose"] = _trip_keys(frame.loc[subset.index, "Syfte"])
+            subset = subset.dropna()
+            group = ["year", "place", "purpose"]
+        if subset.empty:
+            return []
+        counts = subset.groupby(group)["administration"].transform("nunique")
+        subset = subset[counts.to_numpy() >= 2]
+    out: list[Finding] = []
+    for _, trip in subset.groupby(group, sort=False):
+        rows = sorted(int(r) for r in trip.index)
+        described = {
+            row: f"{_text_or_row(frame, 'Förvaltning', row)} ({_text_or_row(frame, 'Id', row)})"
+            for row in rows
+        }
+        for row in rows:
+            others = _and_list([text for other, text in described.items() if other != row])
+            year = to_int(frame.at[row, "År"])
+            out.append(
+                finding(
+                    "LUM-W009",
+                    APPLICATIONS,
+                    apps.cell("Namn", row),
+                    row,
+                    f"Studiebesök till {_text_or_row(frame, 'Namn', row)} med samma syfte "
+                    f"beviljas {year} "
+                    f"också för {others}: kan resan göras gemensamt?",
+                    expected=None,
+                    found=len(rows),
+                )
+            )
+    return out
+
+
+def _text_or_row(frame: pd.DataFrame, column: str, row: int) -> str:
+    value = frame.at[row, column] if column in frame.columns else None
+    return value if isinstance(value, str) else f"rad {row}"

@@ -15,7 +15,8 @@ Conventions:
 
 * ``found`` is the figure at the cited cell (what the decision, the report or the booking says),
   ``expected`` what the ledger's own records say it should be; the difference is
-  ``found - expected`` (R009: costs found against income expected).
+  ``found - expected`` (R001/R002: the Beslut cell's figure found against the ledger's count
+  expected; R009: costs found against income expected).
 * Scope (``docs/ledger-format.md``): R001–R002 run for years (and types) with a ``Beslut`` row;
   R003 for years with at least one ``Utbetalningar`` row (R004 for every payment); R005–R010 for
   years with at least one ``Redovisningar`` row; R011 compares only stated ``Tidigare beviljat``
@@ -62,6 +63,13 @@ from lumledger.ledger_format import (
 from lumledger.money import message_kr
 from lumledger.rules.registry import Context
 from lumledger.swedish import plural
+
+#: Why a check did not run for a year because the ledger records nothing to compare (the
+#: reconciliation's open items say what that leaves open; ``cycle close`` does not count these
+#: as unchecked, since the unpaid and unreported are listed as open instead).
+NO_PAYMENTS = "inga utbetalningar registrerade"
+NO_REPORTS = "inga redovisningar registrerade"
+NOTHING_RECORDED: frozenset[str] = frozenset({NO_PAYMENTS, NO_REPORTS})
 
 # --- what the families share -----------------------------------------------------------------------
 
@@ -388,9 +396,10 @@ def _compare_figure(
         decision.row,
         f"{sentence.format(stated=shown(stated))} men liggaren har {shown(counted)} "
         f"({shown(abs(diff))} {more} enligt beslutet)",
-        # Like a balance assertion: the decision states what is expected, the ledger is found.
-        expected=stated,
-        found=counted,
+        # The finding sits at the Beslut cell: found is that cell's figure, expected the
+        # ledger's own (as for every other code; difference = found - expected = stated - counted).
+        expected=counted,
+        found=stated,
     )
 
 
@@ -416,7 +425,7 @@ def _granted_against_paid(ledger: Ledger, context: Context) -> list[Finding]:
     in_scope = _years_with(ledger, ledger.payments)
     for year in years(ledger):
         if year not in in_scope:
-            context.skip(code, year, "inga utbetalningar registrerade")
+            context.skip(code, year, NO_PAYMENTS)
     duplicated = ledger.duplicated_ids
     accounts = ledger.accounts
     out: list[Finding] = []
@@ -488,7 +497,7 @@ def _paid_without_grant(ledger: Ledger, context: Context) -> list[Finding]:
     if _missing(ledger, context, code, needs):
         return []
     if not ledger.payments:
-        context.skip(code, None, "inga utbetalningar registrerade")
+        context.skip(code, None, NO_PAYMENTS)
         return []
     out: list[Finding] = []
     for payment in ledger.payments:
@@ -561,7 +570,7 @@ def check_reports(ledger: Ledger, context: Context) -> list[Finding]:
 def _report_scope(context: Context, code: str, in_scope: set[int], all_years: list[int]) -> None:
     for year in all_years:
         if year not in in_scope:
-            context.skip(code, year, "inga redovisningar registrerade")
+            context.skip(code, year, NO_REPORTS)
 
 
 def _report_missing(

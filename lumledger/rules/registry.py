@@ -253,6 +253,15 @@ _RULES: tuple[Rule, ...] = (
         check_name=f"{_CROSS}:check_frozen_grants",
     ),
     Rule(
+        code="LUM-E019",
+        severity=ERROR,
+        stage=VALIDATION,
+        title="Ett fjärde projektår: projektet har redan beviljats medel tre år",
+        action="projekt beviljas för högst tre år; ta bort ansökan eller registrera den som ett "
+        "nytt projekt (ny `Projekt`-nyckel, projektår 1)",
+        check_name=f"{_CROSS}:check_continuations",
+    ),
+    Rule(
         code="LUM-W001",
         severity=WARNING,
         stage=READING,
@@ -299,6 +308,33 @@ _RULES: tuple[Rule, ...] = (
         title="Medsökande finns inte i Förvaltningar",
         action="rätta namnet; flera medsökande skiljs med semikolon",
         check_name=f"{_CROSS}:check_co_applicants",
+    ),
+    Rule(
+        code="LUM-W007",
+        severity=WARNING,
+        stage=VALIDATION,
+        title="Fortsättningsansökan: Projektår eller Tidigare beviljat stämmer inte med "
+        "projektets tidigare år",
+        action="rätta Projektår eller Tidigare beviljat efter liggarens tidigare år för samma "
+        "`Projekt`",
+        check_name=f"{_CROSS}:check_continuations",
+    ),
+    Rule(
+        code="LUM-W008",
+        severity=WARNING,
+        stage=VALIDATION,
+        title="Utvärderingen eller beslutstexten säger en annan summa än den som beviljas",
+        action="kontrollera beviljat belopp mot utvärderingen (”bör beviljas”, ”hälften”) och "
+        "rätta beloppet eller texten",
+        check_name=f"{_CROSS}:check_assessment_against_grant",
+    ),
+    Rule(
+        code="LUM-W009",
+        severity=WARNING,
+        stage=VALIDATION,
+        title="Studiebesök till samma ort med samma syfte beviljas flera förvaltningar samma år",
+        action="föreslå en gemensam resa; förvaltningarna kan samordna resan",
+        check_name=f"{_CROSS}:check_joint_study_visits",
     ),
     Rule(
         code="LUM-R001",

@@ -615,6 +615,12 @@ def _run_plan_step(book: Any, step: str, today: dt.date | None = None) -> Plan |
         text = "\n".join([f"{label} {year} ({source}): {refusal.message}", *listing])
         alert(book, text, critical=True)
         return None
+    if step == "new-round":  # the projects expected to apply again, as the command lists them
+        from lumledger.reports.cycle_tables import new_round_report
+
+        expected = output_sheet(book, SUMMERING)
+        report = new_round_report(plan.year, plan.expected)
+        write_report(expected, report, live.host, sheet_title=lambda _name: None)
     write_plan(book, live, plan, source)
     count = plural(len(plan.writes), "cell", "celler")
     alert(
