@@ -31,6 +31,7 @@ from lumledger import collector, progress
 if TYPE_CHECKING:
     from lumledger.cycle import CycleResult
     from lumledger.findings import Finding
+    from lumledger.forms.importer import ImportResult
     from lumledger.ledger import Ledger
     from lumledger.reconciliation import Reconciliation
     from lumledger.rollups import Rollup
@@ -249,6 +250,27 @@ def close(
     return _run(lambda: cycle.close(Path(path), year, force=force, as_of=as_of))
 
 
+def import_forms(
+    path: str | os.PathLike[str],
+    forms: Sequence[str | os.PathLike[str]],
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Read the filled-in application and report forms (.docx) ``forms`` into the ledger file at
+    ``path``: the plan per form, written safely unless ``dry_run`` (:mod:`lumledger.forms`).
+    A form with problems or cells the ledger already holds otherwise (unless ``update``) is not
+    written; a file that is no readable form raises
+    :class:`~lumledger.findings.LedgerReadError` and nothing is written."""
+    from lumledger.forms.importer import import_forms as run_import
+
+    return _run(
+        lambda: run_import(
+            Path(path), [Path(form) for form in forms], update=update, dry_run=dry_run
+        )
+    )
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "ExportResult",
@@ -256,6 +278,7 @@ __all__ = [
     "close",
     "decide",
     "export",
+    "import_forms",
     "load",
     "new_round",
     "reconcile",
