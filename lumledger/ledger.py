@@ -537,7 +537,7 @@ class Ledger:
         application or more than one has it (see :attr:`duplicated_ids`)."""
         return None if id_ is None else self._applications_by_key[0].get(match_key(id_))
 
-    def application_of(self, item: Booking | Report) -> Application | None:
+    def application_of(self, item: Booking | Report | BudgetItem) -> Application | None:
         """The application a payment, repayment or report is booked on (by its Id, as
         :meth:`application` finds it)."""
         return None if item.key is None else self._applications_by_key[0].get(item.key)

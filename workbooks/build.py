@@ -537,6 +537,7 @@ _CSV_ONLY_DECISION_COLUMNS = frozenset(
     }
 )
 
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

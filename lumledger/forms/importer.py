@@ -284,7 +284,9 @@ class _Book:
 # --- planning -------------------------------------------------------------------------------------
 
 
-def plan_import(ledger: Ledger, paths: Sequence[str | Path], *, update: bool = False) -> list[FormPlan]:
+def plan_import(
+    ledger: Ledger, paths: Sequence[str | Path], *, update: bool = False
+) -> list[FormPlan]:
     """The plan for ``paths`` on ``ledger`` (nothing is written). Raises
     :class:`~lumledger.findings.LedgerReadError` when a file is not a readable form."""
     results = [read_form(path) for path in paths]
@@ -313,7 +315,9 @@ def plan_import(ledger: Ledger, paths: Sequence[str | Path], *, update: bool = F
 
 def _cell_order(cell: PlannedCell) -> tuple[int, int, int]:
     sheets = ledger_format.INPUT_SHEETS
-    sheet = next((i for i, name in enumerate(sheets) if match_key(name) == match_key(cell.sheet)), 0)
+    sheet = next(
+        (i for i, name in enumerate(sheets) if match_key(name) == match_key(cell.sheet)), 0
+    )
     letters = cell.cell.rstrip("0123456789")
     return (sheet, cell.row, ledger_format.column_number(letters))
 
@@ -393,7 +397,7 @@ class _Writer:
 
 def _plan_application(book: _Book, result: FormResult, plan: FormPlan, *, update: bool) -> None:
     rows = ledger_rows(result)
-    row_values = dict(rows[APPLICATIONS][0])
+    row_values: dict[str, Any] = dict(rows[APPLICATIONS][0])
     year = row_values["År"]
     found = book.find(year, row_values["Förvaltning"], row_values["Namn"])
     if len(found) > 1:
@@ -507,7 +511,7 @@ def _plan_report(book: _Book, result: FormResult, plan: FormPlan, *, update: boo
         return
     f = result.fields
     year, administration, name = f.get("ar"), f.get("forvaltning"), f.get("projektets_namn")
-    report_values = dict(ledger_rows(result)[REPORTS][0])
+    report_values: dict[str, Any] = dict(ledger_rows(result)[REPORTS][0])
     writer = _Writer(book, plan, update=update)
     found = book.find(year, administration, name)
     if len(found) > 1:
@@ -562,14 +566,14 @@ def _plan_continuation(
         return None
     app_id = book.next_id(int(year))
     row = book.next_row(APPLICATIONS)
-    earlier_grants = [app.values.get("Beviljat belopp") for app in earlier]
-    values = continuation_row(
+    earlier_grants: list[Any] = [app.values.get("Beviljat belopp") for app in earlier]
+    values: dict[str, Any] = continuation_row(
         latest.values,
         id=app_id,
         year=int(year),
         granted=report_values.get("Beviljat belopp"),
         earlier_granted=(
-            sum(earlier_grants) if all(g is not None for g in earlier_grants) else None
+            sum(earlier_grants, 0) if all(g is not None for g in earlier_grants) else None
         ),
     )
     writer.row(APPLICATIONS, row, values, new=True)

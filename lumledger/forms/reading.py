@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Literal
 from xml.etree.ElementTree import Element
 
-from lumledger.money import AmountError, check_payment_account, format_kr, parse_amount_text
-
 from lumledger.forms.docx import DocxRefused, SafeDocx, open_docx_safely, parse_xml
+from lumledger.money import AmountError, check_payment_account, format_kr, parse_amount_text
 
 APPLICATION: Literal["ansökan"] = "ansökan"
 REPORT: Literal["redovisning"] = "redovisning"

@@ -1148,9 +1148,7 @@ FIXTURES: dict[str, str] = {
 }
 
 
-def build_all(
-    out: Path = OUT, seeds: Path = SEEDS, fixtures: Path | None = None
-) -> list[Path]:
+def build_all(out: Path = OUT, seeds: Path = SEEDS, fixtures: Path | None = None) -> list[Path]:
     """Write the blank forms into ``out`` and the filled ones into ``fixtures`` (default ``out``)."""
     fixtures = out if fixtures is None else fixtures
     out.mkdir(parents=True, exist_ok=True)
