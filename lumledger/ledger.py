@@ -865,15 +865,7 @@ def _reports(sheet: Sheet) -> Iterator[Report]:
         )
 
 
-_FORM_COLUMNS: tuple[str, ...] = (
-    "Projektperiod från",
-    "Projektperiod till",
-    "Sökt belopp totalt",
-    "Egen budget per år",
-    "Avdelning/enhet",
-    "Undertecknad av",
-    "Undertecknad datum",
-)
+_FORM_COLUMNS: tuple[str, ...] = ledger_format.FORM_COLUMNS[APPLICATIONS]
 
 
 def _application_forms(sheet: Sheet) -> Iterator[ApplicationForm]:

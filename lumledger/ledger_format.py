@@ -195,6 +195,20 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+# The columns the forms add (issue 15), by sheet; the whole Budget sheet is the forms' too.
+FORM_COLUMNS: dict[str, tuple[str, ...]] = {
+    APPLICATIONS: (
+        "Projektperiod från",
+        "Projektperiod till",
+        "Sökt belopp totalt",
+        "Egen budget per år",
+        "Avdelning/enhet",
+        "Undertecknad av",
+        "Undertecknad datum",
+    ),
+    REPORTS: ("Intygat genomfört", "Ej förbrukat kryssad", "Ansvarig chef"),
+}
+
 # The columns of Omgångar holding a round's frame and its largest amount per application, by type.
 FRAME_COLUMNS: dict[str, str] = {PROJECT: "Ram projekt", STUDY_VISIT: "Ram studiebesök"}
 MAX_AMOUNT_COLUMNS: dict[str, str] = {
