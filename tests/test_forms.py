@@ -40,9 +40,7 @@ HV_CSV = ROOT / "workbooks" / "data" / "hv-2020-2022.csv"
 
 
 def _load_build() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "blanketter_build", BLANKS_DIR / "build.py"
-    )
+    spec = importlib.util.spec_from_file_location("blanketter_build", BLANKS_DIR / "build.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -75,9 +75,7 @@ def hv_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
         assert table is not None, sheet
         columns = [col.name for col in COLUMNS[sheet]]
         values = {name: table.values(name) for name in columns}
-        rows = [
-            {name: values[name][i] for name in columns} for i in range(len(table.rows))
-        ]
+        rows = [{name: values[name][i] for name in columns} for i in range(len(table.rows))]
         out[sheet] = [row for row in rows if row["Id"] in HV_IDS]
     return out
 
@@ -361,9 +359,7 @@ def test_w008_period_does_not_match_the_project_years(tmp_path: Path) -> None:
         hv_application(rows)["Projektperiod från"] = dt.date(2019, 1, 1)
 
     found = validation_codes(example_ledger(tmp_path, change))
-    assert [f for f in found if f[0] == "LUM-W008"] == [
-        ("LUM-W008", f"U{_row(tmp_path)}", 2, 1)
-    ]
+    assert [f for f in found if f[0] == "LUM-W008"] == [("LUM-W008", f"U{_row(tmp_path)}", 2, 1)]
 
 
 def test_the_example_validates_without_the_new_warnings() -> None:
