@@ -34,3 +34,7 @@ End Sub
 Sub Stang()
     RunPython "import lumledger.xl; lumledger.xl.close()"
 End Sub
+
+Sub LasInBlanketter()
+    RunPython "import lumledger.xl; lumledger.xl.import_forms()"
+End Sub

@@ -1107,3 +1107,10 @@ def decide() -> None:
 def close() -> None:
     """Knappen Stäng år."""
     guarded(_caller(), run_close)
+
+
+def import_forms() -> None:
+    """Knappen Läs in blanketter (issue 15; the work is in :mod:`lumledger.xl.forms`)."""
+    from lumledger.xl import forms
+
+    guarded(_caller(), forms.import_forms)
