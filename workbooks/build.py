@@ -43,14 +43,17 @@ from lumledger.ledger_format import (  # noqa: E402
     APPLICATION_TYPES,
     APPLICATIONS,
     BUDGET,
+    BUDGET_PARTS,
     COLUMNS,
     DECISIONS,
     INPUT_SHEETS,
     PROJECT,
+    REPORT_LINES_CHOICES,
     REPORTS,
     ROUND_STATUSES,
     ROUNDS,
     STATUS_DECIDED,
+    YES_NO,
     Column,
     Kind,
 )
@@ -169,6 +172,12 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
         "bidragsåret. Skriv summorna som de står i redovisningen; de kontrolleras.",
     ),
     ("Återbetalningar", "Återbetalda medel som socialförvaltningen har tagit emot."),
+    (
+        BUDGET,
+        "Ansökans budget som blanketten anger den: en rad per ansökan och budgetpost (Del är "
+        "Kostnader eller Intäkter, Belopp per år om År är tomt). Redovisningsrad anger vilken "
+        "kolumn i Redovisningar posten redovisas i; avstämningen jämför dem.",
+    ),
     ("Så fyller du i", ""),
     (
         "Rubrikraden",
@@ -186,6 +195,12 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
         "Personuppgifter",
         "Kontaktperson och E-post är personuppgifter. De kommer aldrig med i de officiella "
         "tabellerna.",
+    ),
+    (
+        "Blanketter",
+        "Ifyllda ansöknings- och redovisningsblanketter (.docx) läses in med  lumledger import "
+        "FIL BLANKETT.docx  eller knappen Läs in blanketter: planen visas först och inget skrivs "
+        "utan säkerhetskopia. Tomma blanketter finns i mappen blanketter.",
     ),
     ("Kontrollera liggaren", ""),
     (
@@ -497,6 +512,39 @@ def _add_validations(workbook: Workbook, sheets: Mapping[str, Worksheet]) -> Non
         "Typ av förvaltning",
         f"Välj {admin_types}.",
         f"Typ ska vara {admin_types}.",
+    )
+
+    # The forms' columns (issue 15).
+    for column, title in (
+        ("Intygat genomfört", "Genomfört enligt plan och budget"),
+        ("Ej förbrukat kryssad", "Ej förbrukade medel"),
+    ):
+        _add_list_validation(
+            sheets[REPORTS],
+            REPORTS,
+            column,
+            YES_NO,
+            title,
+            "Välj Ja om rutan i redovisningen är kryssad, annars Nej.",
+            "Skriv Ja eller Nej.",
+        )
+    _add_list_validation(
+        sheets[BUDGET],
+        BUDGET,
+        "Del",
+        BUDGET_PARTS,
+        "Del av budgeten",
+        "Välj Kostnader eller Intäkter.",
+        "Del ska vara Kostnader eller Intäkter.",
+    )
+    _add_list_validation(
+        sheets[BUDGET],
+        BUDGET,
+        "Redovisningsrad",
+        REPORT_LINES_CHOICES,
+        "Rad i redovisningen",
+        "Kolumnen i Redovisningar som posten redovisas i.",
+        "Välj en av kolumnerna i Redovisningar.",
     )
 
     name_column = xl_col_to_name(_column_index(ADMINISTRATIONS, "Namn"))
