@@ -498,6 +498,11 @@ class Ledger:
             return {}
         return {item.row: item for item in _application_forms(sheet)}
 
+    @property
+    def application_forms(self) -> dict[int, ApplicationForm]:
+        """Excel row -> what that application's form states (only rows with some of it filled)."""
+        return self._forms_by_row
+
     def form_of(self, app: Application) -> ApplicationForm | None:
         """What ``app``'s form states beyond the format-1 columns; ``None`` when none of it is
         filled in (no project period, total, own budget, department or signature)."""

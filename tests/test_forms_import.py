@@ -372,3 +372,12 @@ def _row(tmp_path: Path) -> int:
     app = ledger.application("2020-P01")
     assert app is not None
     return app.row
+
+
+@pytest.mark.rule("LUM-E017")
+def test_e017_a_budget_row_for_an_unknown_application(tmp_path: Path) -> None:
+    def change(rows: Sheets) -> None:
+        rows[BUDGET][0]["Id"] = "2020-P99"
+
+    found = validation_codes(example_ledger(tmp_path, change))
+    assert [f for f in found if f[0] == "LUM-E017"] == [("LUM-E017", "A2", None, None)]

@@ -194,6 +194,12 @@ def check_budget(ledger: Ledger, context: Context) -> list[Finding]:
     reports = ledger.reports
     if not reports:
         return out
+    if (
+        not ledger.budget_items
+        and not ledger.application_forms
+        and all(r.attested is None and r.unspent_ticked is None for r in reports)
+    ):
+        return out  # a ledger without anything the forms add: nothing to compare (fast path)
     # A ledger that records no budgets at all (no Budget sheet, or an empty one) is out of R012's
     # scope, as a year without reports is out of R005's: nothing is listed as not run.
     has_budget = bool(ledger.budget_items)
@@ -360,10 +366,11 @@ def _unspent_box(ledger: Ledger, report: Report, app: Application) -> list[Findi
 def check_application_forms(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-W007 and LUM-W008 (see the module doc)."""
     out: list[Finding] = []
-    if ledger.sheet(APPLICATIONS) is None:
+    forms = ledger.application_forms
+    if ledger.sheet(APPLICATIONS) is None or not forms:
         return out
     for app in ledger.applications:
-        form = ledger.form_of(app)
+        form = forms.get(app.row)
         if form is None:
             continue
         out += _stated_total(ledger, app, form)
