@@ -380,4 +380,4 @@ def test_e017_a_budget_row_for_an_unknown_application(tmp_path: Path) -> None:
         rows[BUDGET][0]["Id"] = "2020-P99"
 
     found = validation_codes(example_ledger(tmp_path, change))
-    assert [f for f in found if f[0] == "LUM-E017"] == [("LUM-E017", "A2", None, None)]
+    assert [f[:2] for f in found if f[0] == "LUM-E017"] == [("LUM-E017", "A2")]
