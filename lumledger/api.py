@@ -8,7 +8,9 @@ exposes them lazily (:mod:`lumledger`), so importing the package stays cheap:
   read first) and return a result with ``.findings`` and ``.to_dict()`` — the JSON the command
   line prints;
 * :func:`new_round`, :func:`decide` and :func:`close` are the budget cycle's steps: they write into
-  the ledger file, after a backup (:mod:`lumledger.cycle`).
+  the ledger file, after a backup (:mod:`lumledger.cycle`);
+* :func:`import_forms` reads filled-in application and report forms into the ledger file, after a
+  backup (:mod:`lumledger.forms`).
 
 Every entry point holds Python's cyclic garbage collector off while it works
 (:func:`lumledger.collector.paused`, scoped to the call). Findings are values; only a file that
