@@ -381,3 +381,14 @@ def test_e017_a_budget_row_for_an_unknown_application(tmp_path: Path) -> None:
 
     found = validation_codes(example_ledger(tmp_path, change))
     assert [f[:2] for f in found if f[0] == "LUM-E017"] == [("LUM-E017", "A2")]
+
+
+def test_the_same_form_twice_in_one_run_is_refused_once(tmp_path: Path) -> None:
+    ledger = template_copy(tmp_path)
+    application, report = forms("tabell")
+    result = cli("import", ledger, application, forms("ifylld")[0], report, forms("stycken")[1])
+    assert result.exit_code == 1, result.output
+    assert result.output.count(": avvisad") == 2
+    assert "samma ansökan (2020-P01) som en annan blankett" in result.output
+    assert "redan redovisningen för 2021-P01" in result.output
+    assert hv_rows(ledger) == hv_rows(EXAMPLE)

@@ -217,6 +217,7 @@ class _Book:
         self.ids = {app.key for app in ledger.applications if app.key}
         self.apps: list[_App] = []
         self._values: dict[tuple[str, str], dict[int, Any]] = {}
+        self.planned_reports: set[str] = set()  # matched Ids given a report in this run
         table = ledger.sheet(APPLICATIONS)
         columns = [col.name for col in ledger_format.COLUMNS[APPLICATIONS]]
         values = (
@@ -408,6 +409,12 @@ def _plan_application(book: _Book, result: FormResult, plan: FormPlan, *, update
         return
     writer = _Writer(book, plan, update=update)
     existing = found[0] if found else None
+    if existing is not None and existing.planned:
+        plan.refused = (
+            f"samma ansökan ({existing.id}) som en annan blankett i samma inläsning; läs in "
+            "en av dem"
+        )
+        return
     if existing is None:
         app_id = book.next_id(int(year))
         row = book.next_row(APPLICATIONS)
@@ -526,6 +533,13 @@ def _plan_report(book: _Book, result: FormResult, plan: FormPlan, *, update: boo
         if app is None:
             return
     plan.id = app.id
+    if match_key(app.id) in book.planned_reports:
+        plan.refused = (
+            f"en annan blankett i samma inläsning är redan redovisningen för {app.id}; läs in "
+            "en av dem"
+        )
+        return
+    book.planned_reports.add(match_key(app.id))
     report_values["Id"] = app.id
     existing = [r for r in book.ledger.reports if r.key == match_key(app.id)]
     if existing:
