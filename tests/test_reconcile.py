@@ -666,18 +666,22 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
         ("LUM-R001", None, ledger_format.DECISIONS, "C2", 23, 21),
+        # Issue 15: the report against its application's budget (tests/test_forms_import.py).
+        ("LUM-R013", "2021-P01", ledger_format.REPORTS, "D2", 1_000_000, 650_000),
+        ("LUM-R012", "2021-P01", ledger_format.REPORTS, "J2", 50_000, 42_044),
         ("LUM-R009", "2021-P01", ledger_format.REPORTS, "K2", 1_150_000, 1_500_000),
+        ("LUM-R014", "2021-P01", ledger_format.REPORTS, "M2", "Nej", "Ja"),
     ]
-    r001, r009 = result.findings
+    r001, _r013, _r012, r009, _r014 = result.findings
     assert result.year_of_finding(r001) == 2019
     assert r009.message == (
         "Kostnaderna (1 500 000 kr) överstiger intäkterna (1 150 000 kr) med 350 000 kr"
     )
-    assert result.to_dict()["findings"][1]["difference"] == 350_000
+    assert result.to_dict()["findings"][3]["difference"] == 350_000
     # No payments in the example: R003 is not run for any of its years, and says so.
     r003 = {n.reason for n in result.not_run if n.code == "LUM-R003"}
     assert r003 == {f"{y}: inga utbetalningar registrerade" for y in (2019, 2020, 2021)}
-    # The own contribution (650 000 against a budget of 1 000 000) is shown, not a finding.
+    # The own contribution (650 000 against a budget of 1 000 000) is shown, and LUM-R013.
     hv = next(s for s in result.statements if s.id == "2021-P01")
     assert hv.own_contribution == Decimal(650_000)
 
@@ -707,7 +711,7 @@ def test_cli_example_terminal_output_grouped_by_year() -> None:
     assert any(line.startswith("2021 ") for line in lines[:r009])
     assert "  2019 Projekt  Beslut!C2  LUM-R001  Beslutet anger 23" in res.output
     assert "LUM-R003  2019, 2020, 2021: inga utbetalningar registrerade" in res.output
-    assert "2 avvikelser (LUM-R001 1, LUM-R009 1)" in res.output
+    assert "5 avvikelser (LUM-R001 1, LUM-R009 1, LUM-R012 1, LUM-R013 1, LUM-R014 1)" in res.output
 
 
 def test_cli_json_carries_every_key() -> None:
@@ -719,8 +723,14 @@ def test_cli_json_carries_every_key() -> None:
         assert {"code", "severity", "sheet", "cell", "row", "message", "expected", "found"} <= set(
             item
         )
-    assert [f["code"] for f in data["findings"]] == ["LUM-R001", "LUM-R009"]
-    assert data["summary"]["as_of"] == "2022-03-01" and data["summary"]["findings"] == 2
+    assert [f["code"] for f in data["findings"]] == [
+        "LUM-R001",
+        "LUM-R013",
+        "LUM-R012",
+        "LUM-R009",
+        "LUM-R014",
+    ]
+    assert data["summary"]["as_of"] == "2022-03-01" and data["summary"]["findings"] == 5
     assert {
         "code": "LUM-R004",
         "year": None,
