@@ -392,3 +392,31 @@ def test_the_same_form_twice_in_one_run_is_refused_once(tmp_path: Path) -> None:
     assert "samma ansökan (2020-P01) som en annan blankett" in result.output
     assert "redan redovisningen för 2021-P01" in result.output
     assert hv_rows(ledger) == hv_rows(EXAMPLE)
+
+
+def test_a_ledger_without_the_forms_columns_gets_what_fits_and_one_warning(
+    tmp_path: Path,
+) -> None:
+    from lumledger.ledger_format import FORM_COLUMNS
+
+    rows: Sheets = build.example_rows()
+    rows[APPLICATIONS] = [r for r in rows[APPLICATIONS] if r["År"] == 2019]
+    rows[REPORTS] = []
+    del rows[BUDGET]
+    headers = {
+        sheet: [c.name for c in COLUMNS[sheet] if c.name not in FORM_COLUMNS.get(sheet, ())]
+        for sheet in rows
+    }
+    path = tmp_path / "gammal.xlsx"
+    ledger_book.write_ledger(path, rows, headers=headers)
+    result = api.import_forms(path, forms("tabell"))
+    assert result.written and [form.status for form in result.forms] == ["klar", "klar"]
+    warnings = result.forms[0].warnings
+    assert any(
+        w.startswith("Bladet Ansökningar saknar kolumnerna ”Projektperiod från”") for w in warnings
+    )
+    assert any("saknar bladet Budget" in w for w in warnings)
+    ledger = read_ledger(path)
+    app = ledger.application("2020-P01")
+    assert app is not None and app.applied == 500_000 and ledger.form_of(app) is None
+    assert ledger.reports[0].attested is None  # no column for it either

@@ -339,6 +339,7 @@ class _Writer:
         self.plan = plan
         self.update = update
         self.conflicts: list[str] = []
+        self.missing: dict[str, list[str]] = {}  # sheet -> columns the ledger lacks
         self._columns: dict[str, _Columns] = {}
 
     def columns(self, sheet: str) -> _Columns | None:
@@ -368,12 +369,9 @@ class _Writer:
                 continue
             letter = columns.letter(column)
             if letter is None:
-                warning = (
-                    f"Kolumnen ”{column}” finns inte i bladet {sheet}, så blankettens värde skrivs "
-                    "inte; lägg till kolumnen (som i lum-mall.xlsx) och läs in blanketten igen."
-                )
-                if warning not in self.plan.warnings:
-                    self.plan.warnings.append(warning)
+                missing = self.missing.setdefault(sheet, [])
+                if column not in missing:
+                    missing.append(column)
                 continue
             self.plan.cells.append(
                 PlannedCell(
@@ -387,6 +385,12 @@ class _Writer:
             )
 
     def finish(self) -> None:
+        for sheet, columns in self.missing.items():
+            names = ", ".join(f"”{column}”" for column in columns)
+            self.plan.warnings.append(
+                f"Bladet {sheet} saknar kolumnerna {names}, så de värdena skrivs inte; lägg till "
+                "kolumnerna (som i lum-mall.xlsx) och läs in blanketten igen."
+            )
         if self.conflicts:
             self.plan.refused = (
                 "liggaren har redan andra värden i cellerna blanketten fyller ("
