@@ -1,4 +1,4 @@
-"""``lumledger import`` (issue 15) and the rules on what the forms add (LUM-R012..R015, W007, W008).
+"""``lumledger import`` (issue 15) and the rules on what the forms add (LUM-R012..R015, W010, W011).
 
 The Done-when of the issue: importing the two seed forms (both layouts, and the tagged blank form
 filled in) into the template gives the Hässelby-Vällingby application, its budget lines and its
@@ -342,24 +342,24 @@ def validation_codes(path: Path) -> list[tuple[str, str | None, Any, Any]]:
     return [(f.code, f.cell, f.expected, f.found) for f in found]
 
 
-@pytest.mark.rule("LUM-W007")
+@pytest.mark.rule("LUM-W010")
 def test_w007_total_applied_not_yearly_times_years(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         hv_application(rows)["Sökt belopp totalt"] = 1_400_000
 
     found = validation_codes(example_ledger(tmp_path, change))
-    assert [f for f in found if f[0] == "LUM-W007"] == [
-        ("LUM-W007", f"W{_row(tmp_path)}", 1_500_000, 1_400_000)
+    assert [f for f in found if f[0] == "LUM-W010"] == [
+        ("LUM-W010", f"W{_row(tmp_path)}", 1_500_000, 1_400_000)
     ]
 
 
-@pytest.mark.rule("LUM-W008")
+@pytest.mark.rule("LUM-W011")
 def test_w008_period_does_not_match_the_project_years(tmp_path: Path) -> None:
     def change(rows: Sheets) -> None:
         hv_application(rows)["Projektperiod från"] = dt.date(2019, 1, 1)
 
     found = validation_codes(example_ledger(tmp_path, change))
-    assert [f for f in found if f[0] == "LUM-W008"] == [("LUM-W008", f"U{_row(tmp_path)}", 2, 1)]
+    assert [f for f in found if f[0] == "LUM-W011"] == [("LUM-W011", f"U{_row(tmp_path)}", 2, 1)]
 
 
 def test_the_example_validates_without_the_new_warnings() -> None:

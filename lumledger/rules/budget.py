@@ -21,9 +21,9 @@ Reconciliation (:func:`check_budget`, run by the registry's loop):
 
 Validation (:func:`check_application_forms`):
 
-* **LUM-W007** — ``Sökt belopp totalt`` is not ``Sökt belopp`` times the years of the project
+* **LUM-W010** — ``Sökt belopp totalt`` is not ``Sökt belopp`` times the years of the project
   period;
-* **LUM-W008** — the project period does not match the project years: ``År`` outside the period,
+* **LUM-W011** — the project period does not match the project years: ``År`` outside the period,
   ``Projektår`` not the year's place in it, or a period longer than three years.
 
 A report's budget is its application's own ``Budget`` rows or, for a later year of a multi-year
@@ -364,7 +364,7 @@ def _unspent_box(ledger: Ledger, report: Report, app: Application) -> list[Findi
 
 
 def check_application_forms(ledger: Ledger, context: Context) -> list[Finding]:
-    """LUM-W007 and LUM-W008 (see the module doc)."""
+    """LUM-W010 and LUM-W011 (see the module doc)."""
     out: list[Finding] = []
     forms = ledger.application_forms
     if ledger.sheet(APPLICATIONS) is None or not forms:
@@ -389,7 +389,7 @@ def _stated_total(ledger: Ledger, app: Application, form: ApplicationForm) -> li
         return []
     return [
         finding(
-            "LUM-W007",
+            "LUM-W010",
             APPLICATIONS,
             ledger.cell(APPLICATIONS, "Sökt belopp totalt", app.row),
             app.row,
@@ -426,7 +426,7 @@ def _period(ledger: Ledger, app: Application, form: ApplicationForm) -> list[Fin
     assert form.period_from is not None and form.period_to is not None
     return [
         finding(
-            "LUM-W008",
+            "LUM-W011",
             APPLICATIONS,
             ledger.cell(APPLICATIONS, "Projektperiod från", app.row),
             app.row,

@@ -302,7 +302,7 @@ _RULES: tuple[Rule, ...] = (
         check_name=f"{_CROSS}:check_co_applicants",
     ),
     Rule(
-        code="LUM-W007",
+        code="LUM-W010",
         severity=WARNING,
         stage=VALIDATION,
         title="Sökt belopp totalt är inte sökt belopp per år gånger projektperiodens år",
@@ -310,7 +310,7 @@ _RULES: tuple[Rule, ...] = (
         check_name=f"{_BUDGET}:check_application_forms",
     ),
     Rule(
-        code="LUM-W008",
+        code="LUM-W011",
         severity=WARNING,
         stage=VALIDATION,
         title="Projektperioden stämmer inte med år och projektår",
