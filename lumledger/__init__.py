@@ -11,6 +11,7 @@ Use as a library — the same calls the command line and the Excel front end mak
     check = lumledger.reconcile(ledger, as_of=None)    # .findings, .statements, .to_dict()
     files = lumledger.export(ledger, 2019, "bilagor")  # .files, .findings, .to_dict()
     lumledger.new_round("liggare.xlsx", 2020)          # the cycle steps write, after a backup
+    lumledger.import_forms("liggare.xlsx", ["ansokan.docx"], dry_run=True)  # .forms, .to_dict()
     lumledger.rules.RULES["LUM-E008"].title            # every rule, declared once
 
 The package root imports nothing heavy: ``lumledger --help`` and ``import lumledger`` start fast;
@@ -34,6 +35,7 @@ _FACADE = frozenset(
         "new_round",
         "decide",
         "close",
+        "import_forms",
         "EXPORT_FORMATS",
         "RollupResult",
         "ExportResult",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         close,
         decide,
         export,
+        import_forms,
         load,
         new_round,
         reconcile,
@@ -80,6 +83,7 @@ __all__ = [
     "close",
     "decide",
     "export",
+    "import_forms",
     "load",
     "new_round",
     "reconcile",

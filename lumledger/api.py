@@ -8,7 +8,9 @@ exposes them lazily (:mod:`lumledger`), so importing the package stays cheap:
   read first) and return a result with ``.findings`` and ``.to_dict()`` — the JSON the command
   line prints;
 * :func:`new_round`, :func:`decide` and :func:`close` are the budget cycle's steps: they write into
-  the ledger file, after a backup (:mod:`lumledger.cycle`).
+  the ledger file, after a backup (:mod:`lumledger.cycle`);
+* :func:`import_forms` reads filled-in application and report forms into the ledger file, after a
+  backup (:mod:`lumledger.forms`).
 
 Every entry point holds Python's cyclic garbage collector off while it works
 (:func:`lumledger.collector.paused`, scoped to the call). Findings are values; only a file that
@@ -31,6 +33,7 @@ from lumledger import collector, progress
 if TYPE_CHECKING:
     from lumledger.cycle import CycleResult, Plan
     from lumledger.findings import Finding
+    from lumledger.forms.importer import ImportResult
     from lumledger.ledger import Ledger
     from lumledger.reconciliation import Reconciliation
     from lumledger.reports.tables import Report
@@ -374,6 +377,27 @@ def frame_left(ledger: Ledger, year: int, kind: str) -> int | None:
     return left(ledger, year, kind)
 
 
+def import_forms(
+    path: str | os.PathLike[str],
+    forms: Sequence[str | os.PathLike[str]],
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Read the filled-in application and report forms (.docx) ``forms`` into the ledger file at
+    ``path``: the plan per form, written safely unless ``dry_run`` (:mod:`lumledger.forms`).
+    A form with problems or cells the ledger already holds otherwise (unless ``update``) is not
+    written; a file that is no readable form raises
+    :class:`~lumledger.findings.LedgerReadError` and nothing is written."""
+    from lumledger.forms.importer import import_forms as run_import
+
+    return _run(
+        lambda: run_import(
+            Path(path), [Path(form) for form in forms], update=update, dry_run=dry_run
+        )
+    )
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "ExportResult",
@@ -385,6 +409,7 @@ __all__ = [
     "decide",
     "export",
     "frame_left",
+    "import_forms",
     "load",
     "load_cells",
     "new_round",

@@ -808,5 +808,54 @@ def serve(host: str, port: int, max_mb: int, no_secret: bool) -> None:
     server.serve(host, port, None if no_secret else secret, max_bytes=max_mb * 1024 * 1024)
 
 
+# --- import (issue 15) ------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("ledger", type=LEDGER)
+@click.argument(
+    "forms",
+    nargs=-1,
+    required=True,
+    type=SwedishPath(path_type=Path, dir_okay=False),
+    metavar="BLANKETT.docx ...",
+)
+@click.option("--dry-run", is_flag=True, help="Visa planen men skriv ingenting.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv planen som JSON på standard ut.")
+@click.option(
+    "--uppdatera", "update", is_flag=True, help="Skriv över celler som redan har andra värden."
+)
+def import_command(
+    ledger: Path, forms: tuple[Path, ...], dry_run: bool, as_json: bool, update: bool
+) -> None:
+    """Läs in ifyllda ansöknings- och redovisningsblanketter (.docx) i LIGGARE.
+
+    Varje blankett känns igen på sin rubrik och matchas mot sin ansökan (år, förvaltning och
+    projektets namn). Planen visas per blankett; den skrivs med säkerhetskopia om inte
+    --dry-run anges. En blankett med fält som inte går att läsa skrivs inte alls.
+    Exit 0, 1 om någon blankett avvisades, 2 om en fil inte går att läsa eller skriva.
+    """
+
+    def action() -> int:
+        from lumledger import api
+
+        result = api.import_forms(ledger, forms, update=update, dry_run=dry_run)
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            for form in result.forms:
+                for line in form.lines():
+                    click.echo(line)
+            if result.written:
+                click.echo(f"{ledger.name}: skrivet (säkerhetskopia {result.backup}).")
+            elif dry_run:
+                click.echo(f"{ledger.name}: --dry-run, ingenting skrevs.")
+            else:
+                click.echo(f"{ledger.name}: ingenting skrevs.")
+        return 1 if result.refused else 0
+
+    guarded(action, ledger, as_json=as_json)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -173,6 +173,9 @@ class ExpectedContinuation:
         if self.undecided_ids:
             so_far += f" (beviljat belopp saknas för {', '.join(self.undecided_ids)})"
         where = ", ".join(x for x in (self.administration, self.previous_id) if x)
+        if self.name and self.key == f"{self.administration}: {self.name}":
+            # The key the forms give ("Förvaltning: Namn") says it all; no name twice.
+            return f"{self.name} ({where}): {year}, {so_far}"
         return f"{self.key}  {self.name or ''} ({where}): {year}, {so_far}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from lumledger.findings import Finding
 from lumledger.ledger_format import (
     ADMINISTRATIONS,
     APPLICATIONS,
+    BUDGET,
     DECISIONS,
     PAYMENTS,
     PROJECT,
@@ -232,6 +233,50 @@ class ApplicationDetails:
 
 
 @dataclass(slots=True, kw_only=True)
+class ApplicationForm:
+    """What an application's form states beyond the format-1 columns (issue 15): the project
+    period, the total applied for all years, the own budget per year, the department and who
+    signed when (:meth:`Ledger.form_of`). Only rows with one of these cells filled have one."""
+
+    row: int
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    applied_total: int | None = None
+    own_budget: int | None = None  # per year
+    department: str | None = None
+    signed_by: str | None = None
+    signed_on: dt.date | None = None
+    bad: frozenset[str] = _NO_COLUMNS
+
+    @property
+    def period_years(self) -> list[int] | None:
+        """The calendar years the project period touches (``None`` without a whole period)."""
+        if self.period_from is None or self.period_to is None:
+            return None
+        return list(range(self.period_from.year, self.period_to.year + 1))
+
+
+@dataclass(slots=True, kw_only=True)
+class BudgetItem:
+    """A row of ``Budget``: one line of an application's budget as its form states it."""
+
+    sheet: ClassVar[str] = BUDGET
+    row: int
+    id: str | None
+    part: str | None  # Kostnader / Intäkter
+    item: str | None  # Post
+    specification: str | None = None
+    amount: Decimal | None = None
+    year: int | None = None  # None: per year of the project
+    report_line: str | None = None  # the Redovisningar column it is reported in
+    bad: frozenset[str] = _NO_COLUMNS
+    key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
+
+    def __post_init__(self) -> None:
+        self.key = None if self.id is None else match_key(self.id)
+
+
+@dataclass(slots=True, kw_only=True)
 class StatedFigures:
     """A row of ``Beslut``: the four figures the committee's decision states for a year and type."""
 
@@ -273,6 +318,10 @@ class Report:
     submitted: dt.date | None = None
     amounts: dict[str, Decimal | None] = field(default_factory=dict)  # every amount column
     bad: frozenset[str] = _NO_COLUMNS
+    # The report form's boxes and signatory (issue 15): "Ja"/"Nej" as written, blank when unknown.
+    attested: str | None = None  # Intygat genomfört
+    unspent_ticked: str | None = None  # Ej förbrukat kryssad
+    manager: str | None = None  # Ansvarig chef
     key: str | None = field(init=False, repr=False, compare=False)  # the Id as Ids are matched
 
     income: Decimal = field(init=False, repr=False, compare=False)
@@ -443,6 +492,36 @@ class Ledger:
         return {item.row: item for item in self._records(APPLICATIONS, _details)}
 
     @cached_property
+    def _forms_by_row(self) -> dict[int, ApplicationForm]:
+        sheet = self.sheets.get(APPLICATIONS)
+        if sheet is None or not any(sheet.has(name) for name in _FORM_COLUMNS):
+            return {}
+        return {item.row: item for item in _application_forms(sheet)}
+
+    @property
+    def application_forms(self) -> dict[int, ApplicationForm]:
+        """Excel row -> what that application's form states (only rows with some of it filled)."""
+        return self._forms_by_row
+
+    def form_of(self, app: Application) -> ApplicationForm | None:
+        """What ``app``'s form states beyond the format-1 columns; ``None`` when none of it is
+        filled in (no project period, total, own budget, department or signature)."""
+        return self._forms_by_row.get(app.row)
+
+    @cached_property
+    def budget_items(self) -> list[BudgetItem]:
+        """Every row of ``Budget``, in order."""
+        return self._records(BUDGET, _budget_items)
+
+    @cached_property
+    def _budget_by_key(self) -> dict[str, list[BudgetItem]]:
+        return _by_key(self.budget_items)
+
+    def budget_of(self, app: Application) -> list[BudgetItem]:
+        """The budget lines of ``app`` (by its Id), in ledger order."""
+        return [] if app.key is None else list(self._budget_by_key.get(app.key, []))
+
+    @cached_property
     def _applications_by_key(self) -> tuple[dict[str, Application], frozenset[str]]:
         seen: dict[str, Application] = {}
         duplicated: set[str] = set()
@@ -463,7 +542,7 @@ class Ledger:
         application or more than one has it (see :attr:`duplicated_ids`)."""
         return None if id_ is None else self._applications_by_key[0].get(match_key(id_))
 
-    def application_of(self, item: Booking | Report) -> Application | None:
+    def application_of(self, item: Booking | Report | BudgetItem) -> Application | None:
         """The application a payment, repayment or report is booked on (by its Id, as
         :meth:`application` finds it)."""
         return None if item.key is None else self._applications_by_key[0].get(item.key)
@@ -583,10 +662,11 @@ class Ledger:
         }
         if sheet in dated:
             return {item.row: item.year for item in dated[sheet]}
-        booked: dict[str, list[Booking] | list[Report]] = {
+        booked: dict[str, list[Booking] | list[Report] | list[BudgetItem]] = {
             PAYMENTS: self.payments,
             REPAYMENTS: self.repayments,
             REPORTS: self.reports,
+            BUDGET: self.budget_items,
         }
         out: dict[int, int | None] = {}
         for item in booked.get(sheet, []):
@@ -595,7 +675,7 @@ class Ledger:
         return out
 
 
-Keyed = TypeVar("Keyed", Booking, Report)
+Keyed = TypeVar("Keyed", Booking, Report, BudgetItem)
 
 
 def _by_key(items: list[Keyed]) -> dict[str, list[Keyed]]:
@@ -774,12 +854,65 @@ _REPORT_AMOUNTS: tuple[str, ...] = tuple(
 
 
 def _reports(sheet: Sheet) -> Iterator[Report]:
-    for row, id_, submitted, *amounts, bad in _columns(sheet, ("Id", "Inlämnad", *_REPORT_AMOUNTS)):
+    names = ("Id", "Inlämnad", "Intygat genomfört", "Ej förbrukat kryssad", "Ansvarig chef")
+    for row, id_, submitted, attested, ticked, manager, *amounts, bad in _columns(
+        sheet, (*names, *_REPORT_AMOUNTS)
+    ):
         yield Report(
             row=row,
             id=id_,
             submitted=submitted,
             amounts=dict(zip(_REPORT_AMOUNTS, amounts, strict=True)),
+            bad=bad,
+            attested=attested,
+            unspent_ticked=ticked,
+            manager=manager,
+        )
+
+
+_FORM_COLUMNS: tuple[str, ...] = ledger_format.FORM_COLUMNS[APPLICATIONS]
+
+
+def _application_forms(sheet: Sheet) -> Iterator[ApplicationForm]:
+    """The rows of ``Ansökningar`` with one of the form's cells filled (the others are skipped
+    in one vectorised step)."""
+    present = [name for name in _FORM_COLUMNS if name in sheet.frame.columns]
+    filled = sheet.frame[present].notna().any(axis=1).to_numpy()
+    if not filled.any():
+        return
+    frame = sheet.frame[filled]
+    rows = [int(row) for row in frame.index.tolist()]
+    values = [column_values(frame, sheet.name, name) for name in _FORM_COLUMNS]
+    bad_by_row = dict(zip(sheet.rows, sheet.bad_columns(), strict=True))
+    for position, row in enumerate(rows):
+        first, last, total, own, department, signed_by, signed_on = (
+            column[position] for column in values
+        )
+        yield ApplicationForm(
+            row=row,
+            period_from=first,
+            period_to=last,
+            applied_total=total,
+            own_budget=own,
+            department=department,
+            signed_by=signed_by,
+            signed_on=signed_on,
+            bad=bad_by_row.get(row, _NO_COLUMNS),
+        )
+
+
+def _budget_items(sheet: Sheet) -> Iterator[BudgetItem]:
+    names = ("Id", "Del", "Post", "Specifikation", "Belopp", "År", "Redovisningsrad")
+    for row, id_, part, item, spec, amount, year, line, bad in _columns(sheet, names):
+        yield BudgetItem(
+            row=row,
+            id=id_,
+            part=part,
+            item=item,
+            specification=spec,
+            amount=amount,
+            year=year,
+            report_line=line,
             bad=bad,
         )
 

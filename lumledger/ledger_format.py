@@ -19,9 +19,11 @@ DECISIONS = "Beslut"
 PAYMENTS = "Utbetalningar"
 REPORTS = "Redovisningar"
 REPAYMENTS = "Återbetalningar"
+# An application's budget as its form states it, one row per line (issue 15).
+BUDGET = "Budget"
 
 REQUIRED_SHEETS: tuple[str, ...] = (ROUNDS, ADMINISTRATIONS, APPLICATIONS)
-OPTIONAL_SHEETS: tuple[str, ...] = (DECISIONS, PAYMENTS, REPORTS, REPAYMENTS)
+OPTIONAL_SHEETS: tuple[str, ...] = (DECISIONS, PAYMENTS, REPORTS, REPAYMENTS, BUDGET)
 INPUT_SHEETS: tuple[str, ...] = REQUIRED_SHEETS + OPTIONAL_SHEETS
 # Sheets lumledger writes; never read as input.
 OUTPUT_SHEETS: tuple[str, ...] = ("Fel", "Summering", "Avstämning")
@@ -43,6 +45,15 @@ ADMINISTRATION_TYPES: tuple[str, ...] = ("Stadsdelsförvaltning", "Fackförvaltn
 DEFAULT_MAX_GRANTED_PER_ADMINISTRATION = 2
 PROJECT_YEARS: tuple[int, ...] = (1, 2, 3)
 
+YES = "Ja"
+NO = "Nej"
+YES_NO: tuple[str, ...] = (YES, NO)
+
+# The two parts of an application's budget (Budget!Del).
+BUDGET_COSTS = "Kostnader"
+BUDGET_INCOME = "Intäkter"
+BUDGET_PARTS: tuple[str, ...] = (BUDGET_COSTS, BUDGET_INCOME)
+
 
 class Kind(Enum):
     """How a column's cells are parsed."""
@@ -62,6 +73,18 @@ class Column:
     required: bool = False
     # Allowed words for a TEXT column (checked as LUM-E010).
     choices: tuple[str, ...] = ()
+
+
+# The report lines a budget line is reported in (Budget!Redovisningsrad): Redovisningar's columns.
+REPORT_LINES_CHOICES: tuple[str, ...] = (
+    "Beviljat belopp",
+    "Egen insats",
+    "Övriga intäkter",
+    "Personalkostnader",
+    "Administrativa kostnader",
+    "Utbildningskostnader",
+    "Övriga kostnader",
+)
 
 
 def _cols(*columns: Column) -> tuple[Column, ...]:
@@ -116,6 +139,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         # Added by lumledger (format 1 allows extra columns): the granted amount as frozen by
         # `lumledger cycle decide`; a later change of `Beviljat belopp` is LUM-E018.
         Column("Beviljat vid beslut", Kind.WHOLE_KR),
+        # Added for the application form (issue 15).
+        Column("Projektperiod från", Kind.DATE),
+        Column("Projektperiod till", Kind.DATE),
+        Column("Sökt belopp totalt", Kind.WHOLE_KR),
+        Column("Egen budget per år", Kind.WHOLE_KR),
+        Column("Avdelning/enhet", Kind.TEXT),
+        Column("Undertecknad av", Kind.TEXT),
+        Column("Undertecknad datum", Kind.DATE),
     ),
     DECISIONS: _cols(
         Column("År", Kind.YEAR, required=True),
@@ -145,6 +176,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("Övriga kostnader", Kind.KR),
         Column("Summa kostnader", Kind.KR),
         Column("Ej förbrukat", Kind.KR),
+        # Added for the report form (issue 15).
+        Column("Intygat genomfört", Kind.TEXT, choices=YES_NO),
+        Column("Ej förbrukat kryssad", Kind.TEXT, choices=YES_NO),
+        Column("Ansvarig chef", Kind.TEXT),
     ),
     REPAYMENTS: _cols(
         Column("Id", Kind.TEXT, required=True),
@@ -152,6 +187,29 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("Belopp", Kind.KR, required=True),
         Column("Verifikation", Kind.TEXT),
     ),
+    BUDGET: _cols(
+        Column("Id", Kind.TEXT, required=True),
+        Column("Del", Kind.TEXT, required=True, choices=BUDGET_PARTS),
+        Column("Post", Kind.TEXT, required=True),
+        Column("Specifikation", Kind.TEXT),
+        Column("Belopp", Kind.KR, required=True),
+        Column("År", Kind.YEAR),
+        Column("Redovisningsrad", Kind.TEXT, choices=(*REPORT_LINES_CHOICES,)),
+    ),
+}
+
+# The columns the forms add (issue 15), by sheet; the whole Budget sheet is the forms' too.
+FORM_COLUMNS: dict[str, tuple[str, ...]] = {
+    APPLICATIONS: (
+        "Projektperiod från",
+        "Projektperiod till",
+        "Sökt belopp totalt",
+        "Egen budget per år",
+        "Avdelning/enhet",
+        "Undertecknad av",
+        "Undertecknad datum",
+    ),
+    REPORTS: ("Intygat genomfört", "Ej förbrukat kryssad", "Ansvarig chef"),
 }
 
 # The columns of Omgångar holding a round's frame and its largest amount per application, by type.
@@ -175,6 +233,11 @@ CLOSING_NOTE = "Stängningsanteckning"
 
 # Columns holding personal data: never exported.
 PERSONAL_DATA_COLUMNS: tuple[str, ...] = ("Kontaktperson", "E-post")
+
+# Budget deviations (LUM-R012): a report line deviates from its budget line when the difference
+# exceeds this share of the budget line and at least this many kronor.
+BUDGET_TOLERANCE_SHARE_PERCENT = 10
+BUDGET_TOLERANCE_MIN_KR = 5_000
 
 
 # --- cell addresses -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from lumledger.findings import Finding, plural, sort_key, summarize
 from lumledger.ledger import ZERO, Account, Application, Ledger, match_key, report_due_date
 from lumledger.ledger_format import APPLICATION_TYPES, APPLICATIONS, DECISIONS
 from lumledger.money import format_kr, message_kr, to_json_amount
+from lumledger.rules.budget import BudgetLineStatement, budget_statements
 from lumledger.rules.reconciliation import (
     NO_PAYMENTS,
     NO_REPORTS,
@@ -302,6 +303,8 @@ class Reconciliation:
     open_years: list[YearOpen] = field(default_factory=list)  # what is open, per year
     validation: list[Finding] = field(default_factory=list)  # the validation errors themselves
     year_of: dict[Finding, int | None] = field(default_factory=dict, repr=False)
+    # Each report against its application's budget, line by line (issue 15; empty without Budget).
+    budget: list[BudgetLineStatement] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -350,6 +353,8 @@ class Reconciliation:
             "statements": [s.to_dict() for s in self.statements],
             "years": [y.to_dict() for y in self.years],
             "validation_errors": [f.to_dict() for f in self.validation],
+            # Only for a ledger whose reports have a budget (issue 15).
+            **({"budget": [line.to_dict() for line in self.budget]} if self.budget else {}),
         }
 
 
@@ -554,6 +559,7 @@ def _reconcile(ledger: Ledger, as_of: dt.date, validation: list[Finding]) -> Rec
         validation_errors=len(validation),
         validation=validation,
         year_of=year_of,
+        budget=budget_statements(ledger),
     )
 
 

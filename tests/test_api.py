@@ -64,7 +64,14 @@ def test_each_result_gives_the_json_the_command_line_prints() -> None:
     check = lumledger.reconcile(ledger, as_of=__import__("datetime").date(2026, 12, 1))
     as_json = json.loads(json.dumps(check.to_dict(), default=str))
     assert as_json == _cli_json("reconcile", str(EXAMPLE), "--as-of", "2026-12-01")
-    assert [f.code for f in check.findings] == ["LUM-R001", "LUM-R009"]
+    # Issue 15: the HV 2021 report against its application's budget (R012–R014) beside R001, R009.
+    assert [f.code for f in check.findings] == [
+        "LUM-R001",
+        "LUM-R013",
+        "LUM-R012",
+        "LUM-R009",
+        "LUM-R014",
+    ]
 
 
 def test_a_path_works_where_a_ledger_is_expected_and_an_invalid_ledger_gets_no_rollup(

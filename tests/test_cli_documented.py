@@ -116,8 +116,13 @@ def _filled_in(command: str, tmp_path: Path) -> list[str]:
     }
     words = shlex.split(command.replace("[", " ").replace("]", " "))[1:]
     out: list[str] = []
+    form = str(ROOT / "tests" / "data" / "forms" / "ansokan-hv-2020-tabell.docx")
     for before, word in zip(["", *words], words, strict=False):
-        if before in {"-o", "--output"} and word not in values:
+        if word in {"BLANKETT", "BLANKETT.docx"}:
+            out.append(form)  # a filled-in form (tests/data/forms)
+        elif word == "…" and before in {"BLANKETT", "BLANKETT.docx"}:
+            continue  # "more forms"
+        elif before in {"-o", "--output"} and word not in values:
             out.append(str(tmp_path / "ut" / word))  # an output file named in the docs
         elif word in values:
             out.append(values[word])

@@ -55,7 +55,7 @@ def test_cases_are_the_same_bytes_every_time() -> None:
 
 def test_every_kind_of_case_is_generated() -> None:
     kinds = {fuzz.make_case(4, index).kind for index in range(60)}
-    assert kinds == {"ledger", "rawxml", "mutate", "hostile"}
+    assert kinds == {"ledger", "rawxml", "mutate", "hostile", "form"}
 
 
 def _valid_case() -> fuzz.Case:
@@ -116,7 +116,7 @@ def test_small_fuzz_run(tmp_path: Path) -> None:
     assert summary["failures"] == [], json.dumps(summary["failures"], ensure_ascii=False)[:3000]
     assert status == 0
     assert summary["count"] == SMALL_RUN
-    assert set(summary["by_kind"]) == {"ledger", "rawxml", "mutate", "hostile"}
+    assert set(summary["by_kind"]) == {"ledger", "rawxml", "mutate", "hostile", "form"}
     statuses = {key.split(":")[1] for key in summary["exits"]}
     assert statuses == {"0", "1", "2"}
     assert not (out / "failures").exists()

@@ -666,14 +666,18 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     found = [(f.code, f.id, f.sheet, f.cell, f.expected, f.found) for f in result.findings]
     assert found == [
         ("LUM-R001", None, ledger_format.DECISIONS, "C2", 21, 23),
+        # Issue 15: the report against its application's budget (tests/test_forms_import.py).
+        ("LUM-R013", "2021-P01", ledger_format.REPORTS, "D2", 1_000_000, 650_000),
+        ("LUM-R012", "2021-P01", ledger_format.REPORTS, "J2", 50_000, 42_044),
         ("LUM-R009", "2021-P01", ledger_format.REPORTS, "K2", 1_150_000, 1_500_000),
+        ("LUM-R014", "2021-P01", ledger_format.REPORTS, "M2", "Nej", "Ja"),
     ]
-    r001, r009 = result.findings
+    r001, _r013, _r012, r009, _r014 = result.findings
     assert result.year_of_finding(r001) == 2019
     assert r009.message == (
         "Kostnaderna (1 500 000 kr) överstiger intäkterna (1 150 000 kr) med 350 000 kr"
     )
-    assert result.to_dict()["findings"][1]["difference"] == 350_000
+    assert result.to_dict()["findings"][3]["difference"] == 350_000
     # R001 sits at Beslut!C2: found is that cell's 23, expected the ledger's 21, +2 as in the
     # years table ("Beslut mot liggare") — one sign and one meaning everywhere.
     assert result.to_dict()["findings"][0]["difference"] == 2
@@ -682,7 +686,7 @@ def test_example_ledger_has_exactly_the_two_real_discrepancies() -> None:
     # No payments in the example: R003 is not run for any of its years, and says so.
     r003 = {n.reason for n in result.not_run if n.code == "LUM-R003"}
     assert r003 == {f"{y}: inga utbetalningar registrerade" for y in (2019, 2020, 2021)}
-    # The own contribution (650 000 against a budget of 1 000 000) is shown, not a finding.
+    # The own contribution (650 000 against a budget of 1 000 000) is shown, and LUM-R013.
     hv = next(s for s in result.statements if s.id == "2021-P01")
     assert hv.own_contribution == Decimal(650_000)
 
@@ -712,7 +716,7 @@ def test_cli_example_terminal_output_grouped_by_year() -> None:
     assert any(line.startswith("2021 ") for line in lines[:r009])
     assert "  2019 Projekt  Beslut!C2  LUM-R001  Beslutet anger 23" in res.output
     assert "LUM-R003  2019, 2020, 2021: inga utbetalningar registrerade" in res.output
-    assert "2 avvikelser (LUM-R001 1, LUM-R009 1)" in res.output
+    assert "5 avvikelser (LUM-R001 1, LUM-R009 1, LUM-R012 1, LUM-R013 1, LUM-R014 1)" in res.output
 
 
 def test_cli_json_carries_every_key() -> None:
@@ -724,8 +728,14 @@ def test_cli_json_carries_every_key() -> None:
         assert {"code", "severity", "sheet", "cell", "row", "message", "expected", "found"} <= set(
             item
         )
-    assert [f["code"] for f in data["findings"]] == ["LUM-R001", "LUM-R009"]
-    assert data["summary"]["as_of"] == "2022-03-01" and data["summary"]["findings"] == 2
+    assert [f["code"] for f in data["findings"]] == [
+        "LUM-R001",
+        "LUM-R013",
+        "LUM-R012",
+        "LUM-R009",
+        "LUM-R014",
+    ]
+    assert data["summary"]["as_of"] == "2022-03-01" and data["summary"]["findings"] == 5
     assert {
         "code": "LUM-R004",
         "year": None,
@@ -934,7 +944,8 @@ def test_example_says_what_is_open_and_keeps_its_two_discrepancies() -> None:
         "inga utbetalningar registrerade för 2019 – 26 beviljade ansökningar, 3 510 450 kr"
         in (lines[-1])
     )
-    assert "2 avvikelser (LUM-R001 1, LUM-R009 1)" in lines[-1]
+    # The two of issue 13 and the budget findings of HV 2021's report (issue 15).
+    assert "5 avvikelser (LUM-R001 1, LUM-R009 1, LUM-R012 1, LUM-R013 1, LUM-R014 1)" in lines[-1]
 
 
 def test_open_items_name_a_payment_without_a_grant(tmp_path: Path) -> None:

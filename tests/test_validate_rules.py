@@ -289,7 +289,9 @@ def test_w003_unknown_column(tmp_path: Path) -> None:
     path = make_ledger(
         tmp_path, change=lambda r: r[APPS][0].update({"Anteckning": "ring tillbaka"})
     )
-    finding = at(assert_only(path, "LUM-W003"), APPS, "U1")
+    # The first column after the format's (issue 15 added seven to Ansökningar).
+    letter = ledger_format.column_letters(len(ledger_format.COLUMNS[APPS]) + 1)
+    finding = at(assert_only(path, "LUM-W003"), APPS, f"{letter}1")
     assert "Anteckning" in finding.message
 
 

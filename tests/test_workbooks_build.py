@@ -268,12 +268,14 @@ def test_example_applications(example: openpyxl.Workbook) -> None:
     by_id = {row["Id"]: row for row in rows}
     first, second = by_id["2020-P01"], by_id["2021-P01"]
     assert first["Förvaltning"] == second["Förvaltning"] == "Hässelby-Vällingby"
-    assert first["Projekt"] == second["Projekt"] == "HV-socialtjanst-2020"
+    # Issue 15: the HV rows are what importing its forms gives (the key `Förvaltning: Namn`).
+    assert first["Projekt"] == second["Projekt"] == f"Hässelby-Vällingby: {first['Namn']}"
     assert (first["Projektår"], second["Projektår"]) == (1, 2)
     assert first["Sökt belopp"] == second["Sökt belopp"] == 500_000
     assert first["Beviljat belopp"] is None
     assert second["Beviljat belopp"] == 500_000
-    assert first["Tidigare beviljat"] is None and second["Tidigare beviljat"] is None
+    # The form says "-" for the 2020 application; the 2020 grant (for 2021) is not documented.
+    assert first["Tidigare beviljat"] == 0 and second["Tidigare beviljat"] is None
     assert first["KST"] == "1002"
     assert first["Betalkonto"] == "Plusgiro 5 55 13-6"
     assert first["Namn"].startswith("Ett systematiskt, skyndsamt och tryggt")
@@ -359,6 +361,10 @@ def test_example_report_and_empty_sheets(example: openpyxl.Workbook) -> None:
         "Övriga kostnader": None,
         "Summa kostnader": 1_500_000,
         "Ej förbrukat": 0,
+        # Issue 15: the report form's boxes and responsible manager.
+        "Intygat genomfört": "Ja",
+        "Ej förbrukat kryssad": "Nej",
+        "Ansvarig chef": "Aida Rizvic, avdelningschef",
     }
     assert _records(example[PAYMENTS]) == []
     assert _records(example[REPAYMENTS]) == []

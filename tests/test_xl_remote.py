@@ -396,7 +396,12 @@ def test_worksheet_function_errors_are_text(example: dict[str, Any]) -> None:
 
 def test_every_desktop_button_and_function_is_offered_remotely() -> None:
     buttons = json.loads((ROOT / "xl" / "buttons.json").read_text(encoding="utf-8"))["buttons"]
-    assert sorted(remote.SCRIPTS) == sorted(b["python"] for b in buttons)
+    # "Läs in blanketter" reads .docx files on the officer's computer through Excel's own file
+    # dialog: desktop only (the hosts without a folder use `lumledger import`, docs/excel.md).
+    desktop_only = {"import_forms"}
+    assert sorted(remote.SCRIPTS) == sorted(
+        b["python"] for b in buttons if b["python"] not in desktop_only
+    )
     scripts = {m["function_name"] for m in xlwings.server.custom_scripts_meta(remote)}
     assert scripts == set(remote.SCRIPTS.values()) == set(SCRIPTS)
     functions = {f["name"] for f in xlwings.server.custom_functions_meta(remote)["functions"]}

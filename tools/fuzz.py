@@ -13,7 +13,10 @@ Every case is one workbook made from ``(seed, index)`` alone, so any failure can
 * ``mutate``: bytes of a valid workbook (or a corpus file) truncated, flipped (anywhere or inside
   one part's compressed data), with a part corrupted, removed or doubled, or zip headers patched;
 * ``hostile``: entity expansion, external entities, zip bombs (honest and lying sizes), cells
-  beyond Excel's limits, absurd used areas, thousands of parts, deep nesting.
+  beyond Excel's limits, absurd used areas, thousands of parts, deep nesting;
+* ``form``: a filled-in or blank LUM form (.docx, ``tests/data/forms``, ``workbooks/blanketter``)
+  as it is, mutated as above, or made hostile (entities, external relationships, a zip bomb, deep
+  nesting), imported into a copy of the template with ``lumledger import`` (issue 15).
 
 Each case runs every read-only command of the command line (``validate``, and ``rollup``,
 ``reconcile``, ``export`` where the CLI has them) in a worker process with a time limit and a
@@ -61,6 +64,7 @@ KINDS: tuple[tuple[str, int], ...] = (
     ("rawxml", 20),
     ("mutate", 35),
     ("hostile", 10),
+    ("form", 10),
 )
 COMMAND_TIME_LIMIT = 10.0  # seconds, for a file under 1 MB
 MEMORY_LIMIT_MB = 4096
@@ -966,6 +970,79 @@ class Case:
 
 
 _FILE_NAMES = ("liggare.xlsx", "LUM 2019 – kopia.xlsx", "lum-ö.xlsm", "data.xlsx", "x.XLSX")
+_FORM_NAMES = ("blankett.docx", "Ansökan 2020 – kopia.docx", "redovisning-ö.docx", "x.DOCX")
+_ROOT = Path(__file__).resolve().parent.parent
+FORM_SOURCES = (_ROOT / "tests" / "data" / "forms", _ROOT / "workbooks" / "blanketter")
+FORM_LEDGER = _ROOT / "workbooks" / "lum-mall.xlsx"
+
+
+def _form_bases() -> list[Path]:
+    return sorted(path for folder in FORM_SOURCES for path in folder.glob("*.docx"))
+
+
+def make_form(rng: random.Random) -> bytes:
+    """A LUM form as it is, mutated, or made hostile."""
+    base = rng.choice(_form_bases()).read_bytes()
+    pick = rng.random()
+    if pick < 0.15:
+        return base
+    if pick < 0.65:
+        return mutate(rng, base)
+    return hostile_form(rng, base)
+
+
+def _replace_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    def edit(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> None:
+        for index, (info, content) in enumerate(parts):
+            if info.filename == name:
+                parts[index] = (info, change(content))
+
+    return _rezip(data, edit)
+
+
+def hostile_form(rng: random.Random, base: bytes) -> bytes:
+    """``base`` with entities, an external relationship, a zip bomb or deep nesting."""
+    pick = rng.randrange(5)
+    if pick == 0:  # entity expansion in the main part
+        dtd = billion_laughs(levels=rng.randint(3, 10))
+        return _replace_part(
+            base, "word/document.xml", lambda xml: xml.replace(b"?>", b"?>" + dtd.encode(), 1)
+        )
+    if pick == 1:  # an external entity, in UTF-16
+        return _replace_part(
+            base,
+            "word/_rels/document.xml.rels",
+            lambda xml: (
+                '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY x SYSTEM '
+                '"file:///etc/passwd">]><r>&x;</r>'
+            ).encode("utf-16"),
+        )
+    if pick == 2:  # content pulled from outside the file
+        target = rng.choice(
+            ("file:///C:/mall.dotm", "\\\\server\\share\\x.png", "https://example.org/x")
+        )
+        kind = rng.choice(("attachedTemplate", "image", "subDocument", "oleObject"))
+        rel = (
+            f'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/relationships/{kind}" Target="{escape(target)}" TargetMode="External"/>'
+        ).encode()
+        return _replace_part(
+            base,
+            "word/_rels/document.xml.rels",
+            lambda xml: xml.replace(b"</Relationships>", rel + b"</Relationships>"),
+        )
+    if pick == 3:  # a zip bomb part (zeros compress about a thousand times)
+        size = rng.choice((11, 24)) << 20
+
+        def add(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> None:
+            parts.append((_entry("word/media/nollor.bin"), bytes(size)))
+
+        return _rezip(base, add)
+    depth = rng.choice((70, 500, 5000))  # nested content controls
+    nested = b"<w:sdt><w:sdtContent>" * depth + b"<w:p/>" + b"</w:sdtContent></w:sdt>" * depth
+    return _replace_part(
+        base, "word/document.xml", lambda xml: xml.replace(b"<w:body>", b"<w:body>" + nested, 1)
+    )
 
 
 def make_case(seed: int, index: int, corpus: Sequence[Path] = ()) -> Case:
@@ -983,6 +1060,8 @@ def make_case(seed: int, index: int, corpus: Sequence[Path] = ()) -> Case:
         else:
             base = make_ledger(rng, wildness=rng.choice((0.0, 0.05)))
         data = mutate(rng, base)
+    elif kind == "form":
+        return Case(index=index, kind=kind, data=make_form(rng), name=rng.choice(_FORM_NAMES))
     else:
         data = make_hostile(rng)
     return Case(index=index, kind=kind, data=data, name=rng.choice(_FILE_NAMES))
@@ -1006,6 +1085,17 @@ def _commands(path: Path, out_dir: Path, rng: random.Random) -> list[tuple[str, 
     from lumledger.cli import main
 
     available = getattr(main, "commands", {})
+    if path.suffix.lower() == ".docx":
+        # A form is imported into a copy of the template in the output folder (the form itself
+        # must stay unchanged): once as a dry run, once for real.
+        ledger = out_dir / "liggare.xlsx"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ledger.write_bytes(FORM_LEDGER.read_bytes())
+        flags = ["--json"] if rng.random() < 0.3 else []
+        return [
+            ("import-dry-run", ["import", str(ledger), str(path), "--dry-run", *flags]),
+            ("import", ["import", str(ledger), str(path), "--uppdatera"]),
+        ]
     commands: list[tuple[str, list[str]]] = [("validate", ["validate", str(path)])]
     if rng.random() < 0.3:
         commands[0][1].append("--json")

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lumledger.ledger_format import COLUMNS, INPUT_SHEETS, Kind
+from lumledger.ledger_format import BUDGET, COLUMNS, FORM_COLUMNS, INPUT_SHEETS, Kind
 from lumledger.money import luhn_ok
 from tools.ledger_book import CellFormats, LedgerBook, SheetWriter
 
@@ -232,8 +232,20 @@ DEFECTS = (
 )
 
 APPLICATION_COLUMNS = tuple(
-    c.name for c in COLUMNS["Ansökningar"] if c.name != "Beviljat vid beslut"
+    c.name
+    for c in COLUMNS["Ansökningar"]
+    if c.name != "Beviljat vid beslut" and c.name not in FORM_COLUMNS["Ansökningar"]
 )
+# Generated ledgers are format-1 ledgers: without the columns and the sheet the forms add.
+GENERATED_SHEETS = tuple(name for name in INPUT_SHEETS if name != BUDGET)
+
+
+def _generated_columns(name: str) -> list[Any]:
+    return [
+        c
+        for c in COLUMNS[name]
+        if c.name != "Beviljat vid beslut" and c.name not in FORM_COLUMNS.get(name, ())
+    ]
 
 
 def _luhn_digit(digits: str) -> str:
@@ -372,10 +384,12 @@ def write_ledger(
     kr_format = book.formats.get(num_format="#,##0.00")
     by_kind = {kind: CellFormats(date=date_format) for kind in Kind}
     by_kind[Kind.KR] = CellFormats(number=kr_format, date=date_format)
-    sheets = {name: book.add_sheet(name) for name in INPUT_SHEETS}
+    sheets = {name: book.add_sheet(name) for name in GENERATED_SHEETS}
     for name, sheet in sheets.items():
         columns = (
-            APPLICATION_COLUMNS if name == "Ansökningar" else tuple(c.name for c in COLUMNS[name])
+            APPLICATION_COLUMNS
+            if name == "Ansökningar"
+            else tuple(c.name for c in _generated_columns(name))
         )
         sheet.header(columns)
 
@@ -384,7 +398,7 @@ def write_ledger(
 
     def write_table(name: str, records: Sequence[dict[str, Any]] | Any) -> None:
         sheet = sheets[name]
-        spec = [c for c in COLUMNS[name] if c.name != "Beviljat vid beslut"]
+        spec = _generated_columns(name)
         for r, record in enumerate(records, start=1):
             for c, col in enumerate(spec):
                 put(sheet, r, c, record.get(col.name), col.kind)
@@ -456,7 +470,7 @@ def write_ledger(
     app_kinds = {c.name: c.kind for c in COLUMNS["Ansökningar"]}
     app_spec = [(i, name, app_kinds[name]) for i, name in enumerate(APPLICATION_COLUMNS)]
     pay_spec = [(i, c.name, c.kind) for i, c in enumerate(COLUMNS["Utbetalningar"])]
-    rep_spec = [(i, c.name, c.kind) for i, c in enumerate(COLUMNS["Redovisningar"])]
+    rep_spec = [(i, c.name, c.kind) for i, c in enumerate(_generated_columns("Redovisningar"))]
     back_spec = [(i, c.name, c.kind) for i, c in enumerate(COLUMNS["Återbetalningar"])]
     step = max(len(sk) // 100, 1)
     for i in range(len(sk)):

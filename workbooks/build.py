@@ -42,20 +42,28 @@ from lumledger.ledger_format import (  # noqa: E402
     ADMINISTRATIONS,
     APPLICATION_TYPES,
     APPLICATIONS,
+    BUDGET,
+    BUDGET_PARTS,
     COLUMNS,
     DECISIONS,
     INPUT_SHEETS,
     PROJECT,
+    REPORT_LINES_CHOICES,
     REPORTS,
     ROUND_STATUSES,
     ROUNDS,
     STATUS_DECIDED,
+    YES_NO,
     Column,
     Kind,
 )
 from tools.ledger_book import CellFormats, Formats, SheetWriter, check_kind  # noqa: E402
 
 DATA_DIR = HERE / "data"
+# The filled Hässelby-Vällingby forms (built by workbooks/blanketter/build.py).
+FORMS_DIR = HERE.parent / "tests" / "data" / "forms"
+HV_APPLICATION_FORM = "ansokan-hv-2020-ifylld.docx"
+HV_REPORT_FORM = "redovisning-hv-2021-ifylld.docx"
 TEMPLATE_PATH = HERE / "lum-mall.xlsx"
 EXAMPLE_PATH = HERE / "lum-exempel.xlsx"
 
@@ -164,6 +172,12 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
         "bidragsåret. Skriv summorna som de står i redovisningen; de kontrolleras.",
     ),
     ("Återbetalningar", "Återbetalda medel som socialförvaltningen har tagit emot."),
+    (
+        BUDGET,
+        "Ansökans budget som blanketten anger den: en rad per ansökan och budgetpost (Del är "
+        "Kostnader eller Intäkter, Belopp per år om År är tomt). Redovisningsrad anger vilken "
+        "kolumn i Redovisningar posten redovisas i; avstämningen jämför dem.",
+    ),
     ("Så fyller du i", ""),
     (
         "Rubrikraden",
@@ -181,6 +195,12 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
         "Personuppgifter",
         "Kontaktperson och E-post är personuppgifter. De kommer aldrig med i de officiella "
         "tabellerna.",
+    ),
+    (
+        "Blanketter",
+        "Ifyllda ansöknings- och redovisningsblanketter (.docx) läses in med  lumledger import "
+        "FIL BLANKETT.docx  eller knappen Läs in blanketter: planen visas först och inget skrivs "
+        "utan säkerhetskopia. Tomma blanketter finns i mappen blanketter.",
     ),
     ("Kontrollera liggaren", ""),
     (
@@ -495,6 +515,39 @@ def _add_validations(workbook: Workbook, sheets: Mapping[str, Worksheet]) -> Non
         f"Typ ska vara {admin_types}.",
     )
 
+    # The forms' columns (issue 15).
+    for column, title in (
+        ("Intygat genomfört", "Genomfört enligt plan och budget"),
+        ("Ej förbrukat kryssad", "Ej förbrukade medel"),
+    ):
+        _add_list_validation(
+            sheets[REPORTS],
+            REPORTS,
+            column,
+            YES_NO,
+            title,
+            "Välj Ja om rutan i redovisningen är kryssad, annars Nej.",
+            "Skriv Ja eller Nej.",
+        )
+    _add_list_validation(
+        sheets[BUDGET],
+        BUDGET,
+        "Del",
+        BUDGET_PARTS,
+        "Del av budgeten",
+        "Välj Kostnader eller Intäkter.",
+        "Del ska vara Kostnader eller Intäkter.",
+    )
+    _add_list_validation(
+        sheets[BUDGET],
+        BUDGET,
+        "Redovisningsrad",
+        REPORT_LINES_CHOICES,
+        "Rad i redovisningen",
+        "Kolumnen i Redovisningar som posten redovisas i.",
+        "Välj en av kolumnerna i Redovisningar.",
+    )
+
     name_column = xl_col_to_name(_column_index(ADMINISTRATIONS, "Namn"))
     workbook.define_name(
         ADMINISTRATION_NAMES,
@@ -531,14 +584,6 @@ _CSV_ONLY_DECISION_COLUMNS = frozenset(
         "Ansökan stänger",
         "Max beviljade per förvaltning",
     }
-)
-
-# The Hässelby-Vällingby project: what the documents leave to the ledger keeper.
-HV_PROJECT_KEY = "HV-socialtjanst-2020"
-HV_PURPOSE = (
-    "Processtöd för att systematiskt, skyndsamt och tryggt föra över och implementera nya "
-    "arbetssätt från piloten för tidigt socialt stöd till barn och unga i socialtjänstens "
-    "linjeverksamhet."
 )
 
 
@@ -578,8 +623,11 @@ def _single(records: Sequence[Mapping[str, str]], field: str) -> str:
     return values.pop()
 
 
-def example_rows(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
-    """The example ledger's rows by sheet, built from the CSV files in ``data_dir``."""
+def example_rows(
+    data_dir: Path = DATA_DIR, forms_dir: Path = FORMS_DIR
+) -> dict[str, list[dict[str, Any]]]:
+    """The example ledger's rows by sheet, built from the CSV files in ``data_dir`` and the filled
+    Hässelby-Vällingby forms in ``forms_dir``."""
     decisions = _read_csv(data_dir / _DECISIONS_CSV)
     applications: list[dict[str, Any]] = [
         _ledger_row(APPLICATIONS, record, _CSV_ONLY_APPLICATION_COLUMNS)
@@ -595,78 +643,36 @@ def example_rows(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
         hv.setdefault(record["Källa"], {})[record["Fält"]] = record["Värde"]
     application, report = hv[_HV_APPLICATION], hv[_HV_REPORT]
 
-    # "1 av 3 (2020-2022)": the 2020 application is project year 1.
+    # The Hässelby-Vällingby rows are exactly what `lumledger import` gives for the two forms
+    # (the application of 2020 and the financial report of 2021, rebuilt as filled .docx by
+    # workbooks/blanketter/build.py); tests/test_forms_import.py imports them into the template
+    # and compares cell for cell.
+    hv_rows = hv_form_rows(forms_dir)
+    hv_application = hv_rows[APPLICATIONS][0]
+    # The forms agree with the transcription in hv-2020-2022.csv.
     match = re.fullmatch(r"(\d) av (\d) \((\d{4})-(\d{4})\)", application["Projektår"])
     if match is None:
         raise ValueError(f"Projektår: unexpected form {application['Projektår']!r}")
-    first_project_year, first_year = int(match.group(1)), int(match.group(3))
-    report_year = int(report["År"])
-    hv_common = {
-        "Typ": _parse(APPLICATIONS, "Typ", application["Typ"]),
+    first_year, report_year = int(match.group(3)), int(report["År"])
+    expected = {
+        "År": first_year,
         "Förvaltning": application["Förvaltning"],
         "Namn": application["Namn"],
-        "Syfte": HV_PURPOSE,
-        "Projekt": HV_PROJECT_KEY,
+        "Projektår": int(match.group(1)),
         "Sökt belopp": int(application["Sökt belopp per år"]),
+        "Sökt belopp totalt": int(application["Sökt belopp totalt"]),
+        "Egen budget per år": int(application["Budget intäkter: Egen budget (per år)"]),
+        "KST": application["KST"],
+        "Betalkonto": application["Betalkonto"],
+        "Undertecknad datum": date.fromisoformat(application["Undertecknad"]),
     }
-    if hv_common["Typ"] != PROJECT:
-        raise ValueError("the Hässelby-Vällingby application is expected to be a project")
-    applications += [
-        {
-            "Id": f"{first_year}-P01",
-            "År": first_year,
-            "Projektår": first_project_year,
-            **hv_common,
-            # The 2020 grant is not documented: Beviljat belopp stays blank.
-            "KST": application["KST"],
-            "Betalkonto": application["Betalkonto"],
-        },
-        {
-            "Id": f"{report_year}-P01",
-            "År": report_year,
-            "Projektår": first_project_year + report_year - first_year,
-            **hv_common,
-            # Tidigare beviljat is unknown (the 2020 grant is not documented): blank.
-            "Beviljat belopp": int(report["Beviljat belopp"]),
-        },
-    ]
-
-    unspent_ticked = {"ja": True, "nej": False}[report["Ej förbrukade medel (ruta kryssad)"]]
-    if unspent_ticked:
-        raise ValueError("the report states unspent funds but no amount is transcribed")
-    reports: list[dict[str, Any]] = [
-        {
-            "Id": f"{report_year}-P01",
-            "Inlämnad": date.fromisoformat(report["Undertecknad"]),
-            "Beviljat belopp": _parse(REPORTS, "Beviljat belopp", report["Beviljat belopp"]),
-            "Egen insats": _parse(REPORTS, "Egen insats", report["Intäkter: Egen insats"]),
-            "Övriga intäkter": _parse(
-                REPORTS, "Övriga intäkter", report["Intäkter: Övriga intäkter"]
-            ),
-            "Summa intäkter": _parse(
-                REPORTS, "Summa intäkter", report["Intäkter: Summa (som angiven)"]
-            ),
-            "Personalkostnader": _parse(
-                REPORTS,
-                "Personalkostnader",
-                report["Kostnader: Personalkostnader inkl. sociala avgifter"],
-            ),
-            "Administrativa kostnader": _parse(
-                REPORTS, "Administrativa kostnader", report["Kostnader: Administrativa kostnader"]
-            ),
-            "Utbildningskostnader": _parse(
-                REPORTS, "Utbildningskostnader", report["Kostnader: Utbildningskostnader"]
-            ),
-            "Övriga kostnader": _parse(
-                REPORTS, "Övriga kostnader", report["Kostnader: Övriga kostnader"]
-            ),
-            "Summa kostnader": _parse(
-                REPORTS, "Summa kostnader", report["Kostnader: Summa (som angiven)"]
-            ),
-            # The "unspent funds" box is not ticked: nothing unspent.
-            "Ej förbrukat": 0,
-        }
-    ]
+    found = {name: hv_application.get(name) for name in expected}
+    if found != expected:
+        raise ValueError(f"the HV application form differs from {_HV_CSV}: {found} != {expected}")
+    if hv_rows[REPORTS][0]["Summa kostnader"] != int(report["Kostnader: Summa (som angiven)"]):
+        raise ValueError(f"the HV report form differs from {_HV_CSV}")
+    applications += hv_rows[APPLICATIONS]
+    reports: list[dict[str, Any]] = list(hv_rows[REPORTS])
 
     decision_year = int(_single(decisions, "År"))
     rounds: list[dict[str, Any]] = [
@@ -693,6 +699,34 @@ def example_rows(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
             _ledger_row(DECISIONS, record, _CSV_ONLY_DECISION_COLUMNS) for record in decisions
         ],
         REPORTS: reports,
+        BUDGET: hv_rows[BUDGET],
+    }
+
+
+def hv_form_rows(forms_dir: Path = FORMS_DIR) -> dict[str, list[dict[str, Any]]]:
+    """The Hässelby-Vällingby rows as importing its two filled forms into an empty ledger gives
+    them: ``2020-P01`` with its budget, ``2021-P01`` carried from it with the report's grant, and
+    the 2021 report (:mod:`lumledger.forms`)."""
+    from lumledger.forms.reading import read_form
+    from lumledger.forms.rows import continuation_row, ledger_rows, project_key
+
+    application = ledger_rows(read_form(forms_dir / HV_APPLICATION_FORM), "2020-P01")
+    report = ledger_rows(read_form(forms_dir / HV_REPORT_FORM), "2021-P01")
+    if not application or not report:
+        raise ValueError("the HV forms could not be read")
+    first = dict(application[APPLICATIONS][0])
+    first["Projekt"] = project_key(first)
+    later = continuation_row(
+        first,
+        id="2021-P01",
+        year=2021,
+        granted=report[REPORTS][0]["Beviljat belopp"],
+        earlier_granted=first.get("Beviljat belopp"),
+    )
+    return {
+        APPLICATIONS: [first, later],
+        BUDGET: [dict(line) for line in application[BUDGET]],
+        REPORTS: [dict(report[REPORTS][0])],
     }
 
 

@@ -38,3 +38,7 @@ End Sub
 Sub Genomfor()
     RunPython "import lumledger.xl; lumledger.xl.apply_plan()"
 End Sub
+
+Sub LasInBlanketter()
+    RunPython "import lumledger.xl; lumledger.xl.import_forms()"
+End Sub

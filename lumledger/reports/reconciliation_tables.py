@@ -404,10 +404,48 @@ def reconciliation_listing(result: Reconciliation) -> Report:
     tables.append(findings_by_year(result))
     if result.not_run:
         tables.append(not_run_lines_table(result))
+    if result.budget:
+        tables.append(budget_table(result))
     return Report(
         title=None,
         tables=tuple(tables),
         notes=(_summary_line(result),),
+    )
+
+
+# --- budget against outcome (issue 15) ------------------------------------------------------------
+
+BUDGET_COLUMNS: tuple[Column, ...] = (
+    Column("id", "Id"),
+    Column("year", "År", K.YEAR),
+    Column("line", "Rad i redovisningen"),
+    Column("budget", "Budget", K.KRONOR),
+    Column("outcome", "Redovisat", K.KRONOR),
+    Column("difference", "Skillnad", K.KRONOR),
+    Column("beyond", "Avviker"),
+    Column("budget_id", "Budget enligt ansökan"),
+)
+
+
+def budget_table(result: Reconciliation) -> Table:
+    """Each report against its application's budget, line by line (empty without budgets)."""
+    rows = tuple(
+        Row(
+            values=(
+                line.id,
+                line.year,
+                line.line,
+                line.budget,
+                line.outcome,
+                line.difference,
+                "ja" if line.beyond_tolerance else "",
+                line.budget_id,
+            )
+        )
+        for line in result.budget
+    )
+    return Table(
+        name="Budget mot utfall", columns=BUDGET_COLUMNS, rows=rows, title="Budget mot utfall"
     )
 
 
@@ -451,6 +489,7 @@ def reconciliation_sheet(result: Reconciliation) -> Report:
             statements_table(
                 result, SHEET_STATEMENT_COLUMNS, name="Läge per ansökan", title="Läge per ansökan"
             ),
+            *((budget_table(result),) if result.budget else ()),
         ),
     )
 
@@ -531,6 +570,7 @@ def reconciliation_workbook(result: Reconciliation) -> Report:
                 computed=_computed(result),
             ),
             statements_table(result, STATEMENT_COLUMNS, name="Avstämning per ansökan"),
+            *((budget_table(result),) if result.budget else ()),
             years_table(result),
             not_run_table(result),
             about_table(result),

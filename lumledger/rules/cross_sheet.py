@@ -360,7 +360,12 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
         return []
     known = {match_key(v) for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
     out: list[Finding] = []
-    for sheet in (ledger_format.PAYMENTS, ledger_format.REPORTS, ledger_format.REPAYMENTS):
+    for sheet in (
+        ledger_format.PAYMENTS,
+        ledger_format.REPORTS,
+        ledger_format.REPAYMENTS,
+        ledger_format.BUDGET,  # issue 15
+    ):
         table = ledger.sheet(sheet)
         if table is None or not table.has("Id"):
             continue

@@ -105,6 +105,7 @@ _READER = "lumledger.workbook.reader:load_ledger"
 _COLUMNS = "lumledger.rules.schemas:check_columns"
 _CROSS = "lumledger.rules.cross_sheet"
 _RECONCILE = "lumledger.rules.reconciliation"
+_BUDGET = "lumledger.rules.budget"
 
 _RULES: tuple[Rule, ...] = (
     Rule(
@@ -337,6 +338,22 @@ _RULES: tuple[Rule, ...] = (
         check_name=f"{_CROSS}:check_joint_study_visits",
     ),
     Rule(
+        code="LUM-W010",
+        severity=WARNING,
+        stage=VALIDATION,
+        title="Sökt belopp totalt är inte sökt belopp per år gånger projektperiodens år",
+        action="kontrollera beloppen och projektperioden i ansökan",
+        check_name=f"{_BUDGET}:check_application_forms",
+    ),
+    Rule(
+        code="LUM-W011",
+        severity=WARNING,
+        stage=VALIDATION,
+        title="Projektperioden stämmer inte med år och projektår",
+        action="kontrollera projektperioden, År och Projektår",
+        check_name=f"{_BUDGET}:check_application_forms",
+    ),
+    Rule(
         code="LUM-R001",
         severity=DISCREPANCY,
         stage=RECONCILIATION,
@@ -423,6 +440,38 @@ _RULES: tuple[Rule, ...] = (
         title="Flerårigt projekt: tidigare beviljat eller projektår stämmer inte",
         action="kontrollera projektets tidigare år",
         check_name=f"{_RECONCILE}:check_projects",
+    ),
+    Rule(
+        code="LUM-R012",
+        severity=DISCREPANCY,
+        stage=RECONCILIATION,
+        title="En redovisningsrad avviker från ansökans budget mer än toleransen",
+        action="begär en förklaring av avvikelsen från budgeten",
+        check_name=f"{_BUDGET}:check_budget",
+    ),
+    Rule(
+        code="LUM-R013",
+        severity=DISCREPANCY,
+        stage=RECONCILIATION,
+        title="Egen insats är lägre än den egna budget ansökan utlovade",
+        action="begär en förklaring; bedöm om bidraget ska återkrävas",
+        check_name=f"{_BUDGET}:check_budget",
+    ),
+    Rule(
+        code="LUM-R014",
+        severity=DISCREPANCY,
+        stage=RECONCILIATION,
+        title="Intygat genomfört enligt projektplan och budget trots avvikelse",
+        action="kontakta ansvarig chef; intyget stämmer inte med siffrorna",
+        check_name=f"{_BUDGET}:check_budget",
+    ),
+    Rule(
+        code="LUM-R015",
+        severity=DISCREPANCY,
+        stage=RECONCILIATION,
+        title="Rutan för ej förbrukade medel stämmer inte med beloppen",
+        action="rätta redovisningen eller registrera återbetalningen",
+        check_name=f"{_BUDGET}:check_budget",
     ),
 )
 

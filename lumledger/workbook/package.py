@@ -329,8 +329,19 @@ _DTD_MESSAGE = (
 
 def refuse_dtd(name: str, data: bytes, shown: str) -> None:
     """Refuse (``LedgerReadError``) a part an XML parser would read that declares a DTD or entities."""
-    if _looks_like_xml(name, data[:64]) and data.find(b"!") >= 0 and _DTD_RE.search(data):
+    if _looks_like_xml(name, data[:64]) and declares_dtd(data):
         raise LedgerReadError(_DTD_MESSAGE.format(shown=shown))
+
+
+def declares_dtd(data: bytes) -> bool:
+    """Whether XML ``data`` (or a window of it) declares a DTD or entities (any encoding); shared
+    with the form reader (:mod:`lumledger.forms.docx`)."""
+    return data.find(b"!") >= 0 and _DTD_RE.search(data) is not None
+
+
+def looks_like_xml(name: str, head: bytes) -> bool:
+    """Parts an XML parser would read: by name, or by content (``head``) whatever the name."""
+    return _looks_like_xml(name, head)
 
 
 def _looks_like_xml(name: str, head: bytes) -> bool:

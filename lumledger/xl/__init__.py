@@ -151,6 +151,13 @@ def apply_plan() -> None:
     guarded(_caller(), run_apply_plan)
 
 
+def import_forms() -> None:
+    """Knappen Läs in blanketter (issue 15; the work is in :mod:`lumledger.xl.forms`)."""
+    from lumledger.xl import forms
+
+    guarded(_caller(), forms.import_forms)
+
+
 __all__ = [
     "AVSTAMNING",
     "FEL",
@@ -172,6 +179,7 @@ __all__ = [
     "excel_value",
     "export",
     "guarded",
+    "import_forms",
     "link_address",
     "new_round",
     "read_book",
