@@ -27,8 +27,11 @@ class SheetHabits:
         return bool(self.merged or self.hidden_rows or self.auto_filter)
 
 
-# What a chunk must contain for any pattern below to match in it.
-_SIEVES = (b'hidden="', b"<mergeCell ", b"<autoFilter", b"<filterColumn")
+# What a chunk must contain for any pattern below to match in it: one byte first (memchr speed;
+# a sheet written with shared strings has neither "h" nor "l" in its rows unless rows have custom
+# heights or outlines), then the words.
+_HIDDEN = b'hidden="'
+_AFTER_DATA = (b"<mergeCell ", b"<autoFilter", b"<filterColumn")  # each holds an "l"
 # A tag is never longer than this in what Excel writes; a match that straddles two chunks is
 # found in the overlap, and counted once (only matches that end in the new chunk count).
 _OVERLAP = 512
@@ -55,6 +58,14 @@ def parse_area(text: str) -> Area | None:
     return (min(top, bottom), min(left, right), max(top, bottom), max(left, right))
 
 
+def _holds(chunk: bytes, edge: bytes, byte: bytes, words: tuple[bytes, ...]) -> bool:
+    """Whether ``chunk`` or the ``edge`` across the previous chunk holds one of ``words``; the
+    one-byte sieve ``byte`` (in every word) first."""
+    if chunk.find(byte) < 0 and edge.find(byte) < 0:
+        return False
+    return any(word in chunk or word in edge for word in words)
+
+
 class HabitScan:
     """Fed a worksheet part chunk by chunk; :attr:`found` says what it holds."""
 
@@ -64,7 +75,7 @@ class HabitScan:
 
     def feed(self, chunk: bytes) -> None:
         edge = self.tail + chunk[:_OVERLAP]
-        if any(word in chunk or word in edge for word in _SIEVES):
+        if _holds(chunk, edge, b"h", (_HIDDEN,)) or _holds(chunk, edge, b"l", _AFTER_DATA):
             self._scan(self.tail + chunk, len(self.tail))
         self.tail = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else edge[-_OVERLAP:]
 
