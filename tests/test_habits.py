@@ -104,6 +104,7 @@ def test_hidden_rows_are_counted(tmp_path: Path) -> None:
     def hide(book: Any) -> None:
         book[APPS].row_dimensions[3].hidden = True
         book[APPS].row_dimensions[4].hidden = True
+        book[APPS].row_dimensions[9].hidden = True  # empty: not counted
 
     habit(path, hide)
     (hidden,) = only(path, "LUM-W009")

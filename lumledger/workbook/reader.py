@@ -912,10 +912,16 @@ def habit_findings(sheet: str, cells: SheetCells) -> list[Finding]:
         merged = _unmerge(sheet, cells, area)
         if merged is not None:
             out.append(merged)
-    hidden = [row for row in habits.hidden_rows if row >= 2]
+    hidden = [row for row in habits.hidden_rows if row >= 2 and _holds_values(cells, row)]
     if hidden:
         out.append(_hidden_rows_finding(sheet, cells, hidden))
     return out
+
+
+def _holds_values(cells: SheetCells, row: int) -> bool:
+    """Whether Excel row ``row`` of ``cells`` has any value (a hidden empty row does not count)."""
+    i = row - cells.first_row
+    return 0 <= i < len(cells.rows) and not all(map(_is_empty, cells.rows[i]))
 
 
 def _unmerge(sheet: str, cells: SheetCells, area: tuple[int, int, int, int]) -> Finding | None:
