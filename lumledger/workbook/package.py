@@ -8,6 +8,13 @@ Swedish sentence (:class:`~lumledger.findings.LedgerReadError`, exit status 2).
 It also finds what python-calamine cannot tell us: cells holding an Excel error (``#N/A`` …)
 and formulas saved without a cached value.
 
+Files that are no Excel workbook are named (Numbers, OpenDocument, Word, PowerPoint:
+:mod:`lumledger.workbook.foreign`); a binary ``.xlsb`` is checked record by record
+(:mod:`lumledger.workbook.xlsb`); part names are resolved as python-calamine resolves them
+(:func:`part_key`); Excel 4.0 macro sheets are hidden from calamine (:func:`calamine_source`). The
+one pass over each sheet also notes merged ranges, hidden rows and the AutoFilter
+(:mod:`lumledger.workbook.habits`) for the reader's findings.
+
 It is the one package layer of lumledger: the reader's checks above and the safe writer
 (:mod:`lumledger.workbook.safewrite`, through :class:`PackageParts`) share its zip entries, part
 names, relationships, workbook structure (:func:`workbook_structure`), lock files and its size,
