@@ -39,7 +39,7 @@ def only(path: Path, code: str) -> list[Finding]:
     return found
 
 
-@pytest.mark.rule("LUM-W007")
+@pytest.mark.rule("LUM-W012")
 def test_merged_cells_are_one_finding_at_the_range(tmp_path: Path) -> None:
     """D2:D3 merged holding "Bromma": one warning at D2:D3, not "D3 … Förvaltning är tomt"; the
     second application is read with the name the officer sees."""
@@ -49,7 +49,7 @@ def test_merged_cells_are_one_finding_at_the_range(tmp_path: Path) -> None:
 
     path = make_ledger(tmp_path, change=same_administration)
     habit(path, lambda book: book[APPS].merge_cells("D2:D3"))
-    (merged,) = only(path, "LUM-W007")
+    (merged,) = only(path, "LUM-W012")
     assert (merged.sheet, merged.cell, merged.row) == (APPS, "D2:D3", 2)
     assert "sammanfogade" in merged.message and "”Bromma”" in merged.message
     ledger = validate_path(path).ledger
@@ -57,15 +57,15 @@ def test_merged_cells_are_one_finding_at_the_range(tmp_path: Path) -> None:
     assert list(ledger.sheet(APPS).frame["Förvaltning"])[:2] == ["Bromma", "Bromma"]
 
 
-@pytest.mark.rule("LUM-W007")
+@pytest.mark.rule("LUM-W012")
 def test_a_merge_across_columns_is_reported_not_spread(tmp_path: Path) -> None:
     path = make_ledger(tmp_path, change=lambda r: r[APPS][0].update({"Syfte": None}))
     habit(path, lambda book: book[APPS].merge_cells("F2:G2"))  # Namn over Syfte
-    (merged,) = only(path, "LUM-W007")
+    (merged,) = only(path, "LUM-W012")
     assert merged.cell == "F2:G2" and "bara den första cellen" in merged.message
 
 
-@pytest.mark.rule("LUM-W008")
+@pytest.mark.rule("LUM-W013")
 def test_a_totals_row_is_one_finding(tmp_path: Path) -> None:
     """A "Summa" row under the applications with their sums: one warning, not five errors (Id, År,
     Typ, Förvaltning empty …), and the sums are not counted as an application."""
@@ -74,7 +74,7 @@ def test_a_totals_row_is_one_finding(tmp_path: Path) -> None:
         rows[APPS].append({"Id": "Summa", "Sökt belopp": 742_000, "Beviljat belopp": 225_000})
 
     path = make_ledger(tmp_path, change=totals)
-    (total,) = only(path, "LUM-W008")
+    (total,) = only(path, "LUM-W013")
     assert (total.sheet, total.row, total.found) == (APPS, 5, "Summa")
     assert total.cell is not None and total.cell.startswith("A5:")
     ledger = validate_path(path).ledger
@@ -97,7 +97,7 @@ def test_co_applicants_with_commas_get_the_semicolon_hint(tmp_path: Path) -> Non
     assert hint.found == "Farsta, Socialförvaltningen"
 
 
-@pytest.mark.rule("LUM-W009")
+@pytest.mark.rule("LUM-W014")
 def test_hidden_rows_are_counted(tmp_path: Path) -> None:
     path = make_ledger(tmp_path)
 
@@ -107,12 +107,12 @@ def test_hidden_rows_are_counted(tmp_path: Path) -> None:
         book[APPS].row_dimensions[9].hidden = True  # empty: not counted
 
     habit(path, hide)
-    (hidden,) = only(path, "LUM-W009")
+    (hidden,) = only(path, "LUM-W014")
     assert hidden.sheet == APPS and hidden.found == 2
     assert "2 rader är dolda (rad 3, 4)" in hidden.message and "läses ändå" in hidden.message
 
 
-@pytest.mark.rule("LUM-W009")
+@pytest.mark.rule("LUM-W014")
 def test_filtered_rows_are_counted(tmp_path: Path) -> None:
     path = make_ledger(tmp_path)
 
@@ -124,15 +124,15 @@ def test_filtered_rows_are_counted(tmp_path: Path) -> None:
         sheet.row_dimensions[4].hidden = True
 
     habit(path, filtered)
-    (hidden,) = only(path, "LUM-W009")
+    (hidden,) = only(path, "LUM-W014")
     assert "2 rader är bortfiltrerade av autofiltret (rad 3, 4)" in hidden.message
 
 
-@pytest.mark.rule("LUM-W009")
+@pytest.mark.rule("LUM-W014")
 def test_a_hidden_sheet_is_said(tmp_path: Path) -> None:
     path = make_ledger(tmp_path)
     habit(path, lambda book: setattr(book[ADMINS], "sheet_state", "hidden"))
-    (hidden,) = only(path, "LUM-W009")
+    (hidden,) = only(path, "LUM-W014")
     assert hidden.sheet == ADMINS and "dolt" in hidden.message
 
 

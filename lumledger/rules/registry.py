@@ -301,7 +301,7 @@ _RULES: tuple[Rule, ...] = (
         check_name=f"{_CROSS}:check_co_applicants",
     ),
     Rule(
-        code="LUM-W007",
+        code="LUM-W012",
         severity=WARNING,
         stage=READING,
         title="Sammanfogade celler i tabellen",
@@ -309,7 +309,7 @@ _RULES: tuple[Rule, ...] = (
         check_name=_READER,
     ),
     Rule(
-        code="LUM-W008",
+        code="LUM-W013",
         severity=WARNING,
         stage=READING,
         title="En summarad under tabellen (läses inte)",
@@ -317,7 +317,7 @@ _RULES: tuple[Rule, ...] = (
         check_name=_READER,
     ),
     Rule(
-        code="LUM-W009",
+        code="LUM-W014",
         severity=WARNING,
         stage=READING,
         title="Dolda eller bortfiltrerade rader, eller ett dolt blad (läses ändå)",

@@ -890,13 +890,13 @@ _PARSERS: dict[Kind, Callable[[_RawColumn, Any, dict[int, str], _Collector], Any
 
 
 def habit_findings(sheet: str, cells: SheetCells) -> list[Finding]:
-    """LUM-W007 (merged ranges, filled down as the officer sees them) and LUM-W009 (hidden or
+    """LUM-W012 (merged ranges, filled down as the officer sees them) and LUM-W014 (hidden or
     filtered rows, a hidden sheet) of one sheet; fills ``cells.rows`` in place."""
     out: list[Finding] = []
     if cells.state != "visible":
         out.append(
             finding(
-                "LUM-W009",
+                "LUM-W014",
                 sheet,
                 None,
                 None,
@@ -958,7 +958,7 @@ def _unmerge(sheet: str, cells: SheetCells, area: tuple[int, int, int, int]) -> 
             "cellerna och skriv varje värde i sin egen cell"
         )
     return finding(
-        "LUM-W007",
+        "LUM-W012",
         sheet,
         ref,
         top,
@@ -980,7 +980,7 @@ def _hidden_rows_finding(sheet: str, cells: SheetCells, hidden: list[int]) -> Fi
         verb = "är bortfiltrerad" if len(filtered) == 1 else "är bortfiltrerade"
         parts.append(f"{_rows_count(len(filtered))} {verb} av autofiltret ({_row_list(filtered)})")
     return finding(
-        "LUM-W009",
+        "LUM-W014",
         sheet,
         None,
         hidden[0],
@@ -1018,7 +1018,7 @@ def _drop_totals_rows(
     first_col: int,
     key: int | None,
 ) -> list[Finding]:
-    """LUM-W008: the last rows of the table, when one is a totals row ("Summa", "Totalt" … in
+    """LUM-W013: the last rows of the table, when one is a totals row ("Summa", "Totalt" … in
     one of its first cells, at least one number, and the key column (Id, År, Namn) empty or
     holding that word): not read as data (``nonempty`` cleared), one finding."""
     import numpy as np
@@ -1038,7 +1038,7 @@ def _drop_totals_rows(
         row = first_data_row + int(i)
         out.append(
             finding(
-                "LUM-W008",
+                "LUM-W013",
                 sheet,
                 f"{column_letters(first_col)}{row}:{column_letters(first_col + len(raw) - 1)}{row}",
                 row,
