@@ -48,6 +48,9 @@ def test_every_code_is_declared_once_with_its_stage_and_severity() -> None:
         "LUM-W001",
         "LUM-W002",
         "LUM-W003",
+        "LUM-W012",
+        "LUM-W013",
+        "LUM-W014",
     )
 
 

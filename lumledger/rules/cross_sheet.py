@@ -497,6 +497,10 @@ def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
         for part in split_co_applicants(value):
             if ledger.administration(part) is not None:
                 continue
+            comma = _comma_separated(ledger, part)
+            if comma is not None:
+                out.append(_comma_finding(apps, row, part, comma))
+                continue
             close = closest(part, names, 0.5)
             hint = f"; menade du ”{close}”?" if close else ""
             out.append(
@@ -511,6 +515,30 @@ def check_co_applicants(ledger: Ledger, context: Context) -> list[Finding]:
                 )
             )
     return out
+
+
+def _comma_separated(ledger: Ledger, part: str) -> list[str] | None:
+    """``"Östermalm, Norrmalm"`` -> the names, when every comma-separated piece is one of
+    Förvaltningar's (a list written with commas instead of semicolons); else ``None``."""
+    pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+    if len(pieces) < 2 or any(ledger.administration(piece) is None for piece in pieces):
+        return None
+    return pieces
+
+
+def _comma_finding(apps: Sheet, row: int, part: str, pieces: list[str]) -> Finding:
+    """LUM-W006 for co-applicants separated by commas: the semicolon hint, not "menade du"."""
+    joined = "; ".join(pieces)
+    return finding(
+        "LUM-W006",
+        APPLICATIONS,
+        apps.cell("Medsökande", row),
+        row,
+        f"Medsökande ”{part}” är flera förvaltningar skilda med kommatecken; skilj dem med "
+        f"semikolon: ”{joined}”",
+        expected=joined,
+        found=part,
+    )
 
 
 def split_co_applicants(text: str) -> list[str]:

@@ -8,6 +8,13 @@ Swedish sentence (:class:`~lumledger.findings.LedgerReadError`, exit status 2).
 It also finds what python-calamine cannot tell us: cells holding an Excel error (``#N/A`` …)
 and formulas saved without a cached value.
 
+Files that are no Excel workbook are named (Numbers, OpenDocument, Word, PowerPoint:
+:mod:`lumledger.workbook.foreign`); a binary ``.xlsb`` is checked record by record
+(:mod:`lumledger.workbook.xlsb`); part names are resolved as python-calamine resolves them
+(:func:`part_key`); Excel 4.0 macro sheets are hidden from calamine (:func:`calamine_source`). The
+one pass over each sheet also notes merged ranges, hidden rows and the AutoFilter
+(:mod:`lumledger.workbook.habits`) for the reader's findings.
+
 It is the one package layer of lumledger: the reader's checks above and the safe writer
 (:mod:`lumledger.workbook.safewrite`, through :class:`PackageParts`) share its zip entries, part
 names, relationships, workbook structure (:func:`workbook_structure`), lock files and its size,
@@ -20,6 +27,8 @@ import contextlib
 import io
 import posixpath
 import re
+import string
+import struct
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -31,6 +40,9 @@ from typing import Any
 
 from lumledger.findings import LedgerReadError
 from lumledger.ledger_format import column_letters, column_number
+from lumledger.workbook import xlsb
+from lumledger.workbook.foreign import foreign_zip_message, numbers_folder_message
+from lumledger.workbook.habits import HabitScan, SheetHabits
 
 # Limits. A ledger of Excel's full 1 048 575 rows holds 0.85 to 1.7 GB of XML (1.5 GB in one
 # sheet with every column filled); a zip bomb is caught by its ratio long before these sizes.
@@ -38,6 +50,13 @@ MAX_TOTAL_UNCOMPRESSED = 6_000_000_000
 MAX_PART_UNCOMPRESSED = 4_000_000_000
 MAX_RATIO = 200  # uncompressed / compressed bytes of one part, once the part exceeds SMALL_PART
 SMALL_PART = 10_000_000
+# A ratio alone cannot tell a legitimate sheet recompressed at zlib's default level (Excel's own
+# 57 MB sheet reaches 250:1) from a bomb (one repeated byte packs 1 023:1); a bound on what the
+# high ratio may cost can: a part may go up to HIGH_RATIO while it stays under HIGH_RATIO_PART
+# inflated, and the bytes beyond MAX_RATIO x packed stay under HIGH_RATIO_TOTAL for all parts.
+HIGH_RATIO = 500
+HIGH_RATIO_PART = 256 << 20
+HIGH_RATIO_TOTAL = 512 << 20
 MAX_PARTS = 10_000
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -78,6 +97,16 @@ class Package:
     oversized: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  # worksheet parts not checked yet
     inflated: int = 0  # bytes of the parts checked so far, inflated
+    excess: int = 0  # bytes inflated beyond MAX_RATIO x packed so far (see part_limit)
+    format: str = "xlsx"  # "xlsx" (also .xlsm) or "xlsb" (binary parts)
+    sheet_parts: set[str] = field(default_factory=set)  # every part calamine may read as a sheet
+    # sheets that are no ledger sheets (title -> "chartsheet", "dialogsheet", "macrosheet" …)
+    ignored_sheets: dict[str, str] = field(default_factory=dict)
+    hidden_sheets: dict[str, str] = field(default_factory=dict)  # title -> hidden | veryHidden
+    binary: BinaryNotes = field(default_factory=lambda: BinaryNotes())
+    # part -> merged ranges, hidden rows and the AutoFilter seen in it (only parts with any)
+    habits: dict[str, SheetHabits] = field(default_factory=dict)
+    calamine_hides: CalamineHides | None = None  # sheets python-calamine must not be shown
 
     def check_sheet(self, title: str) -> None:
         """Check the sheet's part if that is still pending, and refuse (``LedgerReadError``) a
@@ -122,10 +151,20 @@ class Package:
         if part is None:
             return {}
         self.check_pending([part])
+        if self.format == "xlsb":
+            return dict(self.binary.errors.get(part, {}))
         if part not in self.parts_with_special_cells:
             return {}
         with zipfile.ZipFile(self.path) as archive:
             return scan_special_cells(read_part(archive, part))
+
+    def sheet_habits(self, title: str) -> SheetHabits:
+        """Merged ranges, hidden rows and the AutoFilter of the sheet ``title`` (checked first)."""
+        part = self.sheets.get(title)
+        if part is None:
+            return SheetHabits()
+        self.check_pending([part])
+        return self.habits.get(part) or SheetHabits()
 
 
 def _changed_message(shown: str) -> str:
@@ -219,7 +258,8 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
         raise LedgerReadError(f"Filen {shown} finns inte; kontrollera sökvägen och filnamnet.")
     if file.is_dir():
         raise LedgerReadError(
-            f"{shown} är en mapp, inte en arbetsbok; ange en .xlsx- eller .xlsm-fil."
+            numbers_folder_message(file)
+            or f"{shown} är en mapp, inte en arbetsbok; ange en .xlsx- eller .xlsm-fil."
         )
     if refuse_when_open:
         _refuse_if_open(file)
@@ -251,8 +291,13 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
     package = Package(path=file)
     with archive:
         check_sizes(archive, shown)
+        names = PartNames(archive.namelist())
+        _refuse_foreign(archive, names, file)
+        structure = _structure_first(archive, names, shown, package)
         _check_integrity(archive, shown, package)
-        package.sheets = _sheet_parts(archive, shown)
+        if structure is None:  # refused with the reason the structure could not be read
+            structure = _read_structure(archive, names, shown)
+        package.sheets = _sheet_parts(structure, shown, package)
     return package
 
 
@@ -274,18 +319,40 @@ def _ole_message(file: Path) -> str:
 
 
 def check_sizes(archive: zipfile.ZipFile, shown: str) -> None:
+    """The zip's declared sizes: number of parts, each part within :func:`part_limit`, the total,
+    and the bytes allowed only by the high-ratio bound (:func:`high_ratio_excess`) together."""
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
         raise LedgerReadError(
             f"Filen {shown} har orimligt många delar ({len(infos)}); den läses inte."
         )
-    total = 0
+    total = excess = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > MAX_PART_UNCOMPRESSED or total > MAX_TOTAL_UNCOMPRESSED:
+        excess += high_ratio_excess(info.file_size, info.compress_size)
+        if (
+            info.file_size > part_limit(info.compress_size)
+            or total > MAX_TOTAL_UNCOMPRESSED
+            or excess > HIGH_RATIO_TOTAL
+        ):
             raise LedgerReadError(_bomb_message(shown))
-        if info.file_size > SMALL_PART and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise LedgerReadError(_bomb_message(shown))
+
+
+def part_limit(compressed: int) -> int:
+    """The most a part packed into ``compressed`` bytes may inflate to: ``SMALL_PART`` whatever
+    its ratio, ``MAX_RATIO`` times its packed size, or up to ``HIGH_RATIO`` times while that
+    stays under ``HIGH_RATIO_PART``; never above ``MAX_PART_UNCOMPRESSED``."""
+    packed = max(compressed, 1)
+    return min(
+        MAX_PART_UNCOMPRESSED,
+        max(SMALL_PART, MAX_RATIO * packed, min(HIGH_RATIO * packed, HIGH_RATIO_PART)),
+    )
+
+
+def high_ratio_excess(size: int, compressed: int) -> int:
+    """The bytes of a part of ``size`` beyond what ``MAX_RATIO`` alone allows (summed over the
+    package against ``HIGH_RATIO_TOTAL``)."""
+    return max(0, size - max(SMALL_PART, MAX_RATIO * max(compressed, 1)))
 
 
 def _bomb_message(shown: str) -> str:
@@ -298,7 +365,7 @@ def _bomb_message(shown: str) -> str:
 def read_part(archive: zipfile.ZipFile, part: str | zipfile.ZipInfo, *, shown: str = "") -> bytes:
     """Inflate one part, stopping as soon as it outgrows what its compressed size allows."""
     info = part if isinstance(part, zipfile.ZipInfo) else archive.getinfo(part)
-    limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
+    limit = part_limit(info.compress_size)
     chunks: list[bytes] = []
     size = 0
     with archive.open(info) as stream:
@@ -369,12 +436,20 @@ class _PartScan:
     size: int = 0
     has_special: bool = False
     grid: _GridScan | None = None
+    habits: HabitScan | None = None
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _PartScan:
-    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits."""
-    limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
-    result = _PartScan(grid=_GridScan(shown) if _is_worksheet(info.filename) else None)
+def _scan_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, is_sheet: bool
+) -> _PartScan:
+    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits.
+
+    ``is_sheet``: the part is one the workbook's relationships point at as a sheet (or lies
+    under ``xl/worksheets/``), whatever its name: calamine reads what the relationship says."""
+    limit = part_limit(info.compress_size)
+    result = _PartScan(grid=_GridScan(shown) if is_sheet else None)
+    if is_sheet:
+        result.habits = HabitScan()
     tail = b""
     is_xml: bool | None = None
     for chunk in _chunks(archive, info):
@@ -393,6 +468,8 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _
             result.has_special = window.find(b"#") >= 0 or bool(_FORMULA_RE.search(window))
         if result.grid is not None:
             result.grid.feed(chunk)
+        if result.habits is not None:
+            result.habits.feed(chunk)
         tail = chunk[-32:]
     if result.grid is not None:
         result.grid.finish()
@@ -403,9 +480,9 @@ def _check_integrity(archive: zipfile.ZipFile, shown: str, package: Package) -> 
     """Inflate every part once (CRC, truncation, real sizes, no DTD, cells within Excel's limits),
     except large worksheets, which are left ``pending`` in ``package`` (see :class:`Package`)."""
     for info in archive.infolist():
-        if info.is_dir():
+        if info.is_dir() or part_key(info.filename).endswith("/"):
             continue
-        if _is_worksheet(info.filename) and info.file_size > DEFER_SCAN_BYTES:
+        if info.filename in package.sheet_parts and info.file_size > DEFER_SCAN_BYTES:
             package.pending.append(info.filename)
             continue
         package.inflated += _check_part(archive, info, shown, package)
@@ -415,8 +492,11 @@ def _check_part(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, package: Package
 ) -> int:
     """Check one part (see :func:`_scan_part`), note what it holds in ``package``; its size."""
+    is_sheet = info.filename in package.sheet_parts
     try:
-        scan = _scan_part(archive, info, shown)
+        if is_sheet and package.format == "xlsb" and part_key(info.filename).endswith(".bin"):
+            return _check_binary_sheet(archive, info, shown, package)
+        scan = _scan_part(archive, info, shown, is_sheet)
         area = scan.grid.used_area(archive, info) if scan.grid is not None else None
     except LedgerReadError:
         raise
@@ -433,13 +513,21 @@ def _check_part(
             f"Filen {shown} är skadad (delen {info.filename} går inte att packa upp); "
             "hämta en hel kopia eller spara om den i Excel."
         ) from None
-    if package.inflated + scan.size > MAX_TOTAL_UNCOMPRESSED:
-        raise LedgerReadError(_bomb_message(shown))
+    _count_inflated(package, scan.size, info, shown)
     if scan.has_special:
         package.parts_with_special_cells.add(info.filename)
     if area is not None:
         package.oversized[info.filename] = area
+    if scan.habits is not None and scan.habits.found:
+        package.habits[info.filename] = scan.habits.found
     return scan.size
+
+
+def _count_inflated(package: Package, size: int, info: zipfile.ZipInfo, shown: str) -> None:
+    """Refuse when the parts inflated so far exceed the total or the high-ratio allowance."""
+    package.excess += high_ratio_excess(size, info.compress_size)
+    if package.inflated + size > MAX_TOTAL_UNCOMPRESSED or package.excess > HIGH_RATIO_TOTAL:
+        raise LedgerReadError(_bomb_message(shown))
 
 
 # --- the used area of a worksheet, as calamine will see it -----------------------------------------
@@ -656,10 +744,16 @@ def _ref(attrs: bytes) -> tuple[int, int] | None:
     return row, _letters_number(parts.group(1)[:8]) - 1
 
 
-def _sheet_parts(archive: zipfile.ZipFile, shown: str) -> dict[str, str]:
-    """Sheet title -> worksheet part, in workbook order (parts checked already: plain XML)."""
+def _read_structure(archive: zipfile.ZipFile, names: PartNames, shown: str) -> WorkbookStructure:
+    """The workbook's structure, read from the zip (each part size-limited, no DTD), or refused."""
+
+    def read(name: str) -> bytes:
+        data = read_part(archive, name, shown=shown)
+        refuse_dtd(name, data, shown)
+        return data
+
     try:
-        structure = workbook_structure(PartNames(archive.namelist()), archive.read)
+        return workbook_structure(names, read)
     except MissingWorkbookError:
         raise LedgerReadError(
             f"Filen {shown} är en zip-fil men ingen Excel-arbetsbok (xl/workbook.xml saknas); "
@@ -669,7 +763,204 @@ def _sheet_parts(archive: zipfile.ZipFile, shown: str) -> dict[str, str]:
         raise LedgerReadError(
             f"Filen {shown} är skadad (arbetsbokens XML går inte att läsa); spara om den i Excel."
         ) from None
-    return {sheet.name: sheet.part for sheet in structure.sheets if sheet.part is not None}
+
+
+def _structure_first(
+    archive: zipfile.ZipFile, names: PartNames, shown: str, package: Package
+) -> WorkbookStructure | None:
+    """Before the integrity pass: the parts calamine may read as sheets (what the workbook's
+    relationships point at, whatever their names, and anything under ``xl/worksheets/``), so that
+    each of them gets the used-area check. ``None`` when the structure cannot be read yet (the
+    integrity pass, then :func:`_read_structure`, says why)."""
+    if names.duplicates:
+        raise LedgerReadError(
+            f"Filen {shown} är skadad (delen {names.duplicates[0]} finns två gånger); "
+            "öppna den i Excel och spara den på nytt."
+        )
+    try:
+        structure: WorkbookStructure | None = _read_structure(archive, names, shown)
+    except _STRUCTURE_ERRORS:
+        structure = None
+    listed = set() if structure is None else {s.part for s in structure.sheets if s.part}
+    package.sheet_parts = listed | {
+        name for name in archive.namelist() if _is_worksheet(part_key(name))
+    }
+    if structure is not None and part_key(structure.workbook_part).endswith(".bin"):
+        package.format = "xlsb"
+        _check_binary_structure(archive, names, structure, shown, package)
+    return structure
+
+
+_UNPACK_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+)
+_STRUCTURE_ERRORS: tuple[type[Exception], ...] = (LedgerReadError, *_UNPACK_ERRORS)
+
+
+def _sheet_parts(structure: WorkbookStructure, shown: str, package: Package) -> dict[str, str]:
+    """Sheet title -> worksheet part, in workbook order; the other sheets (chart, dialog and
+    Excel 4.0 macro sheets) noted as ignored, hidden sheets noted, and the sheets python-calamine
+    refuses a whole book for noted for :func:`calamine_source`."""
+    sheets: dict[str, str] = {}
+    for sheet in structure.sheets:
+        if sheet.state in ("hidden", "veryHidden"):
+            package.hidden_sheets[sheet.name] = sheet.state
+        if sheet.part is not None and sheet.is_worksheet:
+            sheets[sheet.name] = sheet.part
+        elif sheet.part is not None:
+            package.ignored_sheets[sheet.name] = sheet.kind
+    hides = _calamine_refuses(structure, package.format)
+    if hides:
+        package.calamine_hides = CalamineHides(
+            workbook_part=structure.workbook_part, rel_ids=frozenset(hides)
+        )
+    return sheets
+
+
+# --- foreign zips, binary workbooks, sheets calamine refuses ---------------------------------------
+
+
+def _refuse_foreign(archive: zipfile.ZipFile, names: PartNames, file: Path) -> None:
+    """Name a Numbers, OpenDocument, Word or PowerPoint file from its part names (nothing of it
+    is inflated but a ``mimetype`` of at most 100 bytes)."""
+
+    def read_small(key: str) -> bytes | None:
+        name = names.find(key)
+        info = None if name is None else archive.getinfo(name)
+        if info is None or info.file_size > 100 or info.compress_size > 200:
+            return None
+        return archive.read(info)
+
+    message = foreign_zip_message(names.keyed, file.name, file.suffix.lower(), read_small)
+    if message is not None:
+        raise LedgerReadError(message)
+
+
+@dataclass(slots=True)
+class BinaryNotes:
+    """What the record walk found in a ``.xlsb``'s sheets (calamine cannot show it)."""
+
+    shared_strings: int = 0  # BrtSSTItem records in xl/sharedStrings.bin
+    errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)  # part -> cells
+
+
+@dataclass(frozen=True, slots=True)
+class CalamineHides:
+    """Sheets python-calamine refuses a whole book for (Excel 4.0 macro sheets; in a ``.xlsb`` any
+    sheet outside worksheets/, chartsheets/, dialogsheets/): it is given a copy whose workbook
+    part does not list them (:func:`calamine_source`)."""
+
+    workbook_part: str
+    rel_ids: frozenset[str]
+
+
+def _calamine_refuses(structure: WorkbookStructure, file_format: str) -> list[str]:
+    if file_format == "xlsb":
+        readable = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
+        return [
+            s.rel_id for s in structure.sheets if not part_key(s.part or "").startswith(readable)
+        ]
+    # A sheet without its relationship ("Relationship not found") stays a refusal of the book.
+    return [s.rel_id for s in structure.sheets if s.kind == "macrosheet"]
+
+
+_SHEET_ELEMENT_RE = re.compile(
+    rb"<(?P<prefix>[A-Za-z_][\w.-]*:)?sheet\b(?P<attrs>[^<>]*?)(?:/>|>\s*</(?P=prefix)?sheet\s*>)"
+)
+_RID_RE = re.compile(rb"""(?:^|\s)[\w.-]*:?id\s*=\s*["']([^"']*)["']""")
+
+
+def calamine_source(package: Package) -> io.BytesIO | None:
+    """What python-calamine should open instead of the file, or ``None`` (the file itself): for a
+    book with sheets calamine refuses (:class:`CalamineHides`), an in-memory copy whose workbook
+    part no longer lists them. Every other part keeps its checked, compressed bytes (the zip is
+    extended, not rebuilt; the new central directory lists the new workbook part only)."""
+    hides = package.calamine_hides
+    if hides is None:
+        return None
+    buffer = io.BytesIO(package.path.read_bytes())
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = archive.getinfo(hides.workbook_part)
+        data = read_part(archive, info, shown=package.path.name)
+        if package.format == "xlsb":
+            new = xlsb.without_sheets(data, hides.rel_ids)
+        else:
+
+            def keep(match: re.Match[bytes]) -> bytes:
+                rel = _RID_RE.search(match.group("attrs"))
+                rel_id = rel.group(1).decode("utf-8", "replace") if rel else ""
+                return b"" if rel_id in hides.rel_ids else match.group(0)
+
+            new = _SHEET_ELEMENT_RE.sub(keep, data)
+        archive.filelist.remove(info)
+        del archive.NameToInfo[info.filename]
+        replacement = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+        replacement.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(replacement, new)
+    buffer.seek(0)
+    return buffer
+
+
+def bundled_sheets(data: bytes, part: str) -> list[tuple[str, str, str]]:
+    """The sheets of a ``workbook.bin`` (:func:`lumledger.workbook.xlsb.bundled_sheets`)."""
+    try:
+        return xlsb.bundled_sheets(data)
+    except (struct.error, ValueError) as exc:
+        raise PartXmlError(part, str(exc)) from None
+
+
+def _check_binary_structure(
+    archive: zipfile.ZipFile,
+    names: PartNames,
+    structure: WorkbookStructure,
+    shown: str,
+    package: Package,
+) -> None:
+    """What python-calamine panics on in a ``.xlsb``: a sheet whose relationship or part is
+    missing (a map lookup at open); and it counts the shared strings for :func:`_check_binary_sheet`
+    (an index beyond the table panics when the sheet is read)."""
+    if any(sheet.part is None for sheet in structure.sheets):
+        raise LedgerReadError(
+            f"Filen {shown} är skadad (ett blad saknar sin del); spara om den i Excel."
+        )
+    strings = names.find("xl/sharedStrings.bin")  # the one path calamine reads
+    if strings is not None:
+        package.binary.shared_strings = xlsb.count_shared_strings(
+            read_part(archive, strings, shown=shown)
+        )
+
+
+def _check_binary_sheet(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, package: Package
+) -> int:
+    """A ``.xlsb`` sheet part: every zip limit, then the record walk instead of the XML scans."""
+    data = read_part(archive, info, shown=shown)
+    scan = xlsb.scan_sheet(data)
+    if scan.max_isst >= package.binary.shared_strings:
+        raise LedgerReadError(
+            f"Filen {shown} är skadad (delen {info.filename} pekar på text som saknas); "
+            "spara om den i Excel."
+        )
+    _count_inflated(package, len(data), info, shown)
+    if scan.area is not None:
+        _GridScan(shown)._check_limits(scan.area[2], scan.area[3])
+        cells = _cells(scan.area)
+        if cells > MAX_GRID_CELLS or (
+            cells > SPARSE_MIN_CELLS and cells > SPARSE_RATIO * scan.values
+        ):
+            package.oversized[info.filename] = scan.area
+    if scan.errors:
+        package.binary.errors[info.filename] = scan.errors
+    if scan.habits:
+        package.habits[info.filename] = scan.habits
+    return len(data)
 
 
 # --- the package's structure: relationships, content types, sheet parts ---------------------------
@@ -707,10 +998,27 @@ class SheetEntry:
     part: str | None  # None: no such part in the package
     type: str  # the relationship type: ".../worksheet", ".../chartsheet" …
     index: int  # 1-based, workbook order
+    state: str = "visible"  # visible | hidden | veryHidden
+    rel_id: str = ""
 
     @property
     def is_worksheet(self) -> bool:
         return self.type.endswith("/worksheet")
+
+    @property
+    def kind(self) -> str:
+        """worksheet, chartsheet, dialogsheet, macrosheet (Excel 4.0) or unknown."""
+        return _SHEET_KINDS.get(self.type.rsplit("/", 1)[-1].lower(), "unknown")
+
+
+_SHEET_KINDS = {
+    "worksheet": "worksheet",
+    "chartsheet": "chartsheet",
+    "dialogsheet": "dialogsheet",
+    "xlmacrosheet": "macrosheet",
+    "xlintlmacrosheet": "macrosheet",
+    "macrosheet": "macrosheet",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -723,21 +1031,40 @@ class WorkbookStructure:
     calc_chain_rel_id: str | None
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def part_key(name: str) -> str:
+    """A part name as python-calamine looks it up (``build_zip_path_cache``): ``\\`` read as
+    ``/``, no leading ``/``, ASCII letters lower-cased (not ``casefold``: calamine folds neither
+    ``K`` nor ``ß``)."""
+    return name.replace("\\", "/").lstrip("/").translate(_ASCII_LOWER)
+
+
 class PartNames:
-    """The package's part names, found exactly or else ignoring case (as Excel does)."""
+    """The package's part names, found exactly or else by :func:`part_key` (backslashes and case
+    as Excel and python-calamine read them). Names that share a key are ``duplicates``: reading
+    refuses them, since lumledger could check one part while calamine reads the other."""
 
     def __init__(self, names: Iterable[str]) -> None:
         ordered = list(names)
         self.names = set(ordered)
-        self.folded: dict[str, str] = {}
-        for name in ordered:  # zip order: the first of names that differ only in case
-            self.folded.setdefault(name.casefold(), name)
+        self.keyed: dict[str, str] = {}
+        self.duplicates: list[str] = []
+        for name in ordered:  # zip order: the first of names that share a key
+            key = part_key(name)
+            if not key or key.endswith("/"):
+                continue
+            if key in self.keyed:
+                self.duplicates.append(name)
+            else:
+                self.keyed[key] = name
 
     def find(self, part: str) -> str | None:
         part = part.lstrip("/")
         if part in self.names:
             return part
-        return self.folded.get(part.casefold())
+        return self.keyed.get(part_key(part))
 
 
 def local_name(tag: str) -> str:
@@ -747,11 +1074,13 @@ def local_name(tag: str) -> str:
 
 def rels_part_of(part: str) -> str:
     """The relationships part of ``part``: ``xl/workbook.xml`` -> ``xl/_rels/workbook.xml.rels``."""
+    part = part.replace("\\", "/")
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
 def resolve_target(base: str, target: str) -> str:
     """A relationship's target as a part name, relative to the folder ``base`` of its source."""
+    target = target.replace("\\", "/")
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(base, target))
@@ -788,7 +1117,7 @@ def related_parts(
     rels_part = names.find(rels_part_of(part))
     if rels_part is None:
         return []
-    base = posixpath.dirname(part)
+    base = posixpath.dirname(part.replace("\\", "/"))
     found: list[tuple[str, str]] = []
     for rel in relationships(read(rels_part), rels_part):
         if rel.type.endswith("/" + rel_type) and rel.mode != "External":
@@ -818,7 +1147,7 @@ def workbook_structure(names: PartNames, read: Callable[[str], bytes]) -> Workbo
         workbook_part = names.find("xl/workbook.xml")
     if workbook_part is None:
         raise MissingWorkbookError(workbook_part)
-    base = posixpath.dirname(workbook_part)
+    base = posixpath.dirname(workbook_part.replace("\\", "/"))
     rels_part = names.find(rels_part_of(workbook_part))
     rels = {} if rels_part is None else {r.id: r for r in relationships(read(rels_part), rels_part)}
     styles_part = calc_chain_part = calc_chain_rel_id = None
@@ -828,22 +1157,24 @@ def workbook_structure(names: PartNames, read: Callable[[str], bytes]) -> Workbo
         elif rel.type.endswith("/calcChain"):
             calc_chain_part = names.find(resolve_target(base, rel.target))
             calc_chain_rel_id = rel.id
-    workbook = parse_part_xml(read(workbook_part), workbook_part)
-    listed: Any = next((e for e in workbook if local_name(e.tag) == "sheets"), [])
+    listed = (
+        bundled_sheets(read(workbook_part), workbook_part)
+        if part_key(workbook_part).endswith(".bin")
+        else _xml_sheets(read(workbook_part), workbook_part)
+    )
     sheets: list[SheetEntry] = []
-    for element in listed:
-        if local_name(element.tag) != "sheet":
-            continue
-        rel_id = next((v for k, v in element.attrib.items() if local_name(k) == "id"), "")
+    for name, rel_id, state in listed:
         sheet_rel = rels.get(rel_id)
         sheets.append(
             SheetEntry(
-                name=element.get("name", ""),
+                name=name,
                 part=None
                 if sheet_rel is None
                 else names.find(resolve_target(base, sheet_rel.target)),
                 type="" if sheet_rel is None else sheet_rel.type,
                 index=len(sheets) + 1,
+                state=state,
+                rel_id=rel_id,
             )
         )
     return WorkbookStructure(
@@ -854,6 +1185,21 @@ def workbook_structure(names: PartNames, read: Callable[[str], bytes]) -> Workbo
         calc_chain_part=calc_chain_part,
         calc_chain_rel_id=calc_chain_rel_id,
     )
+
+
+def _xml_sheets(data: bytes, part: str) -> list[tuple[str, str, str]]:
+    """``(name, relationship id, state)`` of each ``<sheet>`` of a workbook.xml."""
+    workbook = parse_part_xml(data, part)
+    listed: Any = next((e for e in workbook if local_name(e.tag) == "sheets"), [])
+    return [
+        (
+            element.get("name", ""),
+            next((v for k, v in element.attrib.items() if local_name(k) == "id"), ""),
+            element.get("state", "visible"),
+        )
+        for element in listed
+        if local_name(element.tag) == "sheet"
+    ]
 
 
 @dataclass(slots=True)

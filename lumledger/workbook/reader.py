@@ -41,10 +41,12 @@ from lumledger.money import (
     parse_amount_text,
     parse_date_text,
 )
+from lumledger.workbook.habits import SheetHabits
 from lumledger.workbook.native import NativePanic, native_panics_caught
 from lumledger.workbook.package import (
     FORMULA_WITHOUT_VALUE,
     Package,
+    calamine_source,
     column_letters,
     open_package,
 )
@@ -69,6 +71,10 @@ class SheetCells:
     first_row: int = 1
     first_col: int = 1
     special: dict[tuple[int, int], str] = field(default_factory=dict)
+    # What the package layer saw in the sheet's XML (a file only): merged ranges, hidden rows,
+    # the AutoFilter; and whether the sheet itself is hidden ("hidden", "veryHidden").
+    habits: SheetHabits | None = None
+    state: str = "visible"
 
 
 class CellSource(Protocol):
@@ -106,6 +112,10 @@ class FileSource:
 
         try:
             with native_panics_caught():
+                # A book with Excel 4.0 macro sheets: a copy without them (calamine refuses them).
+                copy = calamine_source(self.package)
+                if copy is not None:
+                    return CalamineWorkbook.from_filelike(copy)
                 return CalamineWorkbook.from_path(str(self.path))
         except Exception:  # calamine raises its own error types for broken files
             raise LedgerReadError(
@@ -193,6 +203,8 @@ class FileSource:
             first_row=first_row,
             first_col=first_col,
             special=self.package.special_cells(title),
+            habits=self.package.sheet_habits(title),
+            state=self.package.hidden_sheets.get(title, "visible"),
         )
 
 
@@ -303,7 +315,7 @@ def _is_empty(value: Any) -> bool:
 def _load_table(sheet: str, cells: SheetCells) -> tuple[Sheet, list[Finding]]:
     import numpy as np
 
-    findings: list[Finding] = []
+    findings: list[Finding] = habit_findings(sheet, cells)
     spec = ledger_format.COLUMNS[sheet]
     spec_by_key = {_key(col.name): col for col in spec}
     rows = cells.rows
@@ -374,6 +386,11 @@ def _load_table(sheet: str, cells: SheetCells) -> tuple[Sheet, list[Finding]]:
         i = r - first_data_row
         if 0 <= i < n:
             nonempty[i] = True
+    findings.extend(
+        _drop_totals_rows(
+            sheet, raw, nonempty, first_data_row, cells.first_col, positions.get(spec[0].name)
+        )
+    )
     keep = np.flatnonzero(nonempty)
     kept_rows = row_numbers[keep]
 
@@ -863,3 +880,172 @@ _PARSERS: dict[Kind, Callable[[_RawColumn, Any, dict[int, str], _Collector], Any
     Kind.KR: _parse_kronor,
     Kind.DATE: _parse_dates,
 }
+
+
+# --- spreadsheet habits: merged cells, totals rows, hidden and filtered rows, hidden sheets --------
+#
+# The facts come from the package layer's pass over the sheet's XML (SheetCells.habits); a live
+# book (lumledger.xl) gives none. Each habit is one finding where the officer made it, instead of
+# the errors its cells would otherwise cause one by one.
+
+
+def habit_findings(sheet: str, cells: SheetCells) -> list[Finding]:
+    """LUM-W012 (merged ranges, filled down as the officer sees them) and LUM-W014 (hidden or
+    filtered rows, a hidden sheet) of one sheet; fills ``cells.rows`` in place."""
+    out: list[Finding] = []
+    if cells.state != "visible":
+        out.append(
+            finding(
+                "LUM-W014",
+                sheet,
+                None,
+                None,
+                f"Bladet {cells.title} är dolt i arbetsboken; det läses ändå som en del av "
+                "liggaren",
+                found="dolt blad",
+            )
+        )
+    habits = cells.habits
+    if not habits:
+        return out
+    for area in habits.merged:
+        merged = _unmerge(sheet, cells, area)
+        if merged is not None:
+            out.append(merged)
+    hidden = [row for row in habits.hidden_rows if row >= 2 and _holds_values(cells, row)]
+    if hidden:
+        out.append(_hidden_rows_finding(sheet, cells, hidden))
+    return out
+
+
+def _holds_values(cells: SheetCells, row: int) -> bool:
+    """Whether Excel row ``row`` of ``cells`` has any value (a hidden empty row does not count)."""
+    i = row - cells.first_row
+    return 0 <= i < len(cells.rows) and not all(map(_is_empty, cells.rows[i]))
+
+
+def _unmerge(sheet: str, cells: SheetCells, area: tuple[int, int, int, int]) -> Finding | None:
+    """One merged range: a single-column range below the header is filled down with its value
+    (every row shows it in Excel); a finding at the range when it touches the table."""
+    top, left, bottom, right = area
+    rows = cells.rows
+    last_row = cells.first_row + len(rows) - 1
+    width = max((len(row) for row in rows), default=0)
+    if top > last_row or bottom < cells.first_row or left >= cells.first_col + width:
+        return None
+    if right < cells.first_col:
+        return None
+    ref = f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
+    i, j = top - cells.first_row, left - cells.first_col
+    value = rows[i][j] if 0 <= i < len(rows) and 0 <= j < len(rows[i]) else None
+    header = rows[0][j] if cells.first_row == 1 and rows and 0 <= j < len(rows[0]) else None
+    column = f"{str(header).strip()} " if not _is_empty(header) else ""
+    if left == right and top >= 2 and not _is_empty(value):
+        for r in range(max(top + 1, cells.first_row), min(bottom, last_row) + 1):
+            row = rows[r - cells.first_row]
+            if not isinstance(row, list):
+                row = rows[r - cells.first_row] = list(row)  # type: ignore[index]
+            if j < len(row) and _is_empty(row[j]):
+                row[j] = value
+        message = (
+            f"Cellerna {ref} är sammanfogade: {column}{_show(value)} gäller för rad "
+            f"{top}–{bottom} och läses på varje rad; dela upp cellerna och skriv värdet på varje rad"
+        )
+    else:
+        message = (
+            f"Cellerna {ref} är sammanfogade; bara den första cellen, "
+            f"{column_letters(left)}{top}, har ett värde och de andra läses som tomma; dela upp "
+            "cellerna och skriv varje värde i sin egen cell"
+        )
+    return finding(
+        "LUM-W012",
+        sheet,
+        ref,
+        top,
+        message,
+        expected="en cell per värde",
+        found=f"sammanfogade celler {ref}",
+    )
+
+
+def _hidden_rows_finding(sheet: str, cells: SheetCells, hidden: list[int]) -> Finding:
+    habits = cells.habits or SheetHabits()
+    area = habits.auto_filter if habits.filter_active else None
+    filtered = [r for r in hidden if area is not None and area[0] < r <= area[2]]
+    plain = [r for r in hidden if r not in set(filtered)]
+    parts = []
+    if plain:
+        parts.append(f"{_rows_count(len(plain))} är dolda ({_row_list(plain)})")
+    if filtered:
+        verb = "är bortfiltrerad" if len(filtered) == 1 else "är bortfiltrerade"
+        parts.append(f"{_rows_count(len(filtered))} {verb} av autofiltret ({_row_list(filtered)})")
+    return finding(
+        "LUM-W014",
+        sheet,
+        None,
+        hidden[0],
+        f"I bladet {cells.title} {' och '.join(parts)}; alla rader läses ändå, även de som "
+        "inte syns",
+        found=len(hidden),
+    )
+
+
+def _rows_count(n: int) -> str:
+    return "1 rad" if n == 1 else f"{n} rader"
+
+
+def _row_list(rows: list[int], most: int = 8) -> str:
+    shown = ", ".join(map(str, rows[:most]))
+    return f"rad {shown}" + (" …" if len(rows) > most else "")
+
+
+_TOTALS_WORDS = ("summa", "totalt", "total", "totalsumma", "sum", "s:a", "summering")
+
+
+def _totals_word(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    first = text.casefold().split(maxsplit=1)[0].rstrip(":") if text else ""
+    return text if first in _TOTALS_WORDS or first.rstrip(":") + ":" in _TOTALS_WORDS else None
+
+
+def _drop_totals_rows(
+    sheet: str,
+    raw: list[_RawColumn],
+    nonempty: Any,
+    first_data_row: int,
+    first_col: int,
+    key: int | None,
+) -> list[Finding]:
+    """LUM-W013: the last rows of the table, when one is a totals row ("Summa", "Totalt" … in
+    one of its first cells, at least one number, and the key column (Id, År, Namn) empty or
+    holding that word): not read as data (``nonempty`` cleared), one finding."""
+    import numpy as np
+
+    out: list[Finding] = []
+    filled = np.flatnonzero(nonempty)
+    for i in filled[::-1][:3]:  # at most the last three rows: "Summa", "Totalt", "Varav …"
+        values = [column.values[i] for column in raw]
+        word = next(filter(None, map(_totals_word, values[:8])), None)
+        numbers = sum(1 for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+        key_value = values[key] if key is not None and key < len(values) else None
+        if word is None or numbers == 0:
+            break
+        if not _is_empty(key_value) and _totals_word(key_value) is None:
+            break
+        nonempty[i] = False
+        row = first_data_row + int(i)
+        out.append(
+            finding(
+                "LUM-W013",
+                sheet,
+                f"{column_letters(first_col)}{row}:{column_letters(first_col + len(raw) - 1)}{row}",
+                row,
+                f"Rad {row} ser ut som en summarad ({_show(word)}) och läses inte som en rad i "
+                "liggaren; lumledger räknar summorna själv — flytta summorna till ett eget blad",
+                expected="en rad per post",
+                found=word,
+            )
+        )
+    return out

@@ -30,6 +30,12 @@ def check_writable(file: Path) -> None:
         )
     if not file.is_file():
         raise LedgerWriteError(f"{name} är inte en fil; ange en .xlsx- eller .xlsm-arbetsbok.")
+    if file.suffix.lower() == ".xlsb":
+        raise LedgerWriteError(
+            f"Arbetsboken {name} är en binär Excel-arbetsbok (.xlsb); lumledger läser den men "
+            "skriver bara i .xlsx och .xlsm. Spara den i Excel som Excel-arbetsbok med makron "
+            "(.xlsm) och kör kommandot på den filen."
+        )
     if file.suffix.lower() not in SUFFIXES:
         raise LedgerWriteError(
             f"{name} är inte en Excel-arbetsbok (.xlsx eller .xlsm); lumledger skriver bara i sådana."
