@@ -31,6 +31,7 @@ from typing import Any
 
 from lumledger.findings import LedgerReadError
 from lumledger.ledger_format import column_letters, column_number
+from lumledger.workbook.scan_notes import ScanNotes
 
 # Limits. A ledger of Excel's full 1 048 575 rows holds 0.85 to 1.7 GB of XML (1.5 GB in one
 # sheet with every column filled); a zip bomb is caught by its ratio long before these sizes.
@@ -78,6 +79,8 @@ class Package:
     oversized: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  # worksheet parts not checked yet
     inflated: int = 0  # bytes of the parts checked so far, inflated
+    # What the scan noticed for the columnar reader (lumledger.workbook.scan_notes).
+    notes: ScanNotes | None = None
 
     def check_sheet(self, title: str) -> None:
         """Check the sheet's part if that is still pending, and refuse (``LedgerReadError``) a
@@ -251,6 +254,7 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
     package = Package(path=file)
     with archive:
         check_sizes(archive, shown)
+        package.notes = ScanNotes.begin(archive)
         _check_integrity(archive, shown, package)
         package.sheets = _sheet_parts(archive, shown)
     return package
@@ -360,16 +364,22 @@ class _PartScan:
     grid: _GridScan | None = None
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _PartScan:
-    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits."""
+def _scan_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, notes: ScanNotes | None = None
+) -> _PartScan:
+    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits
+    (and, with ``notes``, what the columnar reader needs to know about the part)."""
     limit = min(MAX_PART_UNCOMPRESSED, max(SMALL_PART, MAX_RATIO * max(info.compress_size, 1)))
     result = _PartScan(grid=_GridScan(shown) if _is_worksheet(info.filename) else None)
+    noting = notes.observer(info.filename, is_worksheet=result.grid is not None) if notes else None
     tail = b""
     is_xml: bool | None = None
     for chunk in _chunks(archive, info):
         result.size += len(chunk)
         if result.size > limit:
             raise LedgerReadError(_bomb_message(shown))
+        if noting is not None:
+            noting.feed(chunk)
         if is_xml is None:
             is_xml = result.grid is not None or _looks_like_xml(info.filename, chunk[:64])
         if not is_xml:
@@ -385,6 +395,8 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> _
         tail = chunk[-32:]
     if result.grid is not None:
         result.grid.finish()
+    if noting is not None:
+        noting.finish()
     return result
 
 
@@ -405,7 +417,7 @@ def _check_part(
 ) -> int:
     """Check one part (see :func:`_scan_part`), note what it holds in ``package``; its size."""
     try:
-        scan = _scan_part(archive, info, shown)
+        scan = _scan_part(archive, info, shown, package.notes)
         area = scan.grid.used_area(archive, info) if scan.grid is not None else None
     except LedgerReadError:
         raise
