@@ -458,6 +458,8 @@ def _plan(source: ColumnarSource, sheet: str, title: str) -> _Plan | Fallback:
     last = max(width, declared_width or package_module.MAX_COLUMNS)
     dtypes = {i: "string" for i in range(min(last + 64, package_module.MAX_COLUMNS))}
     for name, index in columns.items():
+        if kinds[name] not in FASTEXCEL_DTYPE:  # a kind of column this path does not know
+            return Fallback(f"column {name}: kind {kinds[name]}")
         dtypes[index] = FASTEXCEL_DTYPE[kinds[name]]
     try:
         with zipfile.ZipFile(source.path) as archive:
