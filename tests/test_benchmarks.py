@@ -52,6 +52,8 @@ def test_benchmark_script_runs_and_writes_every_ratio(tmp_path: Path) -> None:
             "1",
             "--warmup",
             "0",
+            "--warm-repeat",
+            "1",
             "--out",
             str(out),
             "--cache",
@@ -65,11 +67,25 @@ def test_benchmark_script_runs_and_writes_every_ratio(tmp_path: Path) -> None:
     )
     result = json.loads(out.read_text(encoding="utf-8"))
     labels = {row["ratio"] for row in result["ratios"]}
-    assert {"start-up", "validate example", "validate 200 rows", "reconcile 200 rows"} <= labels
-    assert "rollup 200 rows (clean)" in labels
+    assert {"start-up", "validate example"} <= labels
+    for command in ("validate 200 rows", "reconcile 200 rows", "rollup 200 rows (clean)"):
+        assert {f"{command} vs polars", f"{command} vs calamine"} <= labels
     for row in result["ratios"]:
-        assert row["time_ratio"] > 0 and row["memory_ratio"] > 0
+        assert row["time_ratio"] > 0 and row["memory_ratio"] > 0 and row["cpu_ratio"] > 0
         assert row["ratio"] in done.stdout
+    assert set(result["cases"]["polars 200"]["exit_status"]) == {0}
+    warm = result["warm_runs"]["buttons"]
+    assert set(warm) == {
+        "validate",
+        "rollup",
+        "reconcile",
+        "export",
+        "new_round",
+        "decide",
+        "close",
+    }
+    assert all(figures["warm_ms"] > 0 for figures in warm.values())
+    assert "warm run" in done.stdout
     assert set(result["cases"]["validate 200"]["exit_status"]) == {1}  # findings
     assert set(result["cases"]["rollup clean 200"]["exit_status"]) == {0}
     assert result["machine"]["cores"]

@@ -152,3 +152,39 @@ def test_habits_come_from_the_one_pass_over_the_sheet(tmp_path: Path) -> None:
         assert scan.found.hidden_rows == [7], size
         assert scan.found.merged == [(2, 2, 4, 2)], size
         assert scan.found.auto_filter == (1, 1, 9, 3) and scan.found.filter_active, size
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "edit"),
+    [
+        (
+            "merged",
+            lambda r: r[APPS][1].update({"Förvaltning": "Bromma"}),
+            lambda book: book[APPS].merge_cells("D2:D3"),
+        ),
+        (
+            "totals",
+            lambda r: r[APPS].append(
+                {"Id": "Summa", "Sökt belopp": 742_000, "Beviljat belopp": 225_000}
+            ),
+            lambda book: None,
+        ),
+        ("hidden rows", None, lambda book: setattr(book[APPS].row_dimensions[3], "hidden", True)),
+        ("hidden sheet", None, lambda book: setattr(book[ADMINS], "sheet_state", "hidden")),
+    ],
+)
+def test_the_columnar_reader_reports_each_habit_alike(
+    tmp_path: Path, name: str, change: Any, edit: Callable[[Any], None]
+) -> None:
+    """A large ledger is read by columns (lumledger.workbook.columnar); a sheet with a habit
+    goes the cell-by-cell way there, so the finding is the same whichever path reads it."""
+    from lumledger.workbook.columnar import read_columnar
+    from lumledger.workbook.reader import read_ledger_by_cells
+
+    path = habit(make_ledger(tmp_path, change=change), edit)
+    by_columns, stats = read_columnar(path, cells_below=0)  # forced: the columnar path
+    assert "*" not in stats.fallbacks, stats.fallbacks
+    assert stats.fallbacks, f"{name}: the sheet with the habit was read by columns"
+    by_cells = read_ledger_by_cells(path)
+    assert by_columns.findings == by_cells.findings
+    assert {f.code for f in by_columns.findings} & {"LUM-W012", "LUM-W013", "LUM-W014"}

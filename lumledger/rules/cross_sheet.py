@@ -73,16 +73,12 @@ def _distinct_mask(series: pd.Series, predicate: Callable[[Any], bool]) -> Any:
 def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-E005: duplicate Id in Ansökningar, År in Omgångar, Namn in Förvaltningar."""
     out: list[Finding] = []
-    for sheet, column, normalise in (
-        (APPLICATIONS, "Id", _casefold),
-        (ROUNDS, "År", to_int),
-        (ADMINISTRATIONS, "Namn", _casefold),
-    ):
+    for sheet, column in ((APPLICATIONS, "Id"), (ROUNDS, "År"), (ADMINISTRATIONS, "Namn")):
         table = ledger.sheet(sheet)
         if table is None or not table.has(column):
             continue
         series = table.frame[column]
-        keys = series if column == "År" else series.map(normalise)
+        keys = series if column == "År" else _match_keys(series)
         duplicated = keys.notna() & keys.duplicated(keep=False)
         if not duplicated.any():
             continue
@@ -110,6 +106,52 @@ def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
 def _casefold(value: Any) -> Any:
     """A cell as Ids and names are matched (:func:`lumledger.ledger.match_key`); other values kept."""
     return match_key(value) if isinstance(value, str) else value
+
+
+# What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
+_ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
+
+
+def _match_keys(series: pd.Series) -> pd.Series:
+    """:func:`_casefold` of every cell of a text column, as a series with the same index.
+
+    A million Ids are not casefolded one Python call each: ASCII texts (nearly all) are trimmed
+    and lowered by Arrow as whole arrays (for ASCII, ``casefold`` is ``lower``), the others by
+    :func:`lumledger.ledger.match_key`. A column that is not all text is mapped cell by cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if isinstance(series.dtype, pd.StringDtype):
+            texts = pa.array(series.array)
+        else:
+            texts = pa.array(
+                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return series.map(_casefold)
+    keys = pc.ascii_lower(pc.ascii_trim(texts, _ASCII_SPACE))
+    other = pc.invert(pc.string_is_ascii(texts).fill_null(True))
+    if pc.any(other).as_py():
+        unusual = texts.filter(other).to_pylist()
+        keys = pc.replace_with_mask(
+            keys, other, pa.array([match_key(text) for text in unusual], type=keys.type)
+        )
+    return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
+
+
+def _is_in(keys: pd.Series, known: pd.Series) -> Any:
+    """Which of ``keys`` are among ``known`` (two :func:`_match_keys`), as a boolean array: one
+    Arrow hash lookup (pandas' ``isin`` on Arrow strings makes a Python object per value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        values = pa.array(keys.array)
+        found = pc.is_in(values, value_set=pa.array(known.array).cast(values.type))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return keys.isin(set(known.tolist())).to_numpy(dtype=bool)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def check_administrations(ledger: Ledger, context: Context) -> list[Finding]:
@@ -198,7 +240,7 @@ def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
     granted = frame[(frame["Beviljat belopp"].fillna(0) > 0) & frame["Förvaltning"].notna()]
     if granted.empty:
         return []
-    keys = granted["Förvaltning"].map(_casefold)
+    keys = _match_keys(granted["Förvaltning"])
     # Only the groups with more granted rows than their year allows are looked at one by one.
     sizes = granted.groupby([keys, granted["År"], granted["Typ"]], dropna=True)["År"].transform(
         "size"
@@ -358,7 +400,7 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
-    known = {match_key(v) for v in apps.frame["Id"].to_numpy(dtype=object) if isinstance(v, str)}
+    known = _match_keys(apps.frame["Id"]).dropna()
     out: list[Finding] = []
     for sheet in (
         ledger_format.PAYMENTS,
@@ -369,12 +411,11 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
         table = ledger.sheet(sheet)
         if table is None or not table.has("Id"):
             continue
-
-        def unknown(value: Any) -> bool:
-            return isinstance(value, str) and match_key(value) not in known
-
-        for row, (value,) in _rows(table, "Id", where=_distinct_mask(table.frame["Id"], unknown)):
-            if isinstance(value, str) and match_key(value) not in known:
+        ids = table.frame["Id"]
+        keys = _match_keys(ids)
+        unknown = keys.notna().to_numpy(dtype=bool) & ~_is_in(keys, known)
+        for row, (value,) in _rows(table, "Id", where=unknown):
+            if isinstance(value, str):
                 out.append(
                     finding(
                         "LUM-E017",

@@ -34,7 +34,7 @@ with warnings.catch_warnings():
 
 from lumledger import ledger_format, progress
 from lumledger.findings import Finding, closest, finding
-from lumledger.ledger import Ledger, Sheet
+from lumledger.ledger import Ledger, Sheet, column_values
 from lumledger.ledger_format import APPLICATIONS, PROJECT_YEARS, STUDY_VISIT, Column, Kind
 from lumledger.money import check_payment_account, luhn_sum, message_kr
 from lumledger.rules.registry import Context
@@ -92,15 +92,19 @@ def _column_checks(sheet: str, column: Column) -> list[pa.Check]:
 
 
 def _not_negative(series: pd.Series) -> Any:
-    if series.dtype == object:  # Decimal öre amounts: compared one by one
-        return pd.Series(
-            np.fromiter(
-                (not (value is not None and value == value and value < 0) for value in series),
+    if series.dtype == object:  # Decimal öre amounts: numpy compares the objects in one C loop
+        values = series.to_numpy(dtype=object)
+        present = pd.notna(values)
+        negative = np.zeros(len(values), dtype=bool)
+        try:
+            negative[present] = values[present] < 0
+        except (TypeError, ArithmeticError):  # not only Decimals (a NaN): one by one
+            negative = np.fromiter(
+                (value is not None and value == value and value < 0 for value in values),
                 dtype=bool,
-                count=len(series),
-            ),
-            index=series.index,
-        )
+                count=len(values),
+            )
+        return pd.Series(~negative, index=series.index)
     return ~(series < 0).fillna(False).astype(bool)
 
 
@@ -156,35 +160,37 @@ def _failures(sheet: Sheet) -> Iterator[tuple[str, str, int]]:
         cases = errors.failure_cases
     else:
         return
-    seen: set[tuple[str, str, int]] = set()
-    for check, column, index in zip(
-        cases["check"].astype(str), cases["column"], cases["index"], strict=True
-    ):
-        code = "LUM-E004" if check == _NOT_NULLABLE else check
-        if not code.startswith("LUM-") or index is None or pd.isna(index):
-            continue
-        target = _FRAME_CHECK_COLUMNS.get(code)
-        if target is None:
-            if column is None or pd.isna(column):
-                continue
-            target = str(column)
-        key = (code, target, int(index))
-        if key in seen or (key[2], target) in sheet.invalid:
-            continue
-        seen.add(key)
-        yield key
+    # pandera reports a check on the frame once per column: the cases are deduplicated as
+    # arrays, and only the distinct failing cells are looked at one by one.
+    checks = cases["check"].astype(str)
+    codes = checks.where(checks != _NOT_NULLABLE, "LUM-E004")
+    columns = cases["column"].astype(object).where(cases["column"].notna(), None)
+    targets = codes.map(_FRAME_CHECK_COLUMNS).astype(object)
+    targets = targets.where(targets.notna(), columns)
+    rows = pd.to_numeric(cases["index"], errors="coerce")
+    keep = codes.str.startswith("LUM-") & rows.notna() & targets.notna()
+    found = pd.DataFrame(
+        {"code": codes[keep], "target": targets[keep].astype(str), "row": rows[keep].astype(int)}
+    ).drop_duplicates()
+    invalid = sheet.invalid
+    for code, target, row in zip(found["code"], found["target"], found["row"], strict=True):
+        if (row, target) not in invalid:
+            yield code, target, row
 
 
 def _findings(sheet: Sheet) -> Iterator[Finding]:
     cases = sorted(_failures(sheet), key=lambda case: (case[2], case[0]))
     if not cases:
         return
-    position = {row: i for i, row in enumerate(sheet.rows)}
+    # The values of the rows with findings only (not the whole column as Python objects).
+    rows = sorted({row for _code, _column, row in cases})
+    position = {row: i for i, row in enumerate(rows)}
+    at = sheet.frame.index.get_indexer(pd.Index(rows))
     values: dict[str, list[Any]] = {}
 
     def value(column: str, row: int) -> Any:
         if column not in values:
-            values[column] = sheet.values(column)
+            values[column] = column_values(sheet.frame[[column]].take(at), sheet.name, column)
         return values[column][position[row]]
 
     for code, column, row in cases:

@@ -43,6 +43,7 @@ from lumledger.ledger_format import column_letters, column_number
 from lumledger.workbook import xlsb
 from lumledger.workbook.foreign import foreign_zip_message, numbers_folder_message
 from lumledger.workbook.habits import HabitScan, SheetHabits
+from lumledger.workbook.scan_notes import ScanNotes
 
 # Limits. A ledger of Excel's full 1 048 575 rows holds 0.85 to 1.7 GB of XML (1.5 GB in one
 # sheet with every column filled); a zip bomb is caught by its ratio long before these sizes.
@@ -107,6 +108,8 @@ class Package:
     # part -> merged ranges, hidden rows and the AutoFilter seen in it (only parts with any)
     habits: dict[str, SheetHabits] = field(default_factory=dict)
     calamine_hides: CalamineHides | None = None  # sheets python-calamine must not be shown
+    # What the scan noticed for the columnar reader (lumledger.workbook.scan_notes).
+    notes: ScanNotes | None = None
 
     def check_sheet(self, title: str) -> None:
         """Check the sheet's part if that is still pending, and refuse (``LedgerReadError``) a
@@ -294,6 +297,7 @@ def _open_package(file: Path, *, refuse_when_open: bool) -> Package:
         names = PartNames(archive.namelist())
         _refuse_foreign(archive, names, file)
         structure = _structure_first(archive, names, shown, package)
+        package.notes = ScanNotes.begin(archive)
         _check_integrity(archive, shown, package)
         if structure is None:  # refused with the reason the structure could not be read
             structure = _read_structure(archive, names, shown)
@@ -440,9 +444,14 @@ class _PartScan:
 
 
 def _scan_part(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, is_sheet: bool
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    shown: str,
+    is_sheet: bool,
+    notes: ScanNotes | None = None,
 ) -> _PartScan:
-    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits.
+    """Stream one part once: real size within limits, CRC intact, no DTD, cells within limits
+    (and, with ``notes``, what the columnar reader needs to know about the part).
 
     ``is_sheet``: the part is one the workbook's relationships point at as a sheet (or lies
     under ``xl/worksheets/``), whatever its name: calamine reads what the relationship says."""
@@ -450,12 +459,15 @@ def _scan_part(
     result = _PartScan(grid=_GridScan(shown) if is_sheet else None)
     if is_sheet:
         result.habits = HabitScan()
+    noting = notes.observer(info.filename, is_worksheet=is_sheet) if notes else None
     tail = b""
     is_xml: bool | None = None
     for chunk in _chunks(archive, info):
         result.size += len(chunk)
         if result.size > limit:
             raise LedgerReadError(_bomb_message(shown))
+        if noting is not None:
+            noting.feed(chunk)
         if is_xml is None:
             is_xml = result.grid is not None or _looks_like_xml(info.filename, chunk[:64])
         if not is_xml:
@@ -473,6 +485,8 @@ def _scan_part(
         tail = chunk[-32:]
     if result.grid is not None:
         result.grid.finish()
+    if noting is not None:
+        noting.finish()
     return result
 
 
@@ -496,7 +510,7 @@ def _check_part(
     try:
         if is_sheet and package.format == "xlsb" and part_key(info.filename).endswith(".bin"):
             return _check_binary_sheet(archive, info, shown, package)
-        scan = _scan_part(archive, info, shown, is_sheet)
+        scan = _scan_part(archive, info, shown, is_sheet, package.notes)
         area = scan.grid.used_area(archive, info) if scan.grid is not None else None
     except LedgerReadError:
         raise

@@ -97,11 +97,16 @@ class FileSource:
     on that one thread, one at a time, and only on parts :mod:`lumledger.workbook.package` has checked.
     """
 
-    def __init__(self, path: str | Path, *, refuse_when_open: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, refuse_when_open: bool = True, package: Package | None = None
+    ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.path = Path(path)
-        self.package: Package = open_package(self.path, refuse_when_open=refuse_when_open)
+        # ``package``: the file's check, already done (the columnar reader's fallback).
+        self.package: Package = package or open_package(
+            self.path, refuse_when_open=refuse_when_open
+        )
         self._sizes: dict[str, int] | None = None
         # Opening parses the shared strings: on the worker, while this thread checks large parts.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumledger-calamine")
@@ -212,7 +217,20 @@ class FileSource:
 
 
 def read_ledger(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
-    """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2)."""
+    """Open ``path`` read-only and parse it. Raises :class:`LedgerReadError` (exit 2).
+
+    The columnar path (:mod:`lumledger.workbook.columnar`: fastexcel's Arrow columns) reads the
+    file; a sheet it cannot vouch for is read by the cell-by-cell path below
+    (:func:`read_ledger_by_cells`), with the same result.
+    """
+    from lumledger.workbook.columnar import read_columnar
+
+    return read_columnar(path, refuse_when_open=refuse_when_open)[0]
+
+
+def read_ledger_by_cells(path: str | Path, *, refuse_when_open: bool = True) -> Ledger:
+    """:func:`read_ledger` the old way: python-calamine's cells, parsed sheet by sheet (the
+    columnar reader's fallback, and the reference ``tools/compare_readers.py`` compares with)."""
     progress.report("Kontrollerar filen", 0.0)
     with progress.part(0.0, 0.15):  # the package check inflates every part once
         source = FileSource(path, refuse_when_open=refuse_when_open)
