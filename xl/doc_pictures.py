@@ -37,6 +37,7 @@ from openpyxl.styles import Font, PatternFill  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
 from lumledger.xl import remote  # noqa: E402
+from tools.render_docs import to_pdf  # noqa: E402
 
 EXAMPLE = ROOT / "workbooks" / "lum-exempel.xlsx"
 MACRO_BOOK = ROOT / "workbooks" / "lumledger.xlsm"
@@ -98,23 +99,7 @@ def one_sheet(
 
 def picture(workbook: Path, target: Path, work: Path) -> None:
     """The first page of ``workbook`` as a PNG, cut below its last line of text."""
-    profile = (work / "profile").as_uri()
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    pdf = work / (workbook.stem + ".pdf")
+    pdf = to_pdf(workbook, work)  # the one LibreOffice call (tools/render_docs.py)
     boxes = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
         check=True,

@@ -123,15 +123,13 @@ def _titles(book: Any, ledger: Ledger | None) -> Callable[[str], str | None]:
 
 
 def _year_arg(value: Any) -> int | None:
-    if isinstance(value, bool):
+    """A cell's year (the worksheet functions' reading of one), or ``None``."""
+    from lumledger.xl.functions import year_arg
+
+    try:
+        return year_arg(value)
+    except ValueError:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and 1900 <= value <= 9999:
-        return value
-    return None
 
 
 def start_year(book: Any) -> int | None:
