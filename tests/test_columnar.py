@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lumledger.ledger import match_key
 from lumledger.workbook.columnar import CELLS_PATH_BELOW_BYTES, read_columnar
 from tools import compare_readers, ledgers
+
+# Letters and spaces the match keys treat specially: ASCII, Swedish, Latin-1 and beyond.
+_KEY_ALPHABET = "aZ09-åÄöÉÿ×÷ßµİıΣςﬁ \t\n\x0b\x0c\r\x1c\x1f\x00\x85\xa0\u2028\u3000"
 
 
 @pytest.mark.parametrize("path", compare_readers.small_files(), ids=lambda p: p.name)
@@ -87,3 +92,15 @@ def test_match_keys_of_a_column_equal_match_key_of_each_cell() -> None:
         got = [None if pd.isna(v) else v for v in keys]
         assert got == expected
     assert match_key(" ÅSA ") == "åsa"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_KEY_ALPHABET)), max_size=30))
+def test_match_keys_of_any_texts_equal_match_key_of_each_cell(texts: list[str | None]) -> None:
+    """Arrow lowers the ASCII and Latin-1 texts as whole arrays; whatever the letters, the keys
+    are :func:`match_key`'s (ß, µ, İ, no-break space … go one by one)."""
+    from lumledger.rules.cross_sheet import _casefold, _match_keys
+
+    for dtype in ("str", object):
+        keys = _match_keys(pd.Series(texts, dtype=dtype))
+        assert [None if pd.isna(v) else v for v in keys] == [_casefold(v) for v in texts]

@@ -9,16 +9,21 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from conftest import EXAMPLE, make_ledger
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lumledger import ledger_format
 from lumledger.findings import Finding
-from lumledger.rules.cross_sheet import FULL, HALF, assessment_says
+from lumledger.rules.cross_sheet import FULL, HALF, _trip_key, _trip_keys, assessment_says
 from lumledger.validation import validate_path
 
 APPS = ledger_format.APPLICATIONS
 Sheets = dict[str, list[dict[str, Any]]]
+# Letters, spaces and punctuation the trip keys treat specially, Swedish and beyond Latin-1.
+_TRIP_ALPHABET = "aZåÄöÉÿ×ßµİıΣςﬁ ,.!?;:\t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u2028\u3000x1"
 
 
 def findings(path: Path, *codes: str) -> list[Finding]:
@@ -221,6 +226,41 @@ def test_w009_not_for_one_administration_or_a_rejected_visit(tmp_path: Path) -> 
         rows[APPS].append(rejected)
 
     assert findings(make_ledger(tmp_path, change=change), "LUM-W009") == []
+
+
+def _keys(values: list[Any], dtype: Any = object) -> list[str | None]:
+    keys = _trip_keys(pd.Series(values, dtype=dtype, index=range(2, 2 + len(values))))
+    return [None if key is pd.NA or key is None else key for key in keys.tolist()]
+
+
+@pytest.mark.rule("LUM-W009")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_TRIP_ALPHABET)), max_size=40), st.booleans())
+def test_w009_trip_keys_as_whole_arrays_equal_one_call_each(
+    values: list[str | None], mixed: bool
+) -> None:
+    """The Arrow path of the place and purpose keys (a hundred thousand distinct purposes on the
+    large path) gives exactly what :func:`_trip_key` gives value by value, whatever the text;
+    a column that is not all text goes value by value."""
+    cells: list[Any] = [*values, 7] if mixed else values
+    assert _keys(cells) == [_trip_key(value) for value in cells]
+    assert _keys(values, "str") == [_trip_key(value) for value in values]
+
+
+def test_w009_trip_keys_of_swedish_and_unusual_texts() -> None:
+    texts = [
+        "Frome, England.",
+        "  GÖTEBORG!  ",
+        "Straße",
+        "İzmir",
+        "a\xa0b",
+        "\x1cx\x1f",
+        " . ",
+        None,
+    ]
+    expected = ["frome england", "göteborg", "strasse", "i̇zmir", "a b", "x", None, None]
+    assert _keys(texts) == expected
+    assert _keys(texts, "str") == expected
 
 
 # --- the real example ---------------------------------------------------------------------------------

@@ -110,13 +110,17 @@ def _casefold(value: Any) -> Any:
 
 # What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
 _ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
+# Texts whose every character lowers as it casefolds, in Python and in Arrow alike: ASCII and the
+# Latin-1 letters (Swedish among them) but ß and µ, which casefold to other letters; no-break
+# space and the other whitespace beyond ASCII are outside, so ascii_trim is Python's strip().
+_LOWERS_AS_IT_CASEFOLDS = r"^[\x00-\x7f\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
 
 
 def _match_keys(series: pd.Series) -> pd.Series:
     """:func:`_casefold` of every cell of a text column, as a series with the same index.
 
-    A million Ids are not casefolded one Python call each: ASCII texts (nearly all) are trimmed
-    and lowered by Arrow as whole arrays (for ASCII, ``casefold`` is ``lower``), the others by
+    A million Ids are not casefolded one Python call each: ASCII and Latin-1 texts (nearly all)
+    are trimmed and lowered by Arrow as whole arrays (for them ``casefold`` is ``lower``), the others by
     :func:`lumledger.ledger.match_key`. A column that is not all text is mapped cell by cell."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -130,8 +134,8 @@ def _match_keys(series: pd.Series) -> pd.Series:
             )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return series.map(_casefold)
-    keys = pc.ascii_lower(pc.ascii_trim(texts, _ASCII_SPACE))
-    other = pc.invert(pc.string_is_ascii(texts).fill_null(True))
+    keys = pc.utf8_lower(pc.ascii_trim(texts, _ASCII_SPACE))
+    other = pc.invert(pc.match_substring_regex(texts, _LOWERS_AS_IT_CASEFOLDS).fill_null(True))
     if pc.any(other).as_py():
         unusual = texts.filter(other).to_pylist()
         keys = pc.replace_with_mask(
@@ -949,12 +953,52 @@ def _trip_key(value: Any) -> str | None:
     return " ".join(value.casefold().replace(",", " ").split()).strip(" .!?;:") or None
 
 
+# Texts whose key is Arrow's lower-case, trimmed: printable, every character lowering as it
+# casefolds (see _LOWERS_AS_IT_CASEFOLDS), and no whitespace but single spaces once commas are
+# spaces (so split() and join change nothing).
+_TRIP_KEY_PLAIN = r"^[\x20-\x7e\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
+_TRIP_KEY_ENDS = " .!?;:"
+
+
 def _trip_keys(series: pd.Series) -> pd.Series:
-    """:func:`_trip_key` of every cell, computed once per distinct text."""
-    codes, distinct = pd.factorize(series)
-    keys = np.asarray([_trip_key(v) for v in np.asarray(distinct, dtype=object)] + [None])
+    """:func:`_trip_key` of every cell, as whole Arrow arrays for the plain texts (a ledger may
+    hold a hundred thousand distinct purposes of a few hundred letters each) and one call per
+    distinct value for the others."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if isinstance(series.dtype, pd.StringDtype):
+            texts = pa.array(series.array)
+        else:
+            texts = pa.array(
+                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: value by value
+        codes, distinct = pd.factorize(series)
+        keys = np.asarray([*(_trip_key(v) for v in np.asarray(distinct, dtype=object)), None])
+        return pd.Series(
+            keys[np.where(codes >= 0, codes, len(distinct))], index=series.index, dtype=object
+        )
+    spaced = pc.replace_substring(pc.replace_substring(texts, ", ", " "), ",", " ")
+    plain = pc.and_(
+        pc.match_substring_regex(texts, _TRIP_KEY_PLAIN),
+        pc.invert(pc.match_substring(spaced, "  ")),
+    ).fill_null(True)
+    keys = pc.utf8_trim(pc.utf8_lower(spaced), _TRIP_KEY_ENDS)
+    unusual = pc.invert(plain)
+    if pc.any(unusual).as_py():
+        others = pd.Series(texts.filter(unusual).to_pylist(), dtype=object)
+        codes, distinct = pd.factorize(others)
+        mapped = [_trip_key(v) for v in np.asarray(distinct, dtype=object)]
+        keys = pc.replace_with_mask(
+            keys, unusual, pa.array([mapped[c] for c in codes], type=keys.type)
+        )
+    keys = pc.if_else(pc.equal(keys, ""), pa.scalar(None, keys.type), keys)
     return pd.Series(
-        keys[np.where(codes >= 0, codes, len(distinct))], index=series.index, dtype=object
+        pd.arrays.ArrowStringArray(keys.cast(pa.large_string())),
+        index=series.index,
+        name=series.name,
     )
 
 

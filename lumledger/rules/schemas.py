@@ -131,14 +131,11 @@ def _project_year_allowed(frame: pd.DataFrame) -> Any:
 
 
 def _accounts_pass(series: pd.Series) -> Any:
-    """Each distinct account checked once: an administration's account recurs on its rows."""
+    """Every account checked as whole arrays (see :func:`accounts_ok`); an empty cell passes."""
     present = series.notna().to_numpy(dtype=bool)
     ok = np.ones(len(series), dtype=bool)
     if present.any():
-        codes, distinct = pd.factorize(series[present])
-        texts = np.asarray(distinct, dtype=object)  # iterating a pandas string array is slow
-        texts = np.fromiter(map(str, texts), dtype=object, count=len(texts))
-        ok[present] = accounts_ok(texts)[codes]
+        ok[present] = accounts_ok(series[present])
     return pd.Series(ok, index=series.index)
 
 
@@ -300,16 +297,41 @@ _MESSAGES: dict[str, Callable[[Sheet, str, int, Value], Finding]] = {
 
 
 def accounts_ok(texts: Any) -> Any:
-    """:func:`lumledger.money.check_payment_account` ``.ok`` of each text of an object array, as a
-    boolean array. The usual spellings (``Bankgiro 123-4567``, ``1234-5678`` …) are checked as
-    arrays, the rest one by one."""
-    ok = np.zeros(len(texts), dtype=bool)
-    usual, heads, tails = _usual_bankgiro(texts)
+    """:func:`lumledger.money.check_payment_account` ``.ok`` of each text (an object array or a
+    text column; other values as ``str()`` writes them), as a boolean array. The usual spellings
+    (``Bankgiro 123-4567``, ``1234-5678`` …) are checked as arrays of bytes, the rest one call per
+    distinct text (an administration's account recurs on its rows)."""
+    array = _large_strings(texts)
+    ok = np.zeros(len(array), dtype=bool)
+    usual, heads, tails = _usual_bankgiro(array)
     sums = _group_sums()
     ok[usual] = (sums[heads[usual]] + sums[tails[usual]]) % 10 == 0
-    for i in np.flatnonzero(~usual).tolist():
-        ok[i] = check_payment_account(texts[i]).ok
+    others = np.flatnonzero(~usual)
+    if len(others):
+        verdicts: dict[str, bool] = {}
+        for i, text in zip(others.tolist(), array.take(others).to_pylist(), strict=True):
+            verdict = verdicts.get(text)
+            if verdict is None:
+                verdict = verdicts[text] = check_payment_account(text).ok
+            ok[i] = verdict
     return ok
+
+
+def _large_strings(texts: Any) -> Any:
+    """``texts`` as one Arrow ``large_string`` array (a text column's without a copy)."""
+    import pyarrow as pa
+
+    if isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.StringDtype):
+        try:
+            array = pa.array(texts.array)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = None
+        if array is not None:
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            return array.cast(pa.large_string())
+    values = np.asarray(texts, dtype=object)
+    return pa.array([v if isinstance(v, str) else str(v) for v in values], type=pa.large_string())
 
 
 # The usual spellings of a bankgiro number, as check_payment_account reads them: "Bankgiro
@@ -317,32 +339,37 @@ def accounts_ok(texts: Any) -> Any:
 _BANKGIRO_FORMS = tuple((prefix, head) for prefix in ("Bankgiro ", "") for head in (3, 4))
 
 
-def _usual_bankgiro(texts: Any) -> tuple[Any, Any, Any]:
-    """``(usual, heads, tails)`` over an object array of ``str``: which texts have one of the usual
-    bankgiro spellings, and the number's two groups (``123``, ``4567``) as integers."""
-    n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+def _usual_bankgiro(array: Any) -> tuple[Any, Any, Any]:
+    """``(usual, heads, tails)`` over an Arrow ``large_string`` array without nulls: which texts
+    have one of the usual bankgiro spellings, and the number's two groups (``123``, ``4567``) as
+    integers. The texts' UTF-8 bytes are compared in place: a usual spelling is ASCII, so its
+    length in bytes is its length in letters."""
+    n = len(array)
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64, count=n + 1, offset=array.offset * 8)
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+    lengths = np.diff(offsets)
     usual = np.zeros(n, dtype=bool)
     heads = np.zeros(n, dtype=np.int64)
     tails = np.zeros(n, dtype=np.int64)
     for prefix, head in _BANKGIRO_FORMS:
         size = len(prefix) + head + 5
         at = np.flatnonzero(lengths == size)
-        if not at.size:
+        if not at.size or data is None:
             continue
-        chars = np.array(texts[at].tolist(), dtype=f"<U{size}").view(np.uint32)
-        chars = chars.reshape(len(at), size)
+        chars = data[offsets[at][:, None] + np.arange(size)]  # one row of bytes per text
         start = len(prefix)
         good = chars[:, start + head] == ord("-")
         if prefix:
-            good &= np.all(chars[:, :start] == np.array([ord(c) for c in prefix]), axis=1)
-        digits = np.concatenate([chars[:, start : start + head], chars[:, start + head + 1 :]], 1)
-        digits = digits.astype(np.int64) - ord("0")
-        good &= np.all((digits >= 0) & (digits <= 9), axis=1)
+            good &= np.all(chars[:, :start] == np.frombuffer(prefix.encode(), np.uint8), axis=1)
+        digit_columns = [*range(start, start + head), *range(start + head + 1, size)]
+        digits = chars[:, digit_columns] - np.uint8(ord("0"))  # wraps below "0": > 9
+        good &= np.all(digits <= 9, axis=1)
         found = at[good]
+        digits = digits[good].astype(np.int64)
         usual[found] = True
-        heads[found] = digits[good, :head] @ (10 ** np.arange(head - 1, -1, -1))
-        tails[found] = digits[good, head:] @ (10 ** np.arange(3, -1, -1))
+        heads[found] = digits[:, :head] @ (10 ** np.arange(head - 1, -1, -1))
+        tails[found] = digits[:, head:] @ (10 ** np.arange(3, -1, -1))
     return usual, heads, tails
 
 
