@@ -104,3 +104,47 @@ def test_match_keys_of_any_texts_equal_match_key_of_each_cell(texts: list[str | 
     for dtype in ("str", object):
         keys = _match_keys(pd.Series(texts, dtype=dtype))
         assert [None if pd.isna(v) else v for v in keys] == [_casefold(v) for v in texts]
+
+
+def _damage(path: Path, target: Path, *parts: str) -> Path:
+    """A copy of ``path`` with a byte flipped in the middle of each part's packed data."""
+    import zipfile
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        for name in parts:
+            info = archive.getinfo(name)
+            start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            data[start + info.compress_size // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_very_large_parts_are_checked_largest_first_while_the_worker_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At full height the worksheet parts are too large to check when the file is opened: the
+    columnar path checks them largest first, each read by the worker as soon as it is checked.
+    The ledger is the cell path's; a damaged part is refused as the whole check refuses it (the
+    first damaged part in the workbook's order, not the first one checked)."""
+    from lumledger.findings import LedgerReadError
+    from lumledger.workbook import package, reader
+
+    path = ledgers.write_ledger(tmp_path / "lum.xlsx", 2500)
+    monkeypatch.setattr(package, "DEFER_SCAN_BYTES", 0)  # every worksheet part pending
+    ledger, stats = read_columnar(path, cells_below=0)
+    assert stats.fallbacks == {} and set(stats.fast_sheets) == set(ledger.sheets)
+    assert compare_readers.compare_file(path).differences == []
+
+    # Utbetalningar (sheet5) comes before Redovisningar (sheet6) in the workbook, which is
+    # larger and so checked first.
+    damaged = _damage(
+        path, tmp_path / "skadad.xlsx", "xl/worksheets/sheet5.xml", "xl/worksheets/sheet6.xml"
+    )
+    messages = []
+    for read in (reader.read_ledger_by_cells, lambda p: read_columnar(p, cells_below=0)):
+        with pytest.raises(LedgerReadError) as caught:
+            read(damaged)
+        messages.append(caught.value.message)
+    assert "xl/worksheets/sheet5.xml" in messages[0]
+    assert messages[1] == messages[0]

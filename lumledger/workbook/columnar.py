@@ -97,7 +97,8 @@ class ColumnarSource:
         if self.package.notes is None or not _small_parts_utf8(path):
             self.formats = None  # the old reader refuses (or reads) it as it does
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumledger-fastexcel")
-        self._reader: Future[Any] | None = None  # fastexcel's workbook, opened by titles()
+        self._reader: Future[Any] | None = None  # fastexcel's workbook, opened by open_book()
+        self._sheet_names: list[str] = []  # its sheets' titles, as fastexcel lists them
         self._is_1904 = _is_1904(path)
         self._old: reader.FileSource | None = None
         self.number_texts = np.zeros(0, dtype=np.float64)
@@ -107,7 +108,11 @@ class ColumnarSource:
         import fastexcel
 
         with native_panics_caught():
-            return fastexcel.read_excel(str(self.path))
+            book = fastexcel.read_excel(str(self.path))
+            # Asked here, on the worker: the book is not to be touched from another thread
+            # while the worker reads a sheet of it.
+            self._sheet_names = list(book.sheet_names)
+        return book
 
     def close(self) -> None:
         self._worker.shutdown(wait=True, cancel_futures=True)
@@ -135,14 +140,47 @@ class ColumnarSource:
             scan_notes.scan_number_strings(str(self.path), part, self.notes, indexed=True)
         return self.notes.shared_by_index.get(index)
 
-    def titles(self) -> list[str]:
-        wanted = {reader._key(sheet) for sheet in ledger_format.INPUT_SHEETS}
-        to_read = [
-            part for title, part in self.package.sheets.items() if reader._key(title) in wanted
-        ]
+    def open_book(self) -> None:
+        """Have the worker open the workbook with fastexcel (its shared strings first)."""
         self._reader = self._worker.submit(self._open)
-        self.package.check_pending(to_read)  # while the worker opens the book
-        return list(self._reader.result().sheet_names)
+
+    def input_titles(self) -> dict[str, str]:
+        """Input sheet -> title, from the workbook's own list of sheets (fastexcel's list, known
+        once the book is open, is the one that counts: see :func:`_read`)."""
+        by_key: dict[str, str] = {}
+        for present in self.package.sheets:
+            by_key.setdefault(reader._key(present), present)
+        return {
+            sheet: by_key[reader._key(sheet)]
+            for sheet in ledger_format.INPUT_SHEETS
+            if reader._key(sheet) in by_key
+        }
+
+    def is_pending(self, title: str) -> bool:
+        """Whether the sheet's part still waits for its check (a very large part)."""
+        return self.package.sheets.get(title) in self.package.pending
+
+    def check_sheet_part(self, title: str) -> None:
+        """Check the sheet's pending part now. A part that fails is reported as the whole
+        check would have reported it: the first failing part in the workbook's order."""
+        try:
+            self.package.check_pending([self.package.sheets[title]])
+        except LedgerReadError:
+            self.package.check_pending(self._input_parts())
+            raise
+
+    def _input_parts(self) -> list[str]:
+        wanted = {reader._key(sheet) for sheet in ledger_format.INPUT_SHEETS}
+        return [part for title, part in self.package.sheets.items() if reader._key(title) in wanted]
+
+    def titles(self) -> list[str]:
+        """fastexcel's sheet titles, once the input sheets' pending parts are checked."""
+        if self._reader is None:
+            self.open_book()
+        assert self._reader is not None
+        self.package.check_pending(self._input_parts())
+        self._reader.result()
+        return list(self._sheet_names)
 
     def note_number_strings(self, parts: list[str]) -> None:
         """The shared strings (and the inline and formula strings of the sheet ``parts``) a
@@ -186,6 +224,15 @@ class ColumnarSource:
         if self._old is None:
             self._old = reader.FileSource(self.path, package=self.package)
         return self._old.read_sheet(title)
+
+    def part_size(self, title: str) -> int:
+        """The inflated size of the sheet's part (as declared), 0 when unknown."""
+        part = self.package.sheets.get(title)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.getinfo(part).file_size if part is not None else 0
+        except (KeyError, OSError, zipfile.BadZipFile):
+            return 0
 
     def input_bytes(self) -> int:
         """The inflated size of the input sheets' parts and the shared strings (as declared)."""
@@ -284,7 +331,30 @@ def _read(source: ColumnarSource) -> Ledger:
     if source.formats is None:
         stats.fallbacks["*"] = "styles.xml unreadable or a part not UTF-8"
         return source.old_ledger()
+    # The worker opens the book and reads the sheets the package check has read already, largest
+    # first, while this thread checks the very large parts, largest first: each is read by the
+    # worker as soon as it is checked, while this thread checks the next.
+    plans: dict[str, _Plan | Fallback] = {}
+    futures: dict[str, Future[Any]] = {}
+    planned_as: dict[str, str] = {}  # input sheet -> the title it was planned under
+
+    def plan_and_load(sheets: dict[str, str]) -> None:
+        for sheet in sorted(sheets, key=lambda s: -source.part_size(sheets[s])):
+            plans[sheet] = plan = _plan(source, sheet, sheets[sheet])
+            planned_as[sheet] = sheets[sheet]
+            if isinstance(plan, _Plan):
+                futures[sheet] = source.load(plan.title, plan.dtypes)
+
     try:
+        source.open_book()
+        listed = source.input_titles()
+        plan_and_load({s: t for s, t in listed.items() if not source.is_pending(t)})
+        for sheet in sorted(
+            (s for s in listed if source.is_pending(listed[s])),
+            key=lambda s: -source.part_size(listed[s]),
+        ):
+            source.check_sheet_part(listed[sheet])
+            plan_and_load({sheet: listed[sheet]})
         titles = source.titles()
     except LedgerReadError:
         raise
@@ -294,18 +364,18 @@ def _read(source: ColumnarSource) -> Ledger:
     by_key: dict[str, str] = {}
     for present in titles:
         by_key.setdefault(reader._key(present), present)
-    plans: dict[str, _Plan | Fallback] = {}
+    later: dict[str, str] = {}
     for sheet in ledger_format.INPUT_SHEETS:
         title = by_key.get(reader._key(sheet))
+        if planned_as.get(sheet) == title:
+            continue
+        # Not planned yet (its part was pending), or fastexcel names the sheet otherwise than
+        # the workbook's list did: the early read (if any) is not used.
+        plans.pop(sheet, None)
+        futures.pop(sheet, None)
         if title is not None:
-            plans[sheet] = _plan(source, sheet, title)
-    # Read ahead on the worker, largest sheet first (as the old reader does).
-    order = sorted(plans, key=lambda s: -_part_size(plans[s]))
-    futures: dict[str, Future[Any]] = {}
-    for sheet in order:
-        plan = plans[sheet]
-        if isinstance(plan, _Plan):
-            futures[sheet] = source.load(plan.title, plan.dtypes)
+            later[sheet] = title
+    plan_and_load(later)
     if futures:
         try:
             source.note_number_strings([p.part for p in plans.values() if isinstance(p, _Plan)])
@@ -314,7 +384,8 @@ def _read(source: ColumnarSource) -> Ledger:
                 future.cancel()
             stats.fallbacks["*"] = "workbook layout"
             return source.old_ledger()
-    # Parse each sheet as the worker delivers it (largest first), while it reads the next.
+    order = list(futures)  # as the worker reads them
+    # Parse each sheet as the worker delivers it, while it reads the next.
     outcomes: dict[str, Any] = {}
     total = sum(max(_part_size(plans[s]), 1) for s in futures) or 1
     done = 0

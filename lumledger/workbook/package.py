@@ -130,8 +130,10 @@ class Package:
         )
 
     def check_pending(self, parts: list[str] | None = None) -> None:
-        """Check ``parts`` (default: every pending part) if they are still pending."""
-        todo = [p for p in self.pending if parts is None or p in parts]
+        """Check ``parts`` (default: every pending part) if they are still pending. The columnar
+        reader's worker asks for a sheet already checked while this thread checks another:
+        ``pending`` is copied before it is looked at, and a part leaves it once checked."""
+        todo = [p for p in list(self.pending) if parts is None or p in parts]
         if not todo:
             return
         shown = self.path.name
@@ -146,7 +148,8 @@ class Package:
                 except KeyError:
                     raise LedgerReadError(_changed_message(shown)) from None
                 self.inflated += _check_part(archive, info, shown, self)
-                self.pending.remove(name)
+                if name in self.pending:
+                    self.pending.remove(name)
 
     def special_cells(self, title: str) -> dict[tuple[int, int], str]:
         """Cells calamine reads as empty but are not: ``{(row, col): "#N/A" | FORMULA_WITHOUT_VALUE}``."""
