@@ -312,3 +312,17 @@ def test_docx_cells_are_formatted_as_python_docx_formats_each(tmp_path: Path) ->
         shade = "F2F2F2" if item.is_total else None
         assert cells == expected(values, bold=item.kind is not RowKind.BODY, shade=shade)
     assert "Två\tmed tabb" in written.rows[3].cells[0].text
+
+
+def test_text_widths_sum_each_characters_width() -> None:
+    """The C-loop sum of character widths equals the sum of :func:`_char_width` per character,
+    ASCII or not (åäö, a no-break space, an emoji, a control character)."""
+    import random
+
+    from lumledger.reports import layout
+
+    rng = random.Random(16)
+    alphabet = [chr(c) for c in range(32, 127)] + list("åäöÅÄÖé\u00a0–😀\x07")
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert layout._widths_sum(text) == sum(layout._char_width(c) for c in text), text
