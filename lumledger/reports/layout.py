@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from lumledger.money import format_kr
@@ -216,6 +217,7 @@ _WIDTH = {chr(32 + i): int(w) for i, w in enumerate(_ARIAL_WIDTHS.split())}
 _WIDEST = max(_WIDTH.values())
 
 
+@lru_cache(maxsize=4096)  # the characters of Swedish text, accents and all, a few hundred
 def _char_width(char: str) -> int:
     width = _WIDTH.get(char)
     if width is None:
