@@ -37,6 +37,7 @@ def write_docx(report: Report, path: Path) -> Path:
     """Write ``report`` to ``path`` (see the module's notes for the layout)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_BREAK
     from docx.shared import Cm, Pt
 
@@ -58,14 +59,24 @@ def write_docx(report: Report, path: Path) -> Path:
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
     _header_footer(section, report)
 
+    style_ids: dict[str, str | None] = {}
+
+    def add(text: str, style: str) -> None:
+        """``document.add_paragraph(text, style=style)``, the style's id looked up once
+        (python-docx searches the styles part for it, and for the default style, every time)."""
+        paragraph = document.add_paragraph(text)
+        if style not in style_ids:
+            style_ids[style] = document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        paragraph._p.style = style_ids[style]
+
     if report.title:
         title = f"{report.mark} – {report.title}" if report.mark else report.title
-        document.add_paragraph(title, style="Title")
+        add(title, "Title")
     for paragraph in report.preamble:
         if paragraph.kind is ParagraphKind.HEADING:
-            document.add_paragraph(paragraph.text, style=f"Heading {paragraph.level}")
+            add(paragraph.text, f"Heading {paragraph.level}")
         elif paragraph.kind is ParagraphKind.BULLET:
-            document.add_paragraph(paragraph.text, style="List Bullet")
+            add(paragraph.text, "List Bullet")
         else:
             document.add_paragraph(paragraph.text)
 
@@ -76,9 +87,9 @@ def write_docx(report: Report, path: Path) -> Path:
             page_break = document.add_paragraph()
             page_break.add_run().add_break(WD_BREAK.PAGE)
             page_break.paragraph_format.space_after = Pt(0)
-        document.add_paragraph(table.name, style="Heading 2")
+        add(table.name, "Heading 2")
         if table.title:
-            document.add_paragraph(table.title, style="Heading 1")
+            add(table.title, "Heading 1")
         _table(document, table, _widths(table))
     document.save(str(path))
     return path
