@@ -2,9 +2,10 @@
 
 :data:`lumledger.ledger_format.COLUMNS` declares every column: whether it is required, its kind
 and, for ``Typ`` and ``Status``, the allowed words. :func:`schema_for` turns that declaration into
-one ``pandera.DataFrameSchema`` per sheet (the columns the sheet has), each check named by the rule
-code it proves (pandera's ``Check(..., name=...)``), and :func:`check_columns` validates every
-sheet lazily and turns pandera's failure cases (index = Excel row) into findings at their cells:
+one ``pandera.DataFrameSchema`` per sheet (the columns it has that a rule looks at), each check
+named by the rule code it proves (pandera's ``Check(..., name=...)``), and :func:`check_columns`
+validates every sheet lazily and turns pandera's failure cases (index = Excel row) into findings
+at their cells:
 
 * ``nullable=False`` on a required column -> ``LUM-E004``
 * a negative count or amount -> ``LUM-E007``
@@ -86,14 +87,14 @@ def schema_for(sheet: str, present: frozenset[str]) -> pa.DataFrameSchema:
 
 
 @lru_cache(maxsize=64)
-def _columns_read(sheet: str, present: frozenset[str]) -> list[str]:
+def _columns_read(sheet: str, present: frozenset[str]) -> tuple[str, ...]:
     """The columns :func:`schema_for` looks at (its columns and those its frame checks read), in
     the format's order: the frame pandera validates."""
     schema = schema_for(sheet, present)
     read = set(schema.columns)
     for check in schema.checks:
         read.update(_FRAME_CHECK_READS[check.name])
-    return [column.name for column in ledger_format.COLUMNS[sheet] if column.name in read]
+    return tuple(column.name for column in ledger_format.COLUMNS[sheet] if column.name in read)
 
 
 def _check(function: Callable[[Any], Any], code: str) -> pa.Check:
@@ -198,7 +199,9 @@ def _failures(sheet: Sheet) -> Iterator[tuple[str, str, int]]:
             warnings.simplefilter("ignore")
             # inplace: the frame is this call's own selection, and the schema changes nothing
             # (no coercion, defaults or parsers), so pandera need not copy it again.
-            schema_for(sheet.name, present).validate(sheet.frame[read], lazy=True, inplace=True)
+            schema_for(sheet.name, present).validate(
+                sheet.frame[list(read)], lazy=True, inplace=True
+            )
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
