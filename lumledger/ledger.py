@@ -880,7 +880,7 @@ def _application_forms(sheet: Sheet) -> Iterator[ApplicationForm]:
     filled = sheet.frame[present].notna().any(axis=1).to_numpy()
     if not filled.any():
         return
-    frame = sheet.frame[filled]
+    frame = sheet.frame[present][filled]  # the form's columns only, of the rows with one filled
     rows = [int(row) for row in frame.index.tolist()]
     values = [column_values(frame, sheet.name, name) for name in _FORM_COLUMNS]
     bad_by_row = dict(zip(sheet.rows, sheet.bad_columns(), strict=True))

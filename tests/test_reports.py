@@ -240,3 +240,89 @@ def test_rollup_overview_places_the_years_totals() -> None:
         (2020, "Summa"),
         (2021, "Summa"),
     ]
+
+
+def test_docx_cells_are_formatted_as_python_docx_formats_each(tmp_path: Path) -> None:
+    """The writer formats one cell per column and kind and copies it (issue 16's warm runs):
+    every cell must come out as python-docx's own calls make it, text with tabs and line
+    breaks included."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    from lxml import etree
+
+    from lumledger.reports.docx_writer import _widths, write_docx
+    from lumledger.reports.layout import NBSP, cell_text
+    from lumledger.reports.tables import (
+        Column,
+        ColumnKind,
+        Report,
+        RowKind,
+        Table,
+        body,
+        group,
+        total,
+    )
+
+    columns = (Column("a", "Namn"), Column("b", "Belopp", ColumnKind.KRONOR))
+    rows = (
+        group("Projekt"),
+        body("Ett", 1000),
+        body("Två\tmed tabb", 25_000),
+        body(" kant ", None),
+        body("rad ett\nrad två", 3),
+        total("Summa", 26_003),
+        body("", 0),
+    )
+    table = Table(name="Tabell", columns=columns, rows=rows, title="Rubrik")
+    path = write_docx(Report(title="T", tables=(table,)), tmp_path / "t.docx")
+    written = Document(str(path)).tables[0]
+
+    reference = Document().add_table(rows=1, cols=2)
+    widths = _widths(table)
+
+    def expected(values: list[str], *, bold: bool, shade: str | None) -> list[bytes]:
+        cells = reference.add_row().cells
+        for col, (cell, value) in enumerate(zip(cells, values, strict=True)):
+            cell.width = widths[col]
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.paragraph_format.line_spacing = 1.0
+            if col == 1:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            run = paragraph.add_run(value)
+            run.font.size = Pt(8.5)
+            run.bold = bold
+            if shade:
+                shading = OxmlElement("w:shd")
+                for name, text in (("val", "clear"), ("color", "auto"), ("fill", shade)):
+                    shading.set(qn(f"w:{name}"), text)
+                cell._tc.get_or_add_tcPr().append(shading)
+        return [etree.tostring(cell._tc) for cell in cells]
+
+    got = [[etree.tostring(cell._tc) for cell in row.cells] for row in written.rows]
+    assert got[0] == expected(["Namn", "Belopp"], bold=True, shade="D9D9D9")
+    for item, cells in zip(rows, got[1:], strict=True):
+        if item.is_group:
+            values = [item.values[0], ""]
+        else:
+            values = [cell_text(table, item, i, sep=NBSP) for i in range(2)]
+        shade = "F2F2F2" if item.is_total else None
+        assert cells == expected(values, bold=item.kind is not RowKind.BODY, shade=shade)
+    assert "Två\tmed tabb" in written.rows[3].cells[0].text
+
+
+def test_text_widths_sum_each_characters_width() -> None:
+    """The C-loop sum of character widths equals the sum of :func:`_char_width` per character,
+    ASCII or not (åäö, a no-break space, an emoji, a control character)."""
+    import random
+
+    from lumledger.reports import layout
+
+    rng = random.Random(16)
+    alphabet = [chr(c) for c in range(32, 127)] + list("åäöÅÄÖé\u00a0–😀\x07")
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert layout._widths_sum(text) == sum(layout._char_width(c) for c in text), text

@@ -13,6 +13,7 @@ imported inside the functions that use it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from lumledger.reports.layout import FONT, NBSP, cell_text, clean, sheet_widths
 from lumledger.reports.tables import ParagraphKind, Report, RowKind, Table
 
 LANDSCAPE_TEXT_WIDTH_CM = 29.7 - 2 * 1.7
+_BREAKS = frozenset("\t\r\n")  # what python-docx's run.text turns into elements of their own
 
 #: The appendices as the committee prints them (centimetres, the width of the landscape page).
 FIXED_WIDTHS_CM: dict[str, tuple[float, ...]] = {
@@ -35,6 +37,7 @@ def write_docx(report: Report, path: Path) -> Path:
     """Write ``report`` to ``path`` (see the module's notes for the layout)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_BREAK
     from docx.shared import Cm, Pt
 
@@ -56,14 +59,24 @@ def write_docx(report: Report, path: Path) -> Path:
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
     _header_footer(section, report)
 
+    style_ids: dict[str, str | None] = {}
+
+    def add(text: str, style: str) -> None:
+        """``document.add_paragraph(text, style=style)``, the style's id looked up once
+        (python-docx searches the styles part for it, and for the default style, every time)."""
+        paragraph = document.add_paragraph(text)
+        if style not in style_ids:
+            style_ids[style] = document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        paragraph._p.style = style_ids[style]
+
     if report.title:
         title = f"{report.mark} – {report.title}" if report.mark else report.title
-        document.add_paragraph(title, style="Title")
+        add(title, "Title")
     for paragraph in report.preamble:
         if paragraph.kind is ParagraphKind.HEADING:
-            document.add_paragraph(paragraph.text, style=f"Heading {paragraph.level}")
+            add(paragraph.text, f"Heading {paragraph.level}")
         elif paragraph.kind is ParagraphKind.BULLET:
-            document.add_paragraph(paragraph.text, style="List Bullet")
+            add(paragraph.text, "List Bullet")
         else:
             document.add_paragraph(paragraph.text)
 
@@ -74,9 +87,9 @@ def write_docx(report: Report, path: Path) -> Path:
             page_break = document.add_paragraph()
             page_break.add_run().add_break(WD_BREAK.PAGE)
             page_break.paragraph_format.space_after = Pt(0)
-        document.add_paragraph(table.name, style="Heading 2")
+        add(table.name, "Heading 2")
         if table.title:
-            document.add_paragraph(table.title, style="Heading 1")
+            add(table.title, "Heading 1")
         _table(document, table, _widths(table))
     document.save(str(path))
     return path
@@ -209,6 +222,8 @@ def _table(document: Any, table: Table, widths: Sequence[Any]) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
+    from docx.table import _Row
+    from docx.text.run import Run
 
     numeric = {i for i, column in enumerate(table.columns) if column.kind.is_numeric}
     grid = document.add_table(rows=1, cols=len(table.columns))
@@ -223,32 +238,61 @@ def _table(document: Any, table: Table, widths: Sequence[Any]) -> None:
         margins.append(margin)
     grid._tbl.tblPr.append(margins)
 
+    def format_cell(cell: Any, col: int, *, bold: bool, shade: str | None) -> Any:
+        """Give an empty cell its width, paragraph, run and shading; returns the run."""
+        cell.width = widths[col]
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.line_spacing = 1.0
+        if col in numeric:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = paragraph.add_run()
+        run.font.size = Pt(8.5)
+        run.bold = bold
+        if shade:
+            properties = cell._tc.get_or_add_tcPr()
+            shading = OxmlElement("w:shd")
+            shading.set(qn("w:val"), "clear")
+            shading.set(qn("w:color"), "auto")
+            shading.set(qn("w:fill"), shade)
+            properties.append(shading)
+        return run
+
+    # python-docx's setters look each element up again (XPath, schema order) for every cell;
+    # a cell of a column and kind is formatted once, the others get a copy of its elements.
+    formatted: dict[tuple[int, bool, str | None], Any] = {}
+
     def fill(cells: Any, values: Sequence[str], *, bold: bool, shade: str | None) -> None:
         for col, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            cell.width = widths[col]
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            paragraph.paragraph_format.line_spacing = 1.0
-            if col in numeric:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            run = paragraph.add_run(clean(value))
-            run.font.size = Pt(8.5)
-            run.bold = bold
-            if shade:
-                properties = cell._tc.get_or_add_tcPr()
-                shading = OxmlElement("w:shd")
-                shading.set(qn("w:val"), "clear")
-                shading.set(qn("w:color"), "auto")
-                shading.set(qn("w:fill"), shade)
-                properties.append(shading)
+            tc = cell._tc
+            like = formatted.get((col, bold, shade))
+            if like is None:
+                run = format_cell(cell, col, bold=bold, shade=shade)
+                formatted[col, bold, shade] = copy.deepcopy(tc)
+            else:
+                tc[:] = [copy.deepcopy(child) for child in like]
+                paragraph = cell.paragraphs[0]
+                run = Run(paragraph._p.r_lst[-1], paragraph)
+            text = clean(value)
+            if _BREAKS.isdisjoint(text):  # one <w:t>, as python-docx's run.text makes it
+                if text:
+                    run._r.add_t(text)
+            else:
+                run.text = text  # tabs and line breaks become their own elements
 
     header = grid.rows[0]
     fill(header.cells, table.headings, bold=True, shade="D9D9D9")
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header._tr.get_or_add_trPr().append(repeat)
+    empty_row = None  # a new row as python-docx adds it (a cell per column), to copy
     for item in table.rows:
-        row = grid.add_row()
+        if empty_row is None:
+            row = grid.add_row()
+            empty_row = copy.deepcopy(row._tr)
+        else:
+            row = _Row(copy.deepcopy(empty_row), grid)
+            grid._tbl.append(row._tr)  # where add_row puts it: rows are the table's last elements
         if item.is_group:
             values = [item.values[0]] + [""] * (len(table.columns) - 1)
         else:

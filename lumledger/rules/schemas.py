@@ -2,9 +2,10 @@
 
 :data:`lumledger.ledger_format.COLUMNS` declares every column: whether it is required, its kind
 and, for ``Typ`` and ``Status``, the allowed words. :func:`schema_for` turns that declaration into
-one ``pandera.DataFrameSchema`` per sheet (the columns the sheet has), each check named by the rule
-code it proves (pandera's ``Check(..., name=...)``), and :func:`check_columns` validates every
-sheet lazily and turns pandera's failure cases (index = Excel row) into findings at their cells:
+one ``pandera.DataFrameSchema`` per sheet (the columns it has that a rule looks at), each check
+named by the rule code it proves (pandera's ``Check(..., name=...)``), and :func:`check_columns`
+validates every sheet lazily and turns pandera's failure cases (index = Excel row) into findings
+at their cells:
 
 * ``nullable=False`` on a required column -> ``LUM-E004``
 * a negative count or amount -> ``LUM-E007``
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,8 +43,12 @@ from lumledger.rules.registry import Context
 PROJECT_YEAR = "Projektår"  # a count with its own rule (E011), not an amount
 _COUNTS_AND_AMOUNTS = (Kind.INTEGER, Kind.WHOLE_KR, Kind.KR)
 _NOT_NULLABLE = "not_nullable"  # pandera's name for a nullable=False failure
-# The column a check on the whole frame points at.
+# The column a check on the whole frame points at, and the columns it reads.
 _FRAME_CHECK_COLUMNS = {"LUM-E008": "Beviljat belopp", "LUM-E011": PROJECT_YEAR}
+_FRAME_CHECK_READS = {
+    "LUM-E008": ("Beviljat belopp", "Sökt belopp"),
+    "LUM-E011": (PROJECT_YEAR, "Typ"),
+}
 
 
 def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
@@ -58,37 +63,56 @@ def check_columns(ledger: Ledger, context: Context) -> list[Finding]:
 # --- the schemas --------------------------------------------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=64)  # a sheet's schema per set of columns present: a handful per format
 def schema_for(sheet: str, present: frozenset[str]) -> pa.DataFrameSchema:
-    """The pandera schema of ``sheet`` for the columns it has (``present``)."""
+    """The pandera schema of ``sheet`` for the columns it has (``present``): the columns a rule
+    looks at (required, or with a check); a column that may be empty and has no check could never
+    fail, and pandera's per-column machinery costs the same for it."""
     columns: dict[str, pa.Column] = {}
     for column in ledger_format.COLUMNS[sheet]:
-        if column.name in present:
+        checks = _column_checks(sheet, column)
+        if column.name in present and (column.required or checks):
             columns[column.name] = pa.Column(
-                nullable=not column.required, checks=_column_checks(sheet, column), required=False
+                nullable=not column.required, checks=checks, required=False
             )
     frame_checks: list[pa.Check] = []
     if sheet == APPLICATIONS:
-        if {"Beviljat belopp", "Sökt belopp"} <= present:
-            frame_checks.append(pa.Check(_granted_not_above_applied, name="LUM-E008"))
-        if {PROJECT_YEAR, "Typ"} <= present:
-            frame_checks.append(pa.Check(_project_year_allowed, name="LUM-E011"))
+        for code, function in (
+            ("LUM-E008", _granted_not_above_applied),
+            ("LUM-E011", _project_year_allowed),
+        ):
+            if set(_FRAME_CHECK_READS[code]) <= present:
+                frame_checks.append(_check(function, code))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, coerce=False)
+
+
+@lru_cache(maxsize=64)
+def _columns_read(sheet: str, present: frozenset[str]) -> tuple[str, ...]:
+    """The columns :func:`schema_for` looks at (its columns and those its frame checks read), in
+    the format's order: the frame pandera validates."""
+    schema = schema_for(sheet, present)
+    read = set(schema.columns)
+    for check in schema.checks:
+        read.update(_FRAME_CHECK_READS[check.name])
+    return tuple(column.name for column in ledger_format.COLUMNS[sheet] if column.name in read)
+
+
+def _check(function: Callable[[Any], Any], code: str) -> pa.Check:
+    """A check named by its rule code. Each check answers every row itself (an empty cell
+    passes), so pandera need not drop the empty cells first or look for all-empty rows
+    (``ignore_na``): a copy of the column, or a scan of the whole frame, per check."""
+    return pa.Check(function, name=code, ignore_na=False)
 
 
 def _column_checks(sheet: str, column: Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if column.kind in _COUNTS_AND_AMOUNTS and column.name != PROJECT_YEAR:
-        checks.append(pa.Check(_not_negative, name="LUM-E007"))
+        checks.append(_check(_not_negative, "LUM-E007"))
     if column.choices:
-        checks.append(pa.Check(_one_of(column.choices), name="LUM-E010"))
+        checks.append(_check(_one_of(column.choices), "LUM-E010"))
     if sheet == APPLICATIONS and column.name == "Betalkonto":
-        checks.append(pa.Check(_accounts_pass, name="LUM-E016"))
+        checks.append(_check(_accounts_pass, "LUM-E016"))
     return checks
-
-
-# Each check answers every row itself (an empty cell passes), so pandera need not look for
-# all-empty rows (ignore_na), which costs a scan of the whole frame per check.
 
 
 def _not_negative(series: pd.Series) -> Any:
@@ -105,7 +129,9 @@ def _not_negative(series: pd.Series) -> Any:
                 count=len(values),
             )
         return pd.Series(~negative, index=series.index)
-    return ~(series < 0).fillna(False).astype(bool)
+    if isinstance(series.dtype, pd.Int64Dtype):  # whole kronor: an empty cell reads as 0
+        return pd.Series(series.to_numpy(dtype=np.int64, na_value=0) >= 0, index=series.index)
+    return pd.Series(~_flags(series < 0), index=series.index)
 
 
 def _one_of(words: tuple[str, ...]) -> Callable[[pd.Series], Any]:
@@ -113,21 +139,37 @@ def _one_of(words: tuple[str, ...]) -> Callable[[pd.Series], Any]:
     reports itself by its arguments, not by the name it is given, so the rule code would be lost."""
 
     def one_of(series: pd.Series) -> Any:
+        if isinstance(series.array, pd.arrays.ArrowStringArray):  # the reader's texts: in Arrow
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            texts = pa.array(series.array)
+            allowed = pc.or_(
+                pc.is_in(texts, value_set=pa.array(words, texts.type)), texts.is_null()
+            )
+            return pd.Series(allowed.to_numpy(zero_copy_only=False), index=series.index)
         return series.isin(words) | series.isna()
 
     return one_of
 
 
+def _flags(series: pd.Series) -> Any:
+    """A boolean column as a numpy array, an unknown (an empty cell compared) as False."""
+    return series.to_numpy(dtype=bool, na_value=False)
+
+
 def _granted_not_above_applied(frame: pd.DataFrame) -> Any:
-    return ~(frame["Beviljat belopp"] > frame["Sökt belopp"]).fillna(False).astype(bool)
+    above = _flags(frame["Beviljat belopp"] > frame["Sökt belopp"])
+    return pd.Series(~above, index=frame.index)
 
 
 def _project_year_allowed(frame: pd.DataFrame) -> Any:
     """Projektår is 1, 2 or 3, and only on a project (blank passes)."""
     years = frame[PROJECT_YEAR]
-    stated = years.notna()
-    visit = (frame["Typ"] == STUDY_VISIT).fillna(False).astype(bool)
-    return ~(stated & (visit | ~years.isin(PROJECT_YEARS))).astype(bool)
+    stated = years.notna().to_numpy(dtype=bool)
+    visit = _flags(frame["Typ"] == STUDY_VISIT)
+    allowed = _flags(years.isin(PROJECT_YEARS))
+    return pd.Series(~(stated & (visit | ~allowed)), index=frame.index)
 
 
 def _accounts_pass(series: pd.Series) -> Any:
@@ -146,13 +188,17 @@ def _failures(sheet: Sheet) -> Iterator[tuple[str, str, int]]:
     """``(code, column, row)`` of each failing cell, once, leaving out the cells that failed
     parsing (the reader reported them)."""
     present = frozenset(name for name in sheet.letters if name in sheet.frame.columns)
-    if not present:
+    read = _columns_read(sheet.name, present)
+    if not read or sheet.frame.empty:  # no rows: no cell can fail
         return
-    frame = sheet.frame[[c.name for c in ledger_format.COLUMNS[sheet.name] if c.name in present]]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            schema_for(sheet.name, present).validate(frame, lazy=True)
+            # inplace: the frame is this call's own selection, and the schema changes nothing
+            # (no coercion, defaults or parsers), so pandera need not copy it again.
+            schema_for(sheet.name, present).validate(
+                sheet.frame[list(read)], lazy=True, inplace=True
+            )
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
