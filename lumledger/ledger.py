@@ -531,21 +531,21 @@ class Ledger:
 
     def application_at(self, position: int) -> Application:
         """The application on the ``position``-th data row of Ansökningar (one record, built from
-        the columns)."""
+        the columns, unless the records of the whole sheet are there already)."""
+        built: list[Application] | None = self.__dict__.get("applications")
+        if built is not None:
+            return built[position]
         table = self._sheet_columns(APPLICATIONS)
-        values = [
-            table.int_at(name, position)
-            if ledger_format.column(APPLICATIONS, name).kind
-            in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR)
-            else table.objects(name)[position]
-            for name in _APPLICATION_COLUMNS
-        ]
+        values = [table.value_at(name, position) for name in _APPLICATION_COLUMNS]
         return _application(int(table.rows[position]), values, table.bad_at(position))
 
     def report_at(self, position: int) -> Report:
         """The report on the ``position``-th data row of Redovisningar (one record)."""
+        built: list[Report] | None = self.__dict__.get("reports")
+        if built is not None:
+            return built[position]
         table = self._sheet_columns(REPORTS)
-        values = [table.objects(name)[position] for name in _REPORT_COLUMNS]
+        values = [table.value_at(name, position) for name in _REPORT_COLUMNS]
         return _report(int(table.rows[position]), values, table.bad_at(position))
 
     def _records(self, name: str, make: Callable[[Sheet], Iterator[R]]) -> list[R]:
@@ -1182,6 +1182,7 @@ class SheetColumns:
         self.sheet = sheet
         self.rows = sheet.frame.index.to_numpy(dtype=np.int64)
         self._cache: dict[tuple[str, str], Any] = {}
+        self._kinds = {c.name: c.kind for c in ledger_format.COLUMNS[sheet.name]}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -1210,16 +1211,63 @@ class SheetColumns:
 
         return self._cached("objects", column, make)
 
-    def index_of(self, column: str, values: tuple[str, ...]) -> Any:
-        """Per row: the position of its (text) value among ``values``, -1 for any other."""
+    def value_at(self, column: str, position: int) -> Any:
+        """One cell as :meth:`values` gives it, without converting the whole column when it is
+        text or a whole number (a record built alone: :meth:`Ledger.application_at`)."""
+        found = self._cache.get(("objects", column))
+        if found is not None:
+            return found[position]
+        kind = self._kinds[column]
+        if kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
+            values, present = self.whole(column)
+            return int(values[position]) if present[position] else None
+        if kind is Kind.TEXT:
+            distinct = self._cache.get(("distinct", column))
+            if distinct is not None:
+                code = distinct[0][position]
+                return None if code < 0 else distinct[1][code]
+            frame = self.sheet.frame
+            if column not in frame.columns:
+                return None
+            cells = self._cached("cells", column, lambda: frame[column].array)
+            value = cells[position]
+            return (value.strip() or None) if isinstance(value, str) else None
+        return self.objects(column)[position]
+
+    def distinct(self, column: str) -> tuple[Any, list[Any]]:
+        """A text column by its distinct texts: (per row the number of its text, -1 for an empty
+        cell; the texts as :meth:`values` gives them, in order of first appearance). Each
+        distinct text is stripped once, so a column of few texts costs no Python call per row."""
         import numpy as np
         import pandas as pd
 
+        def make() -> tuple[Any, list[Any]]:
+            frame = self.sheet.frame
+            if column not in frame.columns:
+                return np.full(len(self.rows), -1, dtype=np.int64), []
+            codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+            texts = [(v.strip() or None) if isinstance(v, str) else None for v in uniques.tolist()]
+            return codes.astype(np.int64), texts
+
+        return self._cached("distinct", column, make)  # type: ignore[no-any-return]
+
+    def index_of(self, column: str, values: tuple[str, ...]) -> Any:
+        """Per row: the position of its (text) value among ``values``, -1 for any other."""
+        import numpy as np
+
         def make() -> Any:
-            found = pd.Index(list(values), dtype=object).get_indexer(self.objects(column))
-            return found.astype(np.int64)
+            codes, texts = self.distinct(column)
+            found = [values.index(t) if t in values else -1 for t in texts]
+            return np.array([*found, -1], dtype=np.int64)[codes]
 
         return self._cached(f"index_of {values!r}", column, make)
+
+    def blank(self, column: str) -> Any:
+        """Which rows' (text) ``column`` is empty."""
+        import numpy as np
+
+        codes, texts = self.distinct(column)
+        return np.array([t is None for t in texts] + [True], dtype=bool)[codes]
 
     def keys_of(self, column: str) -> Any:
         """Per row: the number of its text's :func:`match_key` (-1 for a blank), numbered by
@@ -1228,9 +1276,9 @@ class SheetColumns:
         import pandas as pd
 
         def make() -> Any:
-            codes, distinct = pd.factorize(self.objects(column), use_na_sentinel=True)
-            keys = [match_key(text) for text in distinct.tolist()]
-            numbers, _unique = pd.factorize(np.array(keys, dtype=object))
+            codes, texts = self.distinct(column)
+            keys = np.array([None if t is None else match_key(t) for t in texts], dtype=object)
+            numbers, _unique = pd.factorize(keys, use_na_sentinel=True)
             return np.append(numbers.astype(np.int64), -1)[codes]
 
         return self._cached("keys_of", column, make)
@@ -1327,7 +1375,8 @@ class SheetColumns:
         import numpy as np
 
         out = np.empty(len(self.rows), dtype=object)
-        out[:] = [None if v is None else match_key(v) for v in self.values("Id")]
+        # match_key inline (a million calls): the text is already stripped by values().
+        out[:] = [None if v is None else v.strip().casefold() for v in self.values("Id")]
         return out
 
 

@@ -456,7 +456,9 @@ def _statements(ledger: Ledger, as_of: dt.date, findings: list[Finding]) -> Stat
     has_grant = has_granted[positions]
     to_pay = grant * 100 - paid
     to_repay = unspent - repaid
-    is_project = apps.objects("Typ")[positions] == PROJECT
+    is_project = apps.index_of("Typ", APPLICATION_TYPES)[positions] == APPLICATION_TYPES.index(
+        PROJECT
+    )
     years_ = year[positions]
     due = is_project & has_year[positions]
     overdue_years = [y for y in set(years_[due].tolist()) if as_of > report_due_date(y)]
@@ -552,7 +554,8 @@ class StatementTable:
 
     def ids(self) -> list[str]:
         apps = table_of(self.ledger, APPLICATIONS)
-        return [apps.objects("Id")[p] or "" for p in self.positions.tolist()]
+        ids = apps.objects("Id")
+        return [ids[p] or "" for p in self.positions.tolist()]
 
 
 def _open_items(statement: ApplicationStatement) -> list[str]:
@@ -641,7 +644,7 @@ def _kronor(values: Any) -> Decimal:
 def _year_statements(ledger: Ledger) -> list[YearStatement]:
     apps = table_of(ledger, APPLICATIONS)
     year, has_year = apps.whole("År")
-    types = apps.objects("Typ")
+    kinds = apps.index_of("Typ", APPLICATION_TYPES)
     view = YearTypes(ledger)
     keys = {
         (decision.year, decision.type)
@@ -658,15 +661,15 @@ def _year_statements(ledger: Ledger) -> list[YearStatement]:
             per_code(year, positions, 0),
             np.where(
                 resolved & per_code(has_year, positions, False),
-                per_code(types, positions, None),
-                None,
+                per_code(kinds, positions, -1),
+                -1,
             ),
             amounts,
         )
 
     def total(name: str, y: int, kind: str) -> Decimal:
         years_, kinds, amounts = booked[name]
-        return _kronor(amounts[(years_ == y) & (kinds == kind)])
+        return _kronor(amounts[(years_ == y) & (kinds == APPLICATION_TYPES.index(kind))])
 
     out: list[YearStatement] = []
     for y, kind in sorted(keys, key=lambda k: (k[0], APPLICATION_TYPES.index(k[1]))):

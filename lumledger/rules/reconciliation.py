@@ -44,7 +44,6 @@ from lumledger.ledger import (
     SheetColumns,
     StatedFigures,
     empty_frame,
-    match_key,
     ore_to_decimal,
     report_due_date,
     sum_by,
@@ -265,7 +264,7 @@ class YearTypes:
         self.duplicated = per_code(ledger.ids.applications, codes, 0) > 1
         self.year, self.has_year = apps.whole("År")
         self.kind = apps.index_of("Typ", APPLICATION_TYPES)  # -1: another type or none
-        self.blank_kind = ~(apps.objects("Typ") != None)  # noqa: E711 (element by element)
+        self.blank_kind = apps.blank("Typ")
         dated = self.with_id & self.has_year
         self.years: set[int] = set(np.unique(self.year[dated]).tolist())
         self.kinds_by_year: dict[int, set[str]] = {}
@@ -277,6 +276,8 @@ class YearTypes:
         self.unreadable_years = self.with_id & apps.bad("År")
         self._of: dict[tuple[int, str], Any] = {}
         self._counted: dict[tuple[int, str], Figures] = {}
+        self._unsure: dict[int, Any] = {}  # year -> rows that could belong to any of its types
+        self._bad: dict[tuple[str, ...], Any] = {}
 
     def of(self, year: int, kind: str) -> Any:
         """Which applications have ``year`` and ``kind``."""
@@ -316,14 +317,20 @@ class YearTypes:
         unreadable (they could belong here), rows of this year and type whose ``columns`` are
         unreadable, or duplicated Ids (LUM-E005)."""
         mask = self.of(year, kind)
-        rows = self.unreadable_years.copy()
-        of_year = self.with_id & self.has_year & (self.year == year)
-        rows |= of_year & (self.kind < 0)
-        if (self.has_year & (self.year == year) & self.blank_kind).any():
-            # As Ledger.applications_of(year, None) gives them: the whole year's applications.
-            rows |= of_year
+        rows = self._unsure.get(year)
+        if rows is None:
+            rows = self.unreadable_years.copy()
+            of_year = self.has_year & (self.year == year)
+            rows |= self.with_id & of_year & (self.kind < 0)
+            if (of_year & self.blank_kind).any():
+                # As Ledger.applications_of(year, None) gives them: the whole year's applications.
+                rows |= self.with_id & of_year
+            self._unsure[year] = rows
         if columns:
-            rows |= mask & self.apps.bad_any(*columns)
+            bad = self._bad.get(tuple(columns))
+            if bad is None:
+                bad = self._bad[tuple(columns)] = self.apps.bad_any(*columns)
+            rows = rows | (mask & bad)
         listed = sorted(set(self.apps.rows[rows].tolist()))
         duplicated = mask & self.duplicated
         ids = sorted({i for i in self.apps.objects("Id")[duplicated].tolist() if i is not None})
@@ -723,7 +730,12 @@ def _report_missing(
     year, has_year = apps.whole("År")
     granted, _has_granted = apps.whole("Beviljat belopp")
     reported = per_code(ledger.account_columns.reports, codes, 0) > 0
-    projects = (codes >= 0) & has_year & isin(year, in_scope) & (apps.objects("Typ") == PROJECT)
+    projects = (
+        (codes >= 0)
+        & has_year
+        & isin(year, in_scope)
+        & (apps.index_of("Typ", APPLICATION_TYPES) == APPLICATION_TYPES.index(PROJECT))
+    )
     overdue = isin(year, [y for y in in_scope if today > report_due_date(y)])
     bad = apps.bad("Beviljat belopp")
     candidates = projects & (bad | (granted != 0) & ~reported & overdue)
@@ -1142,14 +1154,12 @@ def check_projects(ledger: Ledger, context: Context) -> list[Finding]:
     earlier, has_earlier = apps.whole("Tidigare beviljat")
     granted, has_granted = apps.whole("Beviljat belopp")
     project_year, has_project_year = apps.whole("Projektår")
-    projects = apps.objects("Projekt")
     app_ids = apps.objects("Id")
     # The chains of Ledger.projects: rows with a Projekt and a year, numbered by first appearance.
-    in_chain = has_year & np.fromiter((bool(p) for p in projects), dtype=bool, count=len(apps))
+    keys = apps.keys_of("Projekt")  # numbered by first appearance, as Ledger.projects' chains
+    in_chain = has_year & (keys >= 0)
     chain = np.full(len(apps), -1, dtype=np.int64)
-    chain[in_chain] = pd.factorize(
-        np.array([match_key(p) for p in projects[in_chain].tolist()], dtype=object)
-    )[0]
+    chain[in_chain] = pd.factorize(keys[in_chain])[0]
     # Members with an Id, by chain, year and row: what "earlier years" sums over.
     members = np.flatnonzero(in_chain & with_id)
     members = members[np.lexsort((apps.rows[members], year[members], chain[members]))]
