@@ -8,6 +8,11 @@ year and type, the figures stated in ``Beslut`` against the ledger's own count.
 
 Money is exact: whole kronor as ``int``, öre as ``Decimal``; JSON via
 :func:`lumledger.money.to_json_amount`.
+
+The statements and the open items are computed on columns (:class:`StatementTable`: one entry
+per application listed, sums as integer öre); an :class:`ApplicationStatement` object is built
+only when it is asked for: the terminal builds those with something open, JSON and the workbook
+all of them.
 """
 
 from __future__ import annotations
@@ -409,9 +414,6 @@ def _as_decimal(value: Any) -> Decimal | None:
         except ArithmeticError:
             return None
     return None
-
-
-# --- the ledger's facts, read once ----------------------------------------------------------------
 
 
 # --- the statements ---------------------------------------------------------------------------------

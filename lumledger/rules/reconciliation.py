@@ -1,4 +1,4 @@
-"""The reconciliation rules, LUM-R001 to LUM-R011, by family, on the ledger's records.
+"""The reconciliation rules, LUM-R001 to LUM-R011, by family, on the ledger's columns.
 
 Modelled on plain-text accounting (beancount's balance assertions, hledger's named checks): every
 discrepancy carries the expected and the found figure and names the difference in one Swedish
@@ -24,7 +24,17 @@ Conventions:
   (:meth:`~lumledger.rules.registry.Context.skip`) — never a silent pass, never a finding. A year
   is the ``År`` of the application a row belongs to; an ``Ansökningar`` row without an Id is no
   application here.
-* Money is exact: whole kronor as ``int``, öre as ``Decimal``.
+* Money is exact: whole kronor as ``int``, öre as ``Decimal``; on the columns, amounts are summed
+  and compared as integer öre (``int64``, or Python ints should a sum not fit).
+* Columns, not records (issue 16): each family works on the sheets as arrays
+  (:meth:`~lumledger.ledger.Ledger.columns`, the Ids numbered once in
+  :attr:`~lumledger.ledger.Ledger.ids`, the sums per Id in
+  :attr:`~lumledger.ledger.Ledger.account_columns`) and picks, as one boolean array, the rows
+  that could carry a finding or a check that cannot run; only those rows are visited one by one,
+  in ledger order, with the same tests and messages as a row-by-row check (so the findings, the
+  reasons and their order are the same). ``tests/test_reconcile_columns.py`` compares every
+  output with the record-by-record implementation's on generated ledgers with every kind of
+  discrepancy.
 """
 
 from __future__ import annotations
