@@ -1245,6 +1245,8 @@ class SheetColumns:
             frame = self.sheet.frame
             if column not in frame.columns:
                 return np.full(len(self.rows), -1, dtype=np.int64), []
+            if len(self.rows) < _SMALL:
+                return _factorized(self.values(column))
             codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
             texts = [(v.strip() or None) if isinstance(v, str) else None for v in uniques.tolist()]
             return codes.astype(np.int64), texts
@@ -1309,9 +1311,13 @@ class SheetColumns:
         import pandas as pd
 
         def make() -> tuple[Any, Any]:
-            codes, distinct = pd.factorize(self.objects(column), use_na_sentinel=True)
+            if len(self.rows) < _SMALL:
+                codes, amounts = _factorized(self.values(column))
+            else:
+                codes, uniques = pd.factorize(self.objects(column), use_na_sentinel=True)
+                amounts = uniques.tolist()
             present = codes >= 0
-            ore = np.array([int(Decimal(v) * 100) for v in distinct.tolist()] + [0], dtype=object)
+            ore = np.array([int(Decimal(v) * 100) for v in amounts] + [0], dtype=object)
             if not ore.size or max(abs(int(v)) for v in ore) < 2**62:
                 ore = ore.astype(np.int64)
             return ore[codes], present
@@ -1378,6 +1384,19 @@ class SheetColumns:
         # match_key inline (a million calls): the text is already stripped by values().
         out[:] = [None if v is None else v.strip().casefold() for v in self.values("Id")]
         return out
+
+
+# Below this many rows a column is numbered by a Python dict: pandas' factorize costs more to call.
+_SMALL = 2000
+
+
+def _factorized(values: list[Any]) -> tuple[Any, list[Any]]:
+    """``values`` numbered by first appearance (``None`` -> -1), and the distinct values."""
+    import numpy as np
+
+    numbers: dict[Any, int] = {}
+    codes = [-1 if v is None else numbers.setdefault(v, len(numbers)) for v in values]
+    return np.array(codes, dtype=np.int64), list(numbers)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
