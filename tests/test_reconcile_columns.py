@@ -344,3 +344,17 @@ if __name__ == "__main__":  # python -m tests.test_reconcile_columns: capture th
     with tempfile.TemporaryDirectory() as tmp:
         capture(Path(tmp))
     sys.exit(0)
+
+
+def test_the_terminal_listing_builds_no_record_per_row(tmp_path: Path) -> None:
+    """On a ledger without budgets or forms, reconciling and printing the terminal listing builds
+    no record per application, payment or report (the large path stays on columns): only the
+    statements printed are built, one by one."""
+    ledger, as_of = build("changed-5", tmp_path)
+    result = reconcile(ledger, as_of)
+    render_report(reconciliation_listing(result))
+    built = {"applications", "payments", "repayments", "reports", "accounts", "projects"}
+    assert built.isdisjoint(vars(ledger)), sorted(built & set(vars(ledger)))
+    assert result.open_years and any(year.open_ids for year in result.open_years)
+    assert result._statements is None  # no statement built beyond those printed
+    assert len(result.statements) == len(result.statement_table) > 0
