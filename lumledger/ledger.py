@@ -532,21 +532,36 @@ class Ledger:
     def application_at(self, position: int) -> Application:
         """The application on the ``position``-th data row of Ansökningar (one record, built from
         the columns, unless the records of the whole sheet are there already)."""
+        return self.applications_at([position])[0]
+
+    def applications_at(self, positions: list[int]) -> list[Application]:
+        """The applications on these data rows of Ansökningar (:meth:`application_at` for many:
+        each column read once for all of them)."""
         built: list[Application] | None = self.__dict__.get("applications")
         if built is not None:
-            return built[position]
+            return [built[p] for p in positions]
         table = self._sheet_columns(APPLICATIONS)
-        values = [table.value_at(name, position) for name in _APPLICATION_COLUMNS]
-        return _application(int(table.rows[position]), values, table.bad_at(position))
+        columns = [table.values_at(name, positions) for name in _APPLICATION_COLUMNS]
+        return [
+            _application(int(table.rows[p]), list(values), table.bad_at(p))
+            for p, values in zip(positions, zip(*columns, strict=True), strict=True)
+        ]
 
     def report_at(self, position: int) -> Report:
         """The report on the ``position``-th data row of Redovisningar (one record)."""
+        return self.reports_at([position])[0]
+
+    def reports_at(self, positions: list[int]) -> list[Report]:
+        """The reports on these data rows of Redovisningar (:meth:`report_at` for many)."""
         built: list[Report] | None = self.__dict__.get("reports")
         if built is not None:
-            return built[position]
+            return [built[p] for p in positions]
         table = self._sheet_columns(REPORTS)
-        values = [table.value_at(name, position) for name in _REPORT_COLUMNS]
-        return _report(int(table.rows[position]), values, table.bad_at(position))
+        columns = [table.values_at(name, positions) for name in _REPORT_COLUMNS]
+        return [
+            _report(int(table.rows[p]), list(values), table.bad_at(p))
+            for p, values in zip(positions, zip(*columns, strict=True), strict=True)
+        ]
 
     def _records(self, name: str, make: Callable[[Sheet], Iterator[R]]) -> list[R]:
         sheet = self.sheets.get(name)
@@ -1211,28 +1226,33 @@ class SheetColumns:
 
         return self._cached("objects", column, make)
 
-    def value_at(self, column: str, position: int) -> Any:
-        """One cell as :meth:`values` gives it, without converting the whole column when it is
-        text or a whole number (a record built alone: :meth:`Ledger.application_at`)."""
+    def values_at(self, column: str, positions: list[int]) -> list[Any]:
+        """The cells of these rows as :meth:`values` gives them (a few records built from the
+        columns): a text or whole-number column is not converted whole for them."""
+        import numpy as np
+
+        if not positions:
+            return []
         found = self._cache.get(("objects", column))
-        if found is not None:
-            return found[position]
         kind = self._kinds[column]
-        if kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
+        at = np.array(positions, dtype=np.int64)
+        if found is None and kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
             values, present = self.whole(column)
-            return int(values[position]) if present[position] else None
-        if kind is Kind.TEXT:
+            return [
+                v if p else None
+                for v, p in zip(values[at].tolist(), present[at].tolist(), strict=True)
+            ]
+        if found is None and kind is Kind.TEXT:
             distinct = self._cache.get(("distinct", column))
             if distinct is not None:
-                code = distinct[0][position]
-                return None if code < 0 else distinct[1][code]
+                texts = [*distinct[1], None]
+                return [texts[code] for code in distinct[0][at].tolist()]
             frame = self.sheet.frame
             if column not in frame.columns:
-                return None
-            cells = self._cached("cells", column, lambda: frame[column].array)
-            value = cells[position]
-            return (value.strip() or None) if isinstance(value, str) else None
-        return self.objects(column)[position]
+                return [None] * len(positions)
+            cells = frame[column].array.take(at).tolist()
+            return [(v.strip() or None) if isinstance(v, str) else None for v in cells]
+        return self.objects(column)[at].tolist()  # type: ignore[no-any-return]
 
     def distinct(self, column: str) -> tuple[Any, list[Any]]:
         """A text column by its distinct texts: (per row the number of its text, -1 for an empty

@@ -325,6 +325,7 @@ class Reconciliation:
     budget: list[BudgetLineStatement] = field(default_factory=list)
     _statements: list[ApplicationStatement] | None = field(default=None, repr=False)
     _last_by_id: dict[str, int] | None = field(default=None, repr=False)
+    _open: dict[int, ApplicationStatement] | None = field(default=None, repr=False)
 
     @property
     def statements(self) -> list[ApplicationStatement]:
@@ -341,7 +342,12 @@ class Reconciliation:
         index = self._last_by_id[id_]
         if self._statements is not None:
             return self._statements[index]
-        return self.statement_table.statement(index)
+        if self._open is None:  # those the terminal prints, built together the first time
+            table = self.statement_table
+            wanted = np.flatnonzero(table.open).tolist()
+            self._open = dict(zip(wanted, table.statements_at(wanted), strict=True))
+        found = self._open.get(index)
+        return found if found is not None else self.statement_table.statement(index)
 
     @property
     def clean(self) -> bool:
@@ -520,13 +526,18 @@ class StatementTable:
 
     def statement(self, index: int) -> ApplicationStatement:
         """The ``index``-th statement as an object (its records built alone)."""
+        return self.statements_at([index])[0]
+
+    def statements_at(self, indices: list[int]) -> list[ApplicationStatement]:
+        """These statements as objects (their records built together, from the columns)."""
         ledger = self.ledger
-        report_at = int(self.report[index])
-        return self._statement(
-            index,
-            ledger.application_at(int(self.positions[index])),
-            ledger.report_at(report_at) if report_at >= 0 else None,
-        )
+        apps = ledger.applications_at([int(self.positions[i]) for i in indices])
+        reported = [int(self.report[i]) for i in indices]
+        reports = iter(ledger.reports_at([r for r in reported if r >= 0]))
+        return [
+            self._statement(index, app, next(reports) if report >= 0 else None)
+            for index, app, report in zip(indices, apps, reported, strict=True)
+        ]
 
     def statements(self) -> list[ApplicationStatement]:
         """Every statement as an object (the records built for the whole sheets at once)."""
