@@ -538,8 +538,8 @@ class Ledger:
         """The applications on these data rows of Ansökningar (:meth:`application_at` for many:
         each column read once for all of them)."""
         built: list[Application] | None = self.__dict__.get("applications")
-        if built is not None:
-            return [built[p] for p in positions]
+        if built is not None or not positions:
+            return [built[p] for p in positions] if built is not None else []
         table = self._sheet_columns(APPLICATIONS)
         columns = [table.values_at(name, positions) for name in _APPLICATION_COLUMNS]
         return [
@@ -554,8 +554,8 @@ class Ledger:
     def reports_at(self, positions: list[int]) -> list[Report]:
         """The reports on these data rows of Redovisningar (:meth:`report_at` for many)."""
         built: list[Report] | None = self.__dict__.get("reports")
-        if built is not None:
-            return [built[p] for p in positions]
+        if built is not None or not positions:
+            return [built[p] for p in positions] if built is not None else []
         table = self._sheet_columns(REPORTS)
         columns = [table.values_at(name, positions) for name in _REPORT_COLUMNS]
         return [
@@ -805,7 +805,9 @@ class Ledger:
             if sheet == APPLICATIONS:
                 years, present = table.whole("År")
             else:
-                apps = self._sheet_columns(APPLICATIONS)
+                apps = self.columns(APPLICATIONS)
+                if apps is None:  # no application: no row has a year
+                    return dict.fromkeys(table.rows.tolist())
                 positions = self.ids.application_of(sheet)
                 app_years, app_present = apps.whole("År")
                 years = app_years[positions]
