@@ -410,6 +410,8 @@ class Ledger:
         self.hidden = dict(hidden or {})
         # Sheet -> row -> year, filled one sheet at a time by year_of.
         self._row_years: dict[str, dict[int, int | None]] = {}
+        # Sheet -> its columns as arrays, made by columns() the first time a sheet is asked for.
+        self._columns: dict[str, SheetColumns] = {}
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, sheets={list(self.sheets)})"
@@ -427,6 +429,139 @@ class Ledger:
     def cell(self, sheet: str, column: str, row: int) -> str | None:
         found = self.sheets.get(sheet)
         return found.cell(column, row) if found is not None else None
+
+    def columns(self, name: str) -> SheetColumns | None:
+        """The sheet's columns as arrays (:class:`SheetColumns`), ``None`` when it is absent."""
+        found = self._columns.get(name)
+        if found is None:
+            sheet = self.sheets.get(name)
+            if sheet is None:
+                return None
+            found = self._columns[name] = SheetColumns(sheet)
+        return found
+
+    @cached_property
+    def ids(self) -> IdIndex:
+        """The matched Ids of Ansökningar, Utbetalningar, Återbetalningar and Redovisningar,
+        numbered once (the columnar twin of :meth:`application_of` and :attr:`accounts`)."""
+        import numpy as np
+        import pandas as pd
+
+        keyed = [
+            name
+            for name in (APPLICATIONS, PAYMENTS, REPAYMENTS, REPORTS)
+            if self.sheets.get(name) is not None
+        ]
+        keys = [self._sheet_columns(name).keys for name in keyed]
+        everything = np.concatenate(keys) if keys else np.empty(0, dtype=object)
+        numbers, distinct = pd.factorize(everything, use_na_sentinel=True)
+        numbers = numbers.astype(np.int64)
+        codes: dict[str, Any] = {}
+        start = 0
+        for name, part in zip(keyed, keys, strict=True):
+            codes[name] = numbers[start : start + len(part)]
+            start += len(part)
+        size = len(distinct)
+        apps = codes.get(APPLICATIONS, np.zeros(0, dtype=np.int64))
+        with_id = apps >= 0
+        count = np.bincount(apps[with_id], minlength=size).astype(np.int64)
+        application = np.full(size, -1, dtype=np.int64)
+        positions = np.flatnonzero(with_id)
+        application[apps[positions]] = positions
+        application[count != 1] = -1
+        return IdIndex(codes=codes, size=size, applications=count, application=application)
+
+    def _sheet_columns(self, name: str) -> SheetColumns:
+        found = self.columns(name)
+        assert found is not None
+        return found
+
+    @cached_property
+    def account_columns(self) -> AccountColumns:
+        """What is booked on each Id as arrays (:class:`AccountColumns`, numbered by :attr:`ids`)."""
+        import numpy as np
+
+        ids = self.ids
+        size = ids.size
+        sums: dict[str, tuple[Any, Any]] = {}
+        for name in (PAYMENTS, REPAYMENTS):
+            table = self.columns(name)
+            if table is None:
+                sums[name] = (np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64))
+                continue
+            codes = ids.codes[name]
+            counted = np.bincount(codes[codes >= 0], minlength=size).astype(np.int64)
+            sums[name] = (counted, sum_by(codes, table.ore("Belopp")[0], size))
+        report = np.full(size, -1, dtype=np.int64)
+        reports = np.zeros(size, dtype=np.int64)
+        table = self.columns(REPORTS)
+        if table is not None:
+            codes = ids.codes[REPORTS]
+            reports = np.bincount(codes[codes >= 0], minlength=size).astype(np.int64)
+            positions = np.flatnonzero(codes >= 0)
+            # The last by Inlämnad (blank: before any date), the later row on a tie.
+            order = positions[np.lexsort((positions, table.days("Inlämnad")[positions]))]
+            report[codes[order]] = order  # the last assignment per Id wins
+        return AccountColumns(
+            payments=sums[PAYMENTS][0],
+            paid=sums[PAYMENTS][1],
+            repayments=sums[REPAYMENTS][0],
+            repaid=sums[REPAYMENTS][1],
+            reports=reports,
+            report=report,
+        )
+
+    @cached_property
+    def _application_positions(self) -> dict[str, int]:
+        """Matched Id -> the position of the one application with it (none for duplicated Ids)."""
+        apps = self.columns(APPLICATIONS)
+        if apps is None:
+            return {}
+        positions = self.ids.application_of(APPLICATIONS)
+        return {
+            key: position
+            for key, position in zip(apps.keys.tolist(), positions.tolist(), strict=True)
+            if position >= 0
+        }
+
+    def application_position(self, id_: str | None) -> int:
+        """The position in Ansökningar of the application with Id ``id_`` (as :meth:`application`
+        finds it), -1 when no application or more than one has it."""
+        return -1 if id_ is None else self._application_positions.get(match_key(id_), -1)
+
+    def application_at(self, position: int) -> Application:
+        """The application on the ``position``-th data row of Ansökningar (one record, built from
+        the columns, unless the records of the whole sheet are there already)."""
+        return self.applications_at([position])[0]
+
+    def applications_at(self, positions: list[int]) -> list[Application]:
+        """The applications on these data rows of Ansökningar (:meth:`application_at` for many:
+        each column read once for all of them)."""
+        built: list[Application] | None = self.__dict__.get("applications")
+        if built is not None or not positions:
+            return [built[p] for p in positions] if built is not None else []
+        table = self._sheet_columns(APPLICATIONS)
+        columns = [table.values_at(name, positions) for name in _APPLICATION_COLUMNS]
+        return [
+            _application(int(table.rows[p]), list(values), table.bad_at(p))
+            for p, values in zip(positions, zip(*columns, strict=True), strict=True)
+        ]
+
+    def report_at(self, position: int) -> Report:
+        """The report on the ``position``-th data row of Redovisningar (one record)."""
+        return self.reports_at([position])[0]
+
+    def reports_at(self, positions: list[int]) -> list[Report]:
+        """The reports on these data rows of Redovisningar (:meth:`report_at` for many)."""
+        built: list[Report] | None = self.__dict__.get("reports")
+        if built is not None or not positions:
+            return [built[p] for p in positions] if built is not None else []
+        table = self._sheet_columns(REPORTS)
+        columns = [table.values_at(name, positions) for name in _REPORT_COLUMNS]
+        return [
+            _report(int(table.rows[p]), list(values), table.bad_at(p))
+            for p, values in zip(positions, zip(*columns, strict=True), strict=True)
+        ]
 
     def _records(self, name: str, make: Callable[[Sheet], Iterator[R]]) -> list[R]:
         sheet = self.sheets.get(name)
@@ -645,8 +780,10 @@ class Ledger:
         without, the row's own ``År`` (Omgångar, Ansökningar, Beslut) or, for a booking or a
         report, the year of the application its Id names."""
         if id_ is not None:
-            app = self.application(id_)
-            return app.year if app is not None else None
+            position = self.application_position(id_)
+            return (
+                None if position < 0 else self._sheet_columns(APPLICATIONS).int_at("År", position)
+            )
         if sheet is None or row is None:
             return None
         years = self._row_years.get(sheet)
@@ -655,19 +792,37 @@ class Ledger:
         return years.get(row)
 
     def _years_of_rows(self, sheet: str) -> dict[int, int | None]:
-        dated: dict[str, list[Round] | list[Application] | list[StatedFigures]] = {
+        dated: dict[str, list[Round] | list[StatedFigures]] = {
             ROUNDS: self.round_rows,
-            APPLICATIONS: self.applications,
             DECISIONS: self.decisions,
         }
         if sheet in dated:
             return {item.row: item.year for item in dated[sheet]}
-        booked: dict[str, list[Booking] | list[Report] | list[BudgetItem]] = {
-            PAYMENTS: self.payments,
-            REPAYMENTS: self.repayments,
-            REPORTS: self.reports,
-            BUDGET: self.budget_items,
-        }
+        if sheet in (APPLICATIONS, PAYMENTS, REPAYMENTS, REPORTS):  # by columns
+            table = self.columns(sheet)
+            if table is None:
+                return {}
+            if sheet == APPLICATIONS:
+                years, present = table.whole("År")
+            else:
+                apps = self.columns(APPLICATIONS)
+                if apps is None:  # no application: no row has a year
+                    return dict.fromkeys(table.rows.tolist())
+                positions = self.ids.application_of(sheet)
+                app_years, app_present = apps.whole("År")
+                years = app_years[positions]
+                present = (positions >= 0) & app_present[positions]
+            return dict(
+                zip(
+                    table.rows.tolist(),
+                    [
+                        y if p else None
+                        for y, p in zip(years.tolist(), present.tolist(), strict=True)
+                    ],
+                    strict=True,
+                )
+            )
+        booked: dict[str, list[BudgetItem]] = {BUDGET: self.budget_items}
         out: dict[int, int | None] = {}
         for item in booked.get(sheet, []):
             app = self.application_of(item)
@@ -751,23 +906,30 @@ def _administrations(sheet: Sheet) -> Iterator[Administration]:
         )
 
 
+_APPLICATION_COLUMNS: tuple[str, ...] = (
+    "Id",
+    "År",
+    "Typ",
+    "Förvaltning",
+    "Namn",
+    "Projekt",
+    "Projektår",
+    "Tidigare beviljat",
+    "Sökt belopp",
+    "Beviljat belopp",
+    "Beviljat vid beslut",
+)
+
+
 def _applications(sheet: Sheet) -> Iterator[Application]:
     # Personal data (Kontaktperson, E-post) is not read; the texts are read by _details.
-    names = (
-        "Id",
-        "År",
-        "Typ",
-        "Förvaltning",
-        "Namn",
-        "Projekt",
-        "Projektår",
-        "Tidigare beviljat",
-        "Sökt belopp",
-        "Beviljat belopp",
-        "Beviljat vid beslut",
-    )
-    for (
-        row,
+    for row, *values, bad in _columns(sheet, _APPLICATION_COLUMNS):
+        yield _application(row, values, bad)
+
+
+def _application(row: int, values: list[Any], bad: frozenset[str]) -> Application:
+    """An application from its row and the values of :data:`_APPLICATION_COLUMNS`."""
+    (
         id_,
         year,
         kind,
@@ -779,23 +941,22 @@ def _applications(sheet: Sheet) -> Iterator[Application]:
         applied,
         granted,
         granted_at_decision,
-        bad,
-    ) in _columns(sheet, names):
-        yield Application(
-            row=row,
-            id=id_,
-            year=year,
-            type=kind,
-            administration=administration,
-            name=name,
-            project=project,
-            project_year=project_year,
-            earlier_granted=earlier_granted,
-            applied=applied,
-            granted=granted,
-            granted_at_decision=granted_at_decision,
-            bad=bad,
-        )
+    ) = values
+    return Application(
+        row=row,
+        id=id_,
+        year=year,
+        type=kind,
+        administration=administration,
+        name=name,
+        project=project,
+        project_year=project_year,
+        earlier_granted=earlier_granted,
+        applied=applied,
+        granted=granted,
+        granted_at_decision=granted_at_decision,
+        bad=bad,
+    )
 
 
 def _details(sheet: Sheet) -> Iterator[ApplicationDetails]:
@@ -853,21 +1014,34 @@ _REPORT_AMOUNTS: tuple[str, ...] = tuple(
 )
 
 
+_REPORT_COLUMNS: tuple[str, ...] = (
+    "Id",
+    "Inlämnad",
+    "Intygat genomfört",
+    "Ej förbrukat kryssad",
+    "Ansvarig chef",
+    *_REPORT_AMOUNTS,
+)
+
+
 def _reports(sheet: Sheet) -> Iterator[Report]:
-    names = ("Id", "Inlämnad", "Intygat genomfört", "Ej förbrukat kryssad", "Ansvarig chef")
-    for row, id_, submitted, attested, ticked, manager, *amounts, bad in _columns(
-        sheet, (*names, *_REPORT_AMOUNTS)
-    ):
-        yield Report(
-            row=row,
-            id=id_,
-            submitted=submitted,
-            amounts=dict(zip(_REPORT_AMOUNTS, amounts, strict=True)),
-            bad=bad,
-            attested=attested,
-            unspent_ticked=ticked,
-            manager=manager,
-        )
+    for row, *values, bad in _columns(sheet, _REPORT_COLUMNS):
+        yield _report(row, values, bad)
+
+
+def _report(row: int, values: list[Any], bad: frozenset[str]) -> Report:
+    """A report from its row and the values of :data:`_REPORT_COLUMNS`."""
+    id_, submitted, attested, ticked, manager, *amounts = values
+    return Report(
+        row=row,
+        id=id_,
+        submitted=submitted,
+        amounts=dict(zip(_REPORT_AMOUNTS, amounts, strict=True)),
+        bad=bad,
+        attested=attested,
+        unspent_ticked=ticked,
+        manager=manager,
+    )
 
 
 _FORM_COLUMNS: tuple[str, ...] = ledger_format.FORM_COLUMNS[APPLICATIONS]
@@ -1008,3 +1182,300 @@ def empty_frame(sheet: str) -> pd.DataFrame:
         {col.name: empty_series(col.kind, 0) for col in spec},
         index=pd.Index([], name="row", dtype="int64"),
     )
+
+
+# --- the sheets as arrays (the large path) -----------------------------------------------------------
+
+
+class SheetColumns:
+    """One sheet's columns as numpy arrays, for whole-column work over every row without a
+    record per row (:meth:`Ledger.columns`). Positions are those of the sheet's frame (its
+    ``n``-th data row); each column is converted the first time it is asked for, with the
+    values :func:`column_values` gives (text stripped, blank -> ``None``)."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        import numpy as np
+
+        self.sheet = sheet
+        self.rows = sheet.frame.index.to_numpy(dtype=np.int64)
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._kinds = {c.name: c.kind for c in ledger_format.COLUMNS[sheet.name]}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def has(self, column: str) -> bool:
+        return self.sheet.has(column)
+
+    def _cached(self, what: str, column: str, make: Callable[[], Any]) -> Any:
+        found = self._cache.get((what, column))
+        if found is None:
+            found = self._cache[(what, column)] = make()
+        return found
+
+    def values(self, column: str) -> list[Any]:
+        """The column as plain Python values (:func:`column_values`), one per row."""
+        return self._cached("values", column, lambda: self.sheet.values(column))  # type: ignore[no-any-return]
+
+    def objects(self, column: str) -> Any:
+        """:meth:`values` as a numpy object array."""
+        import numpy as np
+
+        def make() -> Any:
+            out = np.empty(len(self.rows), dtype=object)
+            out[:] = self.values(column)
+            return out
+
+        return self._cached("objects", column, make)
+
+    def values_at(self, column: str, positions: list[int]) -> list[Any]:
+        """The cells of these rows as :meth:`values` gives them (a few records built from the
+        columns): a text or whole-number column is not converted whole for them."""
+        import numpy as np
+
+        if not positions:
+            return []
+        found = self._cache.get(("objects", column))
+        kind = self._kinds[column]
+        at = np.array(positions, dtype=np.int64)
+        if found is None and kind in (Kind.YEAR, Kind.INTEGER, Kind.WHOLE_KR):
+            values, present = self.whole(column)
+            return [
+                v if p else None
+                for v, p in zip(values[at].tolist(), present[at].tolist(), strict=True)
+            ]
+        if found is None and kind is Kind.TEXT:
+            distinct = self._cache.get(("distinct", column))
+            if distinct is not None:
+                texts = [*distinct[1], None]
+                return [texts[code] for code in distinct[0][at].tolist()]
+            frame = self.sheet.frame
+            if column not in frame.columns:
+                return [None] * len(positions)
+            cells = frame[column].array.take(at).tolist()
+            return [(v.strip() or None) if isinstance(v, str) else None for v in cells]
+        return self.objects(column)[at].tolist()  # type: ignore[no-any-return]
+
+    def distinct(self, column: str) -> tuple[Any, list[Any]]:
+        """A text column by its distinct texts: (per row the number of its text, -1 for an empty
+        cell; the texts as :meth:`values` gives them, in order of first appearance). Each
+        distinct text is stripped once, so a column of few texts costs no Python call per row."""
+        import numpy as np
+        import pandas as pd
+
+        def make() -> tuple[Any, list[Any]]:
+            frame = self.sheet.frame
+            if column not in frame.columns:
+                return np.full(len(self.rows), -1, dtype=np.int64), []
+            if len(self.rows) < _SMALL:
+                return _factorized(self.values(column))
+            codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+            texts = [(v.strip() or None) if isinstance(v, str) else None for v in uniques.tolist()]
+            return codes.astype(np.int64), texts
+
+        return self._cached("distinct", column, make)  # type: ignore[no-any-return]
+
+    def index_of(self, column: str, values: tuple[str, ...]) -> Any:
+        """Per row: the position of its (text) value among ``values``, -1 for any other."""
+        import numpy as np
+
+        def make() -> Any:
+            codes, texts = self.distinct(column)
+            found = [values.index(t) if t in values else -1 for t in texts]
+            return np.array([*found, -1], dtype=np.int64)[codes]
+
+        return self._cached(f"index_of {values!r}", column, make)
+
+    def blank(self, column: str) -> Any:
+        """Which rows' (text) ``column`` is empty."""
+        import numpy as np
+
+        codes, texts = self.distinct(column)
+        return np.array([t is None for t in texts] + [True], dtype=bool)[codes]
+
+    def keys_of(self, column: str) -> Any:
+        """Per row: the number of its text's :func:`match_key` (-1 for a blank), numbered by
+        first appearance; ``match_key`` runs once per distinct text."""
+        import numpy as np
+        import pandas as pd
+
+        def make() -> Any:
+            codes, texts = self.distinct(column)
+            keys = np.array([None if t is None else match_key(t) for t in texts], dtype=object)
+            numbers, _unique = pd.factorize(keys, use_na_sentinel=True)
+            return np.append(numbers.astype(np.int64), -1)[codes]
+
+        return self._cached("keys_of", column, make)
+
+    def whole(self, column: str) -> tuple[Any, Any]:
+        """A year, count or whole-kronor column: (``int64`` values, 0 where blank; present)."""
+        import numpy as np
+        import pandas as pd
+
+        def make() -> tuple[Any, Any]:
+            frame = self.sheet.frame
+            if column in frame.columns and isinstance(frame[column].dtype, pd.Int64Dtype):
+                series = frame[column]
+                return (
+                    series.to_numpy(dtype=np.int64, na_value=0),
+                    series.notna().to_numpy(dtype=bool),
+                )
+            values = self.values(column)
+            present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+            return np.array([v or 0 for v in values], dtype=np.int64), present
+
+        return self._cached("whole", column, make)  # type: ignore[no-any-return]
+
+    def ore(self, column: str) -> tuple[Any, Any]:
+        """A kronor column in öre: (``int64`` öre, 0 where blank; present). Exact: the reader
+        keeps at most two decimals, and each distinct amount is converted once."""
+        import numpy as np
+        import pandas as pd
+
+        def make() -> tuple[Any, Any]:
+            if len(self.rows) < _SMALL:
+                codes, amounts = _factorized(self.values(column))
+            else:
+                codes, uniques = pd.factorize(self.objects(column), use_na_sentinel=True)
+                amounts = uniques.tolist()
+            present = codes >= 0
+            ore = np.array([int(Decimal(v) * 100) for v in amounts] + [0], dtype=object)
+            if not ore.size or max(abs(int(v)) for v in ore) < 2**62:
+                ore = ore.astype(np.int64)
+            return ore[codes], present
+
+        return self._cached("ore", column, make)  # type: ignore[no-any-return]
+
+    def days(self, column: str) -> Any:
+        """A date column as ``int64`` days, blank as the smallest ``int64`` (before any date)."""
+        import numpy as np
+
+        def make() -> Any:
+            series = self.sheet.frame[column] if column in self.sheet.frame.columns else None
+            if series is not None and series.dtype.kind == "M":
+                days = series.to_numpy().astype("datetime64[D]").astype(np.int64)
+                return days  # NaT is the smallest int64
+            epoch = dt.date(1970, 1, 1)
+            blank = np.iinfo(np.int64).min
+            return np.array(
+                [blank if v is None else (v - epoch).days for v in self.values(column)],
+                dtype=np.int64,
+            )
+
+        return self._cached("days", column, make)
+
+    def bad(self, column: str) -> Any:
+        """Which rows' ``column`` failed parsing."""
+        import numpy as np
+
+        def make() -> Any:
+            rows = [row for row, name in self.sheet.invalid if name == column]
+            return np.isin(self.rows, np.array(rows, dtype=np.int64))
+
+        return self._cached("bad", column, make)
+
+    def bad_any(self, *columns: str) -> Any:
+        import numpy as np
+
+        out = np.zeros(len(self.rows), dtype=bool)
+        for column in columns:
+            out |= self.bad(column)
+        return out
+
+    @cached_property
+    def bad_by_row(self) -> dict[int, frozenset[str]]:
+        """Excel row -> the columns whose cell failed parsing (only rows with one)."""
+        by_row: dict[int, set[str]] = {}
+        for row, column in self.sheet.invalid:
+            by_row.setdefault(int(row), set()).add(column)
+        return {row: frozenset(columns) for row, columns in by_row.items()}
+
+    def bad_at(self, position: int) -> frozenset[str]:
+        return self.bad_by_row.get(int(self.rows[position]), _NO_COLUMNS)
+
+    def int_at(self, column: str, position: int) -> int | None:
+        values, present = self.whole(column)
+        return int(values[position]) if present[position] else None
+
+    @cached_property
+    def keys(self) -> Any:
+        """The matched Id (:func:`match_key`) of every row, ``None`` without an Id."""
+        import numpy as np
+
+        out = np.empty(len(self.rows), dtype=object)
+        # match_key inline (a million calls): the text is already stripped by values().
+        out[:] = [None if v is None else v.strip().casefold() for v in self.values("Id")]
+        return out
+
+
+# Below this many rows a column is numbered by a Python dict: pandas' factorize costs more to call.
+_SMALL = 2000
+
+
+def _factorized(values: list[Any]) -> tuple[Any, list[Any]]:
+    """``values`` numbered by first appearance (``None`` -> -1), and the distinct values."""
+    import numpy as np
+
+    numbers: dict[Any, int] = {}
+    codes = [-1 if v is None else numbers.setdefault(v, len(numbers)) for v in values]
+    return np.array(codes, dtype=np.int64), list(numbers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdIndex:
+    """Every matched Id of the keyed sheets numbered once (:attr:`Ledger.ids`): per sheet the
+    number of each row's Id (-1 without one), and per number the application that has it."""
+
+    codes: dict[str, Any]  # sheet -> int64 number of each row's Id, -1 without an Id
+    size: int  # how many distinct Ids
+    applications: Any  # number -> how many Ansökningar rows have it
+    application: Any  # number -> position of the one application with it (-1: none or several)
+
+    def application_of(self, sheet: str) -> Any:
+        """Per row of ``sheet``: the position of the application its Id names (as
+        :meth:`Ledger.application_of` finds it), -1 when none or several have it."""
+        import numpy as np
+
+        codes = self.codes.get(sheet)
+        if codes is None:
+            return np.zeros(0, dtype=np.int64)
+        lookup = np.append(self.application, -1)
+        return lookup[codes]  # code -1 takes the appended -1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountColumns:
+    """What is booked on each Id (:class:`Account` as arrays, by the numbers of :class:`IdIndex`):
+    sums in öre (``int64``, or Python ints in an object array should a sum not fit)."""
+
+    payments: Any  # how many payments
+    paid: Any  # öre, blank amounts count as 0
+    repayments: Any
+    repaid: Any
+    reports: Any  # how many reports
+    report: (
+        Any  # position in Redovisningar of the last report (by Inlämnad, later row on a tie), -1
+    )
+
+
+def sum_by(codes: Any, values: Any, size: int) -> Any:
+    """Exact sums of integer ``values`` per code (``0 <= code < size``; others left out): an
+    ``int64`` array, or an object array of Python ints where ``int64`` could overflow."""
+    import numpy as np
+
+    keep = (codes >= 0) & (codes < size)
+    codes, values = codes[keep], values[keep]
+    if values.dtype != object and (
+        not values.size or float(np.abs(values.astype(np.float64)).sum()) < 2**62
+    ):  # the float only bounds the size of the sum; the sum itself is in integers
+        out = np.zeros(size, dtype=np.int64)
+        np.add.at(out, codes, values.astype(np.int64))
+        return out
+    out = np.zeros(size, dtype=object)
+    np.add.at(out, codes, np.array([int(v) for v in values], dtype=object))
+    return out
+
+
+def ore_to_decimal(value: Any) -> Decimal:
+    """An öre figure of :class:`SheetColumns`/:func:`sum_by` as kronor (``Decimal``)."""
+    return Decimal(int(value)).scaleb(-2) if int(value) % 100 else Decimal(int(value) // 100)

@@ -8,6 +8,11 @@ year and type, the figures stated in ``Beslut`` against the ledger's own count.
 
 Money is exact: whole kronor as ``int``, öre as ``Decimal``; JSON via
 :func:`lumledger.money.to_json_amount`.
+
+The statements and the open items are computed on columns (:class:`StatementTable`: one entry
+per application listed, sums as integer öre); an :class:`ApplicationStatement` object is built
+only when it is asked for: the terminal builds those with something open, JSON and the workbook
+all of them.
 """
 
 from __future__ import annotations
@@ -19,19 +24,41 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lumledger.findings import Finding, plural, sort_key, summarize
-from lumledger.ledger import ZERO, Account, Application, Ledger, match_key, report_due_date
-from lumledger.ledger_format import APPLICATION_TYPES, APPLICATIONS, DECISIONS
+from lumledger.ledger import (
+    ZERO,
+    Application,
+    Ledger,
+    Report,
+    match_key,
+    ore_to_decimal,
+    report_due_date,
+)
+from lumledger.ledger_format import (
+    APPLICATION_TYPES,
+    APPLICATIONS,
+    DECISIONS,
+    PAYMENTS,
+    PROJECT,
+    REPAYMENTS,
+    REPORTS,
+)
 from lumledger.money import format_kr, message_kr, to_json_amount
 from lumledger.rules.budget import BudgetLineStatement, budget_statements
 from lumledger.rules.reconciliation import (
     NO_PAYMENTS,
     NO_REPORTS,
     Figures,
-    applications,
-    counted,
-    grant_for,
-    of_year_and_type,
+    YearTypes,
+    capped,
+    exact_sum,
+    id_codes,
+    isin,
+    per_code,
+    surplus_ore,
+    table_of,
 )
 from lumledger.rules.registry import RECONCILIATION, Context, NotRun, codes_of, run
 from lumledger.validation import validate_ledger
@@ -49,11 +76,14 @@ REPORT_OVERDUE = "försenad"
 class ApplicationStatement:
     """Where one application stands: granted, paid, reported, unspent, repaid and what is open.
 
-    Built from the application's record and what is booked on it (:class:`~lumledger.ledger.Account`);
-    the report figures are those of its last report."""
+    Built from the application's record and what is booked on it (the sums of
+    :class:`~lumledger.ledger.Account`); the report figures are those of its last report."""
 
     application: Application
-    account: Account
+    paid: Decimal  # paid in all (blank amounts count as 0)
+    payments: int  # how many payments
+    repaid: Decimal
+    report: Report | None  # the last report submitted
     unspent: Decimal | None  # computed: min(Beviljat, max(0, income - costs)) of the last report
     as_of: dt.date  # the day the report's state is judged by
     open: list[str] = field(default_factory=list)  # Swedish, one item each
@@ -88,25 +118,13 @@ class ApplicationStatement:
         return self.application.granted
 
     @property
-    def paid(self) -> Decimal:
-        return self.account.paid
-
-    @property
-    def payments(self) -> int:
-        return len(self.account.payments)
-
-    @property
-    def repaid(self) -> Decimal:
-        return self.account.repaid
-
-    @property
     def report_row(self) -> int | None:
-        report = self.account.report
+        report = self.report
         return report.row if report is not None else None
 
     @property
     def submitted(self) -> dt.date | None:
-        report = self.account.report
+        report = self.report
         return report.submitted if report is not None else None
 
     @property
@@ -121,30 +139,30 @@ class ApplicationStatement:
         due = self.due
         if due is None or not self.granted or self.granted < 0:
             return None
-        if self.account.report is not None:
+        if self.report is not None:
             return REPORT_RECEIVED
         return REPORT_OVERDUE if self.as_of > due else REPORT_NOT_DUE
 
     @property
     def income(self) -> Decimal | None:
         """The sum of the last report's income lines."""
-        report = self.account.report
+        report = self.report
         return report.income if report is not None else None
 
     @property
     def own_contribution(self) -> Decimal | None:
-        report = self.account.report
+        report = self.report
         return report.amounts.get("Egen insats") if report is not None else None
 
     @property
     def costs(self) -> Decimal | None:
         """The sum of the last report's cost lines."""
-        report = self.account.report
+        report = self.report
         return report.costs if report is not None else None
 
     @property
     def unspent_stated(self) -> Decimal | None:
-        report = self.account.report
+        report = self.report
         return report.amounts.get("Ej förbrukat") if report is not None else None
 
     @property
@@ -297,7 +315,7 @@ class Reconciliation:
     as_of: dt.date
     findings: list[Finding]
     not_run: list[NotRun]
-    statements: list[ApplicationStatement]
+    statement_table: StatementTable  # every statement as arrays; built one by one when asked
     years: list[YearStatement]
     validation_errors: int
     open_years: list[YearOpen] = field(default_factory=list)  # what is open, per year
@@ -305,6 +323,31 @@ class Reconciliation:
     year_of: dict[Finding, int | None] = field(default_factory=dict, repr=False)
     # Each report against its application's budget, line by line (issue 15; empty without Budget).
     budget: list[BudgetLineStatement] = field(default_factory=list)
+    _statements: list[ApplicationStatement] | None = field(default=None, repr=False)
+    _last_by_id: dict[str, int] | None = field(default=None, repr=False)
+    _open: dict[int, ApplicationStatement] | None = field(default=None, repr=False)
+
+    @property
+    def statements(self) -> list[ApplicationStatement]:
+        """Where each application stands, in (year, Id, row) order (built the first time)."""
+        if self._statements is None:
+            self._statements = self.statement_table.statements()
+        return self._statements
+
+    def statement_of(self, id_: str) -> ApplicationStatement:
+        """The last statement whose Id is ``id_`` as written (built alone when the others are
+        not needed)."""
+        if self._last_by_id is None:
+            self._last_by_id = {i: n for n, i in enumerate(self.statement_table.ids())}
+        index = self._last_by_id[id_]
+        if self._statements is not None:
+            return self._statements[index]
+        if self._open is None:  # those the terminal prints, built together the first time
+            table = self.statement_table
+            wanted = np.flatnonzero(table.open).tolist()
+            self._open = dict(zip(wanted, table.statements_at(wanted), strict=True))
+        found = self._open.get(index)
+        return found if found is not None else self.statement_table.statement(index)
 
     @property
     def clean(self) -> bool:
@@ -332,7 +375,7 @@ class Reconciliation:
             "not_run": len(self.not_run),
             "validation_errors": self.validation_errors,
             "valid": self.validation_errors == 0,
-            "applications": len(self.statements),
+            "applications": len(self.statement_table),
             "open_applications": sum(len(y.open_ids) for y in self.open_years),
             "nothing_recorded": self.nothing_recorded(),
         }
@@ -379,38 +422,153 @@ def _as_decimal(value: Any) -> Decimal | None:
     return None
 
 
-# --- the ledger's facts, read once ----------------------------------------------------------------
-
-
 # --- the statements ---------------------------------------------------------------------------------
 
 
-def _statements(
-    ledger: Ledger, as_of: dt.date, findings: list[Finding]
-) -> list[ApplicationStatement]:
-    accounts = ledger.accounts
-    nothing = Account()
-    codes: dict[str, set[str]] = {}
+def _statements(ledger: Ledger, as_of: dt.date, findings: list[Finding]) -> StatementTable:
+    """Where each application stands, as arrays over the applications listed (those with an Id
+    and a grant or something booked on them), in (year, Id, row) order."""
+    apps = table_of(ledger, APPLICATIONS)
+    codes = id_codes(ledger, APPLICATIONS)
+    accounts = ledger.account_columns
+    granted, has_granted = apps.whole("Beviljat belopp")
+    booked = (
+        per_code(accounts.payments, codes, 0)
+        + per_code(accounts.repayments, codes, 0)
+        + per_code(accounts.reports, codes, 0)
+    ) > 0
+    listed = np.flatnonzero((codes >= 0) & ((granted != 0) | booked))
+    year, has_year = apps.whole("År")
+    ids = apps.objects("Id")
+    rows = apps.rows
+    order = sorted(
+        listed.tolist(),
+        key=lambda p: (int(year[p]) if has_year[p] else 0, ids[p] or "", int(rows[p])),
+    )
+    positions = np.array(order, dtype=np.int64)
+    numbers = codes[positions]
+    paid = accounts.paid[numbers]
+    repaid = accounts.repaid[numbers]
+    report = accounts.report[numbers]
+    has_report = report >= 0
+    # The unspent funds of each statement's last report, capped by this application's grant
+    # (else by the grant the report states).
+    stated, has_stated = table_of(ledger, REPORTS).ore("Beviljat belopp")
+    app_has = has_granted[positions]
+    unspent = capped(
+        per_code(surplus_ore(ledger), report, 0),
+        np.where(app_has, granted[positions] * 100, per_code(stated, report, 0)),
+        app_has | per_code(has_stated, report, False),
+    )
+    grant = granted[positions]
+    has_grant = has_granted[positions]
+    to_pay = grant * 100 - paid
+    to_repay = unspent - repaid
+    is_project = apps.index_of("Typ", APPLICATION_TYPES)[positions] == APPLICATION_TYPES.index(
+        PROJECT
+    )
+    years_ = year[positions]
+    due = is_project & has_year[positions]
+    overdue_years = [y for y in set(years_[due].tolist()) if as_of > report_due_date(y)]
+    state = np.full(len(positions), _NO_STATE, dtype=np.int8)
+    stated = due & has_grant & (grant > 0)
+    state[stated & has_report] = _RECEIVED
+    state[stated & ~has_report] = _NOT_DUE
+    state[stated & ~has_report & isin(years_, overdue_years)] = _OVERDUE
+    open_ = (
+        (has_grant & (to_pay != 0))
+        | (~has_grant & (paid != 0))
+        | (state == _NOT_DUE)
+        | (state == _OVERDUE)
+        | (has_report & (to_repay != 0))
+    )
+    by_key: dict[str, set[str]] = {}
     for found in findings:
         if found.id:
-            codes.setdefault(match_key(found.id), set()).add(found.code)
-    listed = [app for app in applications(ledger) if app.granted or app.key in accounts]
-    out: list[ApplicationStatement] = []
-    for app in sorted(listed, key=lambda a: (a.year or 0, a.id or "", a.row)):
-        key = app.key or ""
-        account = accounts.get(key, nothing)
-        report = account.report
-        unspent = report.unspent(grant_for(report, app)) if report is not None else None
+            by_key.setdefault(match_key(found.id), set()).add(found.code)
+    return StatementTable(
+        ledger=ledger,
+        as_of=as_of,
+        positions=positions,
+        paid=paid,
+        payments=accounts.payments[numbers],
+        repaid=repaid,
+        report=report,
+        unspent=unspent,
+        state=state,
+        open=open_,
+        codes=by_key,
+    )
+
+
+_NO_STATE, _RECEIVED, _NOT_DUE, _OVERDUE = 0, 1, 2, 3
+
+
+@dataclass(slots=True, kw_only=True)
+class StatementTable:
+    """Every :class:`ApplicationStatement` as arrays (one entry per statement, in order); a
+    statement is built as an object only when it is asked for."""
+
+    ledger: Ledger
+    as_of: dt.date
+    positions: Any  # position in Ansökningar
+    paid: Any  # öre
+    payments: Any
+    repaid: Any  # öre
+    report: Any  # position in Redovisningar of the last report, -1
+    unspent: Any  # öre (only where there is a report)
+    state: Any  # _NO_STATE, _RECEIVED, _NOT_DUE or _OVERDUE
+    open: Any  # something open
+    codes: dict[str, set[str]]  # matched Id -> codes of its findings
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def statement(self, index: int) -> ApplicationStatement:
+        """The ``index``-th statement as an object (its records built alone)."""
+        return self.statements_at([index])[0]
+
+    def statements_at(self, indices: list[int]) -> list[ApplicationStatement]:
+        """These statements as objects (their records built together, from the columns)."""
+        ledger = self.ledger
+        apps = ledger.applications_at([int(self.positions[i]) for i in indices])
+        reported = [int(self.report[i]) for i in indices]
+        reports = iter(ledger.reports_at([r for r in reported if r >= 0]))
+        return [
+            self._statement(index, app, next(reports) if report >= 0 else None)
+            for index, app, report in zip(indices, apps, reported, strict=True)
+        ]
+
+    def statements(self) -> list[ApplicationStatement]:
+        """Every statement as an object (the records built for the whole sheets at once)."""
+        apps, reports = self.ledger.applications, self.ledger.reports
+        return [
+            self._statement(index, apps[position], reports[report] if report >= 0 else None)
+            for index, (position, report) in enumerate(
+                zip(self.positions.tolist(), self.report.tolist(), strict=True)
+            )
+        ]
+
+    def _statement(
+        self, index: int, app: Application, report: Report | None
+    ) -> ApplicationStatement:
         statement = ApplicationStatement(
             application=app,
-            account=account,
-            unspent=unspent,
-            as_of=as_of,
-            codes=sorted(codes.get(key, ())),
+            paid=ore_to_decimal(self.paid[index]),
+            payments=int(self.payments[index]),
+            repaid=ore_to_decimal(self.repaid[index]),
+            report=report,
+            unspent=ore_to_decimal(self.unspent[index]) if report is not None else None,
+            as_of=self.as_of,
+            codes=sorted(self.codes.get(app.key or "", ())),
         )
         statement.open = _open_items(statement)
-        out.append(statement)
-    return out
+        return statement
+
+    def ids(self) -> list[str]:
+        apps = table_of(self.ledger, APPLICATIONS)
+        ids = apps.objects("Id")
+        return [ids[p] or "" for p in self.positions.tolist()]
 
 
 def _open_items(statement: ApplicationStatement) -> list[str]:
@@ -435,81 +593,109 @@ def _open_items(statement: ApplicationStatement) -> list[str]:
     return out
 
 
-def _open_years(ledger: Ledger, statements: Sequence[ApplicationStatement]) -> list[YearOpen]:
+def _open_years(ledger: Ledger, table: StatementTable) -> list[YearOpen]:
     """Per decided round (and per year with a grant): the year's totals and what is open."""
-    by_year: dict[int, list[ApplicationStatement]] = {}
-    for statement in statements:
-        if statement.year is not None:
-            by_year.setdefault(statement.year, []).append(statement)
-    decided = {year for year, round_ in ledger.rounds.items() if round_.decided}
-    granted_years = {
-        year for year, items in by_year.items() if any((s.granted or 0) > 0 for s in items)
-    }
+    apps = table_of(ledger, APPLICATIONS)
+    positions = table.positions
+    year, has_year = apps.whole("År")
+    granted, has_granted = apps.whole("Beviljat belopp")
+    years_ = year[positions]
+    dated = has_year[positions]
+    grant = granted[positions]
+    has_grant = has_granted[positions]
+    is_granted = has_grant & (grant > 0)
+    decided = {y for y, round_ in ledger.rounds.items() if round_.decided}
+    granted_years = set(years_[dated & is_granted].tolist())
+    ids = table.ids()
+    has_report = table.report >= 0
+    to_pay = grant * 100 - table.paid
+    to_repay = table.unspent - table.repaid
     out: list[YearOpen] = []
-    for year in sorted(decided | granted_years):
-        items = by_year.get(year, [])
-        granted = [s for s in items if (s.granted or 0) > 0]
-        states = [s.report_state for s in granted]
-        to_pay = [s.to_pay for s in items if s.to_pay is not None]
-        to_repay = [s.to_repay for s in items if s.to_repay is not None]
-        round_ = ledger.round_of(year)
+    for y in sorted(decided | granted_years):
+        items = dated & (years_ == y)
+        given = items & is_granted
+        owing = items & has_grant
+        repaying = items & has_report
+        round_ = ledger.round_of(y)
         out.append(
             YearOpen(
-                year=year,
+                year=y,
                 status=round_.state if round_ is not None else None,
-                granted_count=len(granted),
-                granted=sum((s.granted or 0 for s in granted), 0),
-                paid=sum((s.paid for s in items), ZERO),
-                to_pay=sum((d for d in to_pay if d > 0), ZERO),
-                overpaid=sum((-d for d in to_pay if d < 0), ZERO)
-                + sum((s.paid for s in items if s.to_pay is None), ZERO),
-                report_due=report_due_date(year),
-                reports_expected=sum(1 for state in states if state is not None),
-                reports_received=states.count(REPORT_RECEIVED),
-                reports_not_due=states.count(REPORT_NOT_DUE),
-                reports_overdue=states.count(REPORT_OVERDUE),
-                unspent=sum((s.unspent for s in items if s.unspent is not None), ZERO),
-                repaid=sum((s.repaid for s in items), ZERO),
-                to_repay=sum((d for d in to_repay if d > 0), ZERO),
-                payments_recorded=any(s.payments for s in items),
-                reports_recorded=any(s.account.report is not None for s in items),
-                open_ids=tuple(s.id for s in items if s.open),
+                granted_count=int(given.sum()),
+                granted=exact_sum(grant[given]),
+                paid=_kronor(table.paid[items]),
+                to_pay=_kronor(to_pay[owing & (to_pay > 0)]),
+                overpaid=_kronor(-to_pay[owing & (to_pay < 0)])
+                + _kronor(table.paid[items & ~has_grant]),
+                report_due=report_due_date(y),
+                reports_expected=int((given & (table.state != _NO_STATE)).sum()),
+                reports_received=int((given & (table.state == _RECEIVED)).sum()),
+                reports_not_due=int((given & (table.state == _NOT_DUE)).sum()),
+                reports_overdue=int((given & (table.state == _OVERDUE)).sum()),
+                unspent=_kronor(table.unspent[repaying]),
+                repaid=_kronor(table.repaid[items]),
+                to_repay=_kronor(to_repay[repaying & (to_repay > 0)]),
+                payments_recorded=bool((table.payments[items] > 0).any()),
+                reports_recorded=bool(has_report[items].any()),
+                open_ids=tuple(ids[i] for i in np.flatnonzero(items & table.open).tolist()),
             )
         )
     return out
 
 
+def _kronor_ore(values: Any) -> int:
+    if values.dtype != object and float(np.abs(values.astype(np.float64)).sum()) < 2**62:
+        return int(values.sum())  # the float only bounds the size of the sum
+    return sum(int(v) for v in values.tolist())
+
+
+def _kronor(values: Any) -> Decimal:
+    """Exact sum of öre figures as kronor (0 for none)."""
+    return ore_to_decimal(_kronor_ore(values)) if values.size else ZERO
+
+
 def _year_statements(ledger: Ledger) -> list[YearStatement]:
-    paid: dict[tuple[int, str], Decimal] = {}
-    repaid: dict[tuple[int, str], Decimal] = {}
-    for sink, items in ((paid, ledger.payments), (repaid, ledger.repayments)):
-        for booking in items:
-            app = ledger.application_of(booking)
-            if app is not None and app.year is not None and app.type:
-                key = (app.year, app.type)
-                sink[key] = sink.get(key, ZERO) + (booking.amount or ZERO)
-    by_year_type = of_year_and_type(ledger)
+    apps = table_of(ledger, APPLICATIONS)
+    year, has_year = apps.whole("År")
+    kinds = apps.index_of("Typ", APPLICATION_TYPES)
+    view = YearTypes(ledger)
     keys = {
         (decision.year, decision.type)
         for decision in ledger.decisions
         if decision.year is not None and decision.type in APPLICATION_TYPES
-    } | {
-        (year, kind)
-        for year, kind in by_year_type
-        if year is not None and kind in APPLICATION_TYPES
-    }
+    } | set(view.pairs())
+    booked: dict[str, tuple[Any, Any, Any]] = {}
+    for name in (PAYMENTS, REPAYMENTS):
+        positions = ledger.ids.application_of(name)
+        resolved = positions >= 0
+        table = ledger.columns(name)
+        amounts = table.ore("Belopp")[0] if table is not None else np.zeros(0, dtype=np.int64)
+        booked[name] = (
+            per_code(year, positions, 0),
+            np.where(
+                resolved & per_code(has_year, positions, False),
+                per_code(kinds, positions, -1),
+                -1,
+            ),
+            amounts,
+        )
+
+    def total(name: str, y: int, kind: str) -> Decimal:
+        years_, kinds, amounts = booked[name]
+        return _kronor(amounts[(years_ == y) & (kinds == APPLICATION_TYPES.index(kind))])
+
     out: list[YearStatement] = []
-    for year, kind in sorted(keys, key=lambda k: (k[0], APPLICATION_TYPES.index(k[1]))):
-        decision = ledger.decision_of(year, kind)
+    for y, kind in sorted(keys, key=lambda k: (k[0], APPLICATION_TYPES.index(k[1]))):
+        decision = ledger.decision_of(y, kind)
         out.append(
             YearStatement(
-                year=year,
+                year=y,
                 type=kind,
                 decision_row=decision.row if decision else None,
                 stated=Figures.stated_in(decision) if decision else Figures(),
-                counted=counted(by_year_type.get((year, kind), [])),
-                paid=paid.get((year, kind), ZERO),
-                repaid=repaid.get((year, kind), ZERO),
+                counted=view.counted(y, kind),
+                paid=total(PAYMENTS, y, kind),
+                repaid=total(REPAYMENTS, y, kind),
             )
         )
     return out
@@ -553,7 +739,7 @@ def _reconcile(ledger: Ledger, as_of: dt.date, validation: list[Finding]) -> Rec
         as_of=as_of,
         findings=ordered,
         not_run=not_run,
-        statements=statements,
+        statement_table=statements,
         open_years=_open_years(ledger, statements),
         years=_year_statements(ledger),
         validation_errors=len(validation),

@@ -234,12 +234,11 @@ OPEN_LISTING: tuple[Column, ...] = (
 def open_listing(result: Reconciliation) -> Table:
     """The terminal's first part: per year its totals, then the applications with something
     open."""
-    by_id = {s.id: s for s in result.statements}
     rows: list[Row] = []
     for year in result.open_years:
         rows.append(group(open_year_line(year)))
         for id_ in year.open_ids:
-            statement = by_id[id_]
+            statement = result.statement_of(id_)
             rows.append(
                 body(
                     statement.id,

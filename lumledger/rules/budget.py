@@ -191,15 +191,17 @@ def promised_own_contribution(
 def check_budget(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-R012 to LUM-R015 (see the module doc)."""
     out: list[Finding] = []
-    reports = ledger.reports
-    if not reports:
+    table = ledger.columns(REPORTS)
+    if table is None or not len(table):
         return out
     if (
         not ledger.budget_items
         and not ledger.application_forms
-        and all(r.attested is None and r.unspent_ticked is None for r in reports)
+        and all(v is None for v in table.values("Intygat genomfört"))
+        and all(v is None for v in table.values("Ej förbrukat kryssad"))
     ):
         return out  # a ledger without anything the forms add: nothing to compare (fast path)
+    reports = ledger.reports
     # A ledger that records no budgets at all (no Budget sheet, or an empty one) is out of R012's
     # scope, as a year without reports is out of R005's: nothing is listed as not run.
     has_budget = bool(ledger.budget_items)

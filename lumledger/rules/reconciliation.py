@@ -1,4 +1,4 @@
-"""The reconciliation rules, LUM-R001 to LUM-R011, by family, on the ledger's records.
+"""The reconciliation rules, LUM-R001 to LUM-R011, by family, on the ledger's columns.
 
 Modelled on plain-text accounting (beancount's balance assertions, hledger's named checks): every
 discrepancy carries the expected and the found figure and names the difference in one Swedish
@@ -24,30 +24,39 @@ Conventions:
   (:meth:`~lumledger.rules.registry.Context.skip`) — never a silent pass, never a finding. A year
   is the ``År`` of the application a row belongs to; an ``Ansökningar`` row without an Id is no
   application here.
-* Money is exact: whole kronor as ``int``, öre as ``Decimal``.
+* Money is exact: whole kronor as ``int``, öre as ``Decimal``; on the columns, amounts are summed
+  and compared as integer öre (``int64``, or Python ints should a sum not fit).
+* Columns, not records (issue 16): each family works on the sheets as arrays
+  (:meth:`~lumledger.ledger.Ledger.columns`, the Ids numbered once in
+  :attr:`~lumledger.ledger.Ledger.ids`, the sums per Id in
+  :attr:`~lumledger.ledger.Ledger.account_columns`) and picks, as one boolean array, the rows
+  that could carry a finding or a check that cannot run; only those rows are visited one by one,
+  in ledger order, with the same tests and messages as a row-by-row check (so the findings, the
+  reasons and their order are the same). ``tests/test_reconcile_columns.py`` compares every
+  output with the record-by-record implementation's on generated ledgers with every kind of
+  discrepancy.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from lumledger import ledger_format
 from lumledger.findings import Finding, finding
 from lumledger.ledger import (
-    ZERO,
-    Amount,
-    Application,
-    Booking,
     Ledger,
-    Report,
+    Sheet,
+    SheetColumns,
     StatedFigures,
-    match_key,
+    empty_frame,
+    ore_to_decimal,
     report_due_date,
+    sum_by,
 )
 from lumledger.ledger_format import (
     APPLICATION_TYPES,
@@ -101,50 +110,121 @@ class Figures:
         }
 
 
-def applications(ledger: Ledger) -> list[Application]:
-    """The applications reconciliation looks at: every ``Ansökningar`` row with an Id."""
-    return [app for app in ledger.applications if app.id is not None]
+def table_of(ledger: Ledger, name: str) -> SheetColumns:
+    """A sheet's columns as arrays; an absent sheet as one without rows."""
+    found = ledger.columns(name)
+    if found is not None:
+        return found
+    return SheetColumns(Sheet(name=name, title=name, frame=empty_frame(name), letters={}))
 
 
-def of_year_and_type(ledger: Ledger) -> dict[tuple[int | None, str | None], list[Application]]:
-    """The applications (with an Id) by their (År, Typ) as written, in ledger order."""
-    out: dict[tuple[int | None, str | None], list[Application]] = {}
-    for year, kind in ledger.year_types:
-        apps = [a for a in ledger.applications_of(year, kind) if a.id is not None]
-        if apps:
-            out[(year, kind)] = apps
-    return out
+def id_codes(ledger: Ledger, name: str) -> Any:
+    """The numbers of each row's matched Id (:attr:`Ledger.ids`), -1 without an Id."""
+    found = ledger.ids.codes.get(name)
+    return found if found is not None else np.zeros(0, dtype=np.int64)
+
+
+def _application_of(ledger: Ledger, name: str) -> Any:
+    """Per row of ``name``: the position of the application its Id names, -1 when none or
+    several have it."""
+    return ledger.ids.application_of(name)
+
+
+def isin(values: Any, wanted: Iterable[int]) -> Any:
+    return np.isin(values, np.array(sorted(wanted), dtype=np.int64))
 
 
 def years(ledger: Ledger) -> list[int]:
     """Every year with a round or an application (with an Id), ascending."""
-    return sorted(set(ledger.rounds) | {a.year for a in applications(ledger) if a.year is not None})
+    apps = table_of(ledger, APPLICATIONS)
+    year, present = apps.whole("År")
+    with_id = id_codes(ledger, APPLICATIONS) >= 0
+    return sorted(set(ledger.rounds) | set(year[with_id & present].tolist()))
 
 
-def counted(apps: Sequence[Application]) -> Figures:
-    """The ledger's own figures for the applications of one year and type."""
-    names = {a.administration for a in apps if a.administration}
-    return Figures(
-        applications=len(apps),
-        administrations=len({match_key(name) for name in names}),
-        applied=sum(a.applied or 0 for a in apps),
-        granted=sum(a.granted or 0 for a in apps),
-    )
+def _years_with(ledger: Ledger, name: str) -> set[int]:
+    """The years of the applications the rows of ``name`` name (those that exactly one
+    application has)."""
+    positions = _application_of(ledger, name)
+    positions = positions[positions >= 0]
+    year, present = table_of(ledger, APPLICATIONS).whole("År")
+    return set(year[positions][present[positions]].tolist())
 
 
-def grant_for(report: Report, app: Application) -> Amount | None:
-    """What caps a report's unspent funds: the ledger's grant, else the grant the report states."""
-    return app.granted if app.granted is not None else report.amounts.get("Beviljat belopp")
+def line_sums(ledger: Ledger, lines: Sequence[str]) -> Any:
+    """Per report: the sum of ``lines`` in öre (a blank line counts as 0): the income or the
+    costs of :class:`~lumledger.ledger.Report` as an array."""
+    reports = table_of(ledger, REPORTS)
+    total = np.zeros(len(reports), dtype=np.int64)
+    for line in lines:
+        total = total + reports.ore(line)[0]
+    return total
 
 
-def _years_with(ledger: Ledger, items: Iterable[Booking | Report]) -> set[int]:
-    """The years of the applications ``items`` name (those that exactly one application has)."""
-    out: set[int] = set()
-    for item in items:
-        app = ledger.application_of(item)
-        if app is not None and app.year is not None:
-            out.add(app.year)
-    return out
+def surplus_ore(ledger: Ledger) -> Any:
+    """Per report: ``max(0, income lines - cost lines)`` in öre."""
+    income = line_sums(ledger, REPORT_INCOME_LINES)
+    costs = line_sums(ledger, REPORT_COST_LINES)
+    return np.maximum(income - costs, 0)
+
+
+def capped(surplus: Any, grant: Any, has_grant: Any) -> Any:
+    """:meth:`Report.unspent` as arrays: the surplus, at most the grant where there is one."""
+    return np.where(has_grant, np.minimum(grant, surplus), surplus)
+
+
+def unspent_ore(ledger: Ledger) -> Any:
+    """Per report: ``min(grant, max(0, income - costs))`` in öre (:meth:`Report.unspent` with
+    :func:`grant_for`): the grant is that of the application the report names, else the one
+    the report states."""
+    positions = _application_of(ledger, REPORTS)
+    granted, has_granted = table_of(ledger, APPLICATIONS).whole("Beviljat belopp")
+    app_has = per_code(has_granted, positions, False)
+    stated, has_stated = table_of(ledger, REPORTS).ore("Beviljat belopp")
+    grant = np.where(app_has, per_code(granted, positions, 0) * 100, stated)
+    return capped(surplus_ore(ledger), grant, app_has | has_stated)
+
+
+def _resolve(ledger: Ledger, context: Context, code: str, name: str, position: int) -> None:
+    """Record why row ``position`` of ``name`` names no application (as not run)."""
+    table = table_of(ledger, name)
+    row = int(table.rows[position])
+    id_ = table.objects("Id")[position]
+    number = int(id_codes(ledger, name)[position])
+    where = f"{name} rad {row}"
+    if id_ is None or number < 0:
+        context.skip(code, None, f"{where}: Id saknas")
+    elif ledger.ids.applications[number] > 1:
+        context.skip(code, None, f"{where}: Id {id_} förekommer flera gånger i Ansökningar", id_)
+    else:
+        context.skip(code, None, f"{where}: Id {id_} finns inte i Ansökningar", id_)
+
+
+def _bad(table: SheetColumns, position: int, *columns: str) -> list[str]:
+    bad = table.bad_at(position)
+    return [c for c in columns if c in bad] if bad else []
+
+
+def _grouped(codes: Any, size: int) -> tuple[Any, Any]:
+    """Positions grouped by code, in ledger order within each: ``order[starts[c]:starts[c+1]]``
+    are the positions with code ``c``."""
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(size + 1))
+    return order, starts
+
+
+def _positions(grouped: tuple[Any, Any], code: int) -> list[int]:
+    order, starts = grouped
+    return [int(p) for p in order[starts[code] : starts[code + 1]]]
+
+
+def _kr(ore: Any) -> Decimal:
+    return ore_to_decimal(ore)
+
+
+def per_code(values: Any, codes: Any, fill: Any) -> Any:
+    """``values[codes]``, with ``fill`` where a code is -1 (no Id, or no application)."""
+    return np.append(values, fill)[codes]
 
 
 def _missing(
@@ -165,29 +245,6 @@ def _missing(
     return missing
 
 
-def _resolve(
-    ledger: Ledger, context: Context, code: str, item: Booking | Report
-) -> Application | None:
-    """The application a row refers to, or None (recorded as not run with the reason)."""
-    app = ledger.application_of(item)
-    if app is not None:
-        return app
-    where = f"{item.sheet} rad {item.row}"
-    if item.id is None or item.key is None:
-        context.skip(code, None, f"{where}: Id saknas")
-    elif item.key in ledger.duplicated_ids:
-        context.skip(
-            code, None, f"{where}: Id {item.id} förekommer flera gånger i Ansökningar", item.id
-        )
-    else:
-        context.skip(code, None, f"{where}: Id {item.id} finns inte i Ansökningar", item.id)
-    return None
-
-
-def _bad(item: Application | Booking | Report | StatedFigures, *columns: str) -> list[str]:
-    return [c for c in columns if c in item.bad] if item.bad else []
-
-
 def _invalid(ledger: Ledger, sheet: str, columns: Sequence[str], row: int) -> str:
     cells = [ledger.cell(sheet, c, row) or c for c in columns]
     return f"ogiltigt värde i {', '.join(f'{sheet}!{c}' for c in cells)}"
@@ -204,27 +261,120 @@ def _type_noun(kind: str | None) -> str:
 # --- R001, R002: the decision's figures --------------------------------------------------------------
 
 
+class YearTypes:
+    """The applications (with an Id) by their (År, Typ) as written, as masks over Ansökningar:
+    what the decision figures count and the roll of years and types they are stated for."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        apps = table_of(ledger, APPLICATIONS)
+        self.ledger = ledger
+        self.apps = apps
+        codes = id_codes(ledger, APPLICATIONS)
+        self.with_id = codes >= 0
+        self.duplicated = per_code(ledger.ids.applications, codes, 0) > 1
+        self.year, self.has_year = apps.whole("År")
+        self.kind = apps.index_of("Typ", APPLICATION_TYPES)  # -1: another type or none
+        self.blank_kind = apps.blank("Typ")
+        dated = self.with_id & self.has_year
+        self.years: set[int] = set(np.unique(self.year[dated]).tolist())
+        self.kinds_by_year: dict[int, set[str]] = {}
+        known = dated & (self.kind >= 0)
+        pairs = np.unique(self.year[known] * len(APPLICATION_TYPES) + self.kind[known])
+        for pair in pairs.tolist():
+            year, kind = divmod(pair, len(APPLICATION_TYPES))
+            self.kinds_by_year.setdefault(year, set()).add(APPLICATION_TYPES[kind])
+        self.unreadable_years = self.with_id & apps.bad("År")
+        self._of: dict[tuple[int, str], Any] = {}
+        self._counted: dict[tuple[int, str], Figures] = {}
+        self._unsure: dict[int, Any] = {}  # year -> rows that could belong to any of its types
+        self._bad: dict[tuple[str, ...], Any] = {}
+
+    def of(self, year: int, kind: str) -> Any:
+        """Which applications have ``year`` and ``kind``."""
+        found = self._of.get((year, kind))
+        if found is None:
+            found = self._of[(year, kind)] = (
+                self.with_id
+                & self.has_year
+                & (self.year == year)
+                & (self.kind == APPLICATION_TYPES.index(kind))
+            )
+        return found
+
+    def pairs(self) -> list[tuple[int, str]]:
+        """Every (year, type of the format) some application has."""
+        return [(year, kind) for year, kinds in self.kinds_by_year.items() for kind in kinds]
+
+    def counted(self, year: int, kind: str) -> Figures:
+        """The ledger's own figures for the applications of one year and type."""
+        found = self._counted.get((year, kind))
+        if found is not None:
+            return found
+        mask = self.of(year, kind)
+        names = self.apps.keys_of("Förvaltning")[mask]
+        applied, has_applied = self.apps.whole("Sökt belopp")
+        granted, has_granted = self.apps.whole("Beviljat belopp")
+        found = self._counted[(year, kind)] = Figures(
+            applications=int(mask.sum()),
+            administrations=len(np.unique(names[names >= 0])),
+            applied=exact_sum(applied[mask & has_applied]),
+            granted=exact_sum(granted[mask & has_granted]),
+        )
+        return found
+
+    def uncertain(self, year: int, kind: str, columns: Sequence[str]) -> str | None:
+        """Why a count for the year and type cannot be trusted: rows whose År or Typ is
+        unreadable (they could belong here), rows of this year and type whose ``columns`` are
+        unreadable, or duplicated Ids (LUM-E005)."""
+        mask = self.of(year, kind)
+        rows = self._unsure.get(year)
+        if rows is None:
+            rows = self.unreadable_years.copy()
+            of_year = self.has_year & (self.year == year)
+            rows |= self.with_id & of_year & (self.kind < 0)
+            if (of_year & self.blank_kind).any():
+                # As Ledger.applications_of(year, None) gives them: the whole year's applications.
+                rows |= self.with_id & of_year
+            self._unsure[year] = rows
+        if columns:
+            bad = self._bad.get(tuple(columns))
+            if bad is None:
+                bad = self._bad[tuple(columns)] = self.apps.bad_any(*columns)
+            rows = rows | (mask & bad)
+        listed = sorted(set(self.apps.rows[rows].tolist()))
+        duplicated = mask & self.duplicated
+        ids = sorted({i for i in self.apps.objects("Id")[duplicated].tolist() if i is not None})
+        reasons: list[str] = []
+        if listed:
+            what = ", ".join(["År", "Typ", *columns])
+            reasons.append(
+                f"ogiltiga värden i Ansökningar ({what}) på rad {', '.join(map(str, listed))}"
+            )
+        if ids:
+            reasons.append(f"Id förekommer flera gånger i Ansökningar ({', '.join(ids)})")
+        return "; ".join(reasons) or None
+
+
+def exact_sum(values: Any) -> int:
+    """The sum of whole kronor (``int64``) as an exact ``int``."""
+    if not values.size:
+        return 0
+    if float(np.abs(values.astype(np.float64)).sum()) < 2**62:  # bounds the size only
+        return int(values.sum())
+    return sum(int(v) for v in values.tolist())
+
+
 def check_decision_figures(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-R001 (``Antal ansökningar``, ``Antal förvaltningar``) and LUM-R002 (``Summa sökt``,
     ``Summa beviljat``): the figures stated in ``Beslut`` against the ledger's own."""
-    by_year_type = of_year_and_type(ledger)
-    unreadable = {a.row for apps in by_year_type.values() for a in apps if "År" in a.bad}
-    view = _Applications(by_year_type=by_year_type, unreadable_years=unreadable)
+    view = YearTypes(ledger)
     return _stated_counts(ledger, context, view) + _stated_sums(ledger, context, view)
 
 
 _DECISION_NEEDS = ((DECISIONS, "År"), (DECISIONS, "Typ"), (APPLICATIONS, "Typ"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Applications:
-    """The applications as the decision figures count them, gathered once."""
-
-    by_year_type: dict[tuple[int | None, str | None], list[Application]]
-    unreadable_years: set[int]  # rows whose År could not be read
-
-
-def _stated_counts(ledger: Ledger, context: Context, view: _Applications) -> list[Finding]:
+def _stated_counts(ledger: Ledger, context: Context, view: YearTypes) -> list[Finding]:
     code = "LUM-R001"
     if _missing(ledger, context, code, _DECISION_NEEDS):
         return []
@@ -232,7 +382,7 @@ def _stated_counts(ledger: Ledger, context: Context, view: _Applications) -> lis
     apps_table = ledger.sheet(APPLICATIONS)
     for decision in _decision_scope(ledger, context, code, view):
         assert decision.year is not None and decision.type is not None
-        figures = counted(view.by_year_type.get((decision.year, decision.type), []))
+        figures = view.counted(decision.year, decision.type)
         words = _type_words(decision.type)
         item = _compare_figure(
             ledger,
@@ -242,7 +392,7 @@ def _stated_counts(ledger: Ledger, context: Context, view: _Applications) -> lis
             column="Antal ansökningar",
             stated=decision.applications,
             counted=figures.applications or 0,
-            uncertain=_uncertain(ledger, view, decision, []),
+            uncertain=view.uncertain(decision.year, decision.type, []),
             sentence=f"Beslutet anger {{stated}} {words} {decision.year}",
             money=False,
         )
@@ -259,7 +409,7 @@ def _stated_counts(ledger: Ledger, context: Context, view: _Applications) -> lis
             column="Antal förvaltningar",
             stated=decision.administrations,
             counted=figures.administrations or 0,
-            uncertain=_uncertain(ledger, view, decision, ["Förvaltning"]),
+            uncertain=view.uncertain(decision.year, decision.type, ["Förvaltning"]),
             sentence=f"Beslutet anger {{stated}} förvaltningar med {words} {decision.year}",
             money=False,
         )
@@ -268,7 +418,7 @@ def _stated_counts(ledger: Ledger, context: Context, view: _Applications) -> lis
     return out
 
 
-def _stated_sums(ledger: Ledger, context: Context, view: _Applications) -> list[Finding]:
+def _stated_sums(ledger: Ledger, context: Context, view: YearTypes) -> list[Finding]:
     code = "LUM-R002"
     if _missing(ledger, context, code, _DECISION_NEEDS):
         return []
@@ -276,7 +426,7 @@ def _stated_sums(ledger: Ledger, context: Context, view: _Applications) -> list[
     apps_table = ledger.sheet(APPLICATIONS)
     for decision in _decision_scope(ledger, context, code, view):
         assert decision.year is not None and decision.type is not None
-        figures = counted(view.by_year_type.get((decision.year, decision.type), []))
+        figures = view.counted(decision.year, decision.type)
         noun = _type_noun(decision.type)
         for column, source, stated, count, what in (
             ("Summa sökt", "Sökt belopp", decision.applied, figures.applied, "sökt"),
@@ -293,7 +443,7 @@ def _stated_sums(ledger: Ledger, context: Context, view: _Applications) -> list[
                 column=column,
                 stated=stated,
                 counted=count or 0,
-                uncertain=_uncertain(ledger, view, decision, [source]),
+                uncertain=view.uncertain(decision.year, decision.type, [source]),
                 sentence=f"Beslutet anger summa {what} {{stated}} för {noun} {decision.year}",
                 money=True,
             )
@@ -302,34 +452,8 @@ def _stated_sums(ledger: Ledger, context: Context, view: _Applications) -> list[
     return out
 
 
-def _uncertain(
-    ledger: Ledger, view: _Applications, decision: StatedFigures, columns: Sequence[str]
-) -> str | None:
-    """Why a count for the decision's year and type cannot be trusted: rows whose År or Typ is
-    unreadable (they could belong here), rows of this year and type whose ``columns`` are
-    unreadable, or duplicated Ids (LUM-E005)."""
-    year = decision.year
-    apps = view.by_year_type.get((year, decision.type), [])
-    duplicated = ledger.duplicated_ids
-    flawed = [a for a in apps if a.bad or a.key in duplicated]
-    rows = set(view.unreadable_years)
-    for (app_year, app_type), others in view.by_year_type.items():
-        if app_year == year and app_type not in APPLICATION_TYPES:
-            rows.update(a.row for a in others)
-    rows.update(a.row for a in flawed if a.bad and _bad(a, *columns))
-    ids = sorted({a.id for a in flawed if a.id is not None and a.key in duplicated})
-    reasons: list[str] = []
-    if rows:
-        what = ", ".join(["År", "Typ", *columns])
-        listing = ", ".join(str(r) for r in sorted(rows))
-        reasons.append(f"ogiltiga värden i Ansökningar ({what}) på rad {listing}")
-    if ids:
-        reasons.append(f"Id förekommer flera gånger i Ansökningar ({', '.join(ids)})")
-    return "; ".join(reasons) or None
-
-
 def _decision_scope(
-    ledger: Ledger, context: Context, code: str, view: _Applications
+    ledger: Ledger, context: Context, code: str, view: YearTypes
 ) -> list[StatedFigures]:
     """Beslut rows that can be compared; years and types without one are recorded as not run."""
     usable: list[StatedFigures] = []
@@ -344,11 +468,8 @@ def _decision_scope(
             continue
         covered.add((decision.year, decision.type))
         usable.append(decision)
-    kinds_by_year: dict[int, set[str]] = {}
-    for app_year, app_type in view.by_year_type:
-        if app_year is not None and app_type in APPLICATION_TYPES:
-            kinds_by_year.setdefault(app_year, set()).add(app_type)
-    for year in sorted(set(ledger.rounds) | {y for y, _k in view.by_year_type if y is not None}):
+    kinds_by_year = view.kinds_by_year
+    for year in sorted(set(ledger.rounds) | view.years):
         if not any(y == year for y, _k in covered):
             context.skip(code, year, "ingen rad i Beslut")
             continue
@@ -422,70 +543,84 @@ def _granted_against_paid(ledger: Ledger, context: Context) -> list[Finding]:
     )
     if _missing(ledger, context, code, needs):
         return []
-    in_scope = _years_with(ledger, ledger.payments)
+    in_scope = _years_with(ledger, PAYMENTS)
     for year in years(ledger):
         if year not in in_scope:
             context.skip(code, year, NO_PAYMENTS)
-    duplicated = ledger.duplicated_ids
-    accounts = ledger.accounts
+    apps = table_of(ledger, APPLICATIONS)
+    payments = table_of(ledger, PAYMENTS)
+    codes = id_codes(ledger, APPLICATIONS)
+    ids = ledger.ids
+    accounts = ledger.account_columns
+    year, has_year = apps.whole("År")
+    granted, _has_granted = apps.whole("Beviljat belopp")
+    scope = (codes >= 0) & has_year & isin(year, in_scope)
+    duplicated = per_code(ids.applications, codes, 0) > 1
+    bad_granted = apps.bad("Beviljat belopp")
+    count = per_code(accounts.payments, codes, 0)
+    paid = per_code(accounts.paid, codes, 0)
+    pay_codes = id_codes(ledger, PAYMENTS)
+    broken_codes = pay_codes[payments.bad("Belopp") & (pay_codes >= 0)]
+    broken = isin(codes, set(broken_codes.tolist())) & (codes >= 0)
+    decided = isin(year, [y for y, r in ledger.rounds.items() if r.decided])
+    wrong = (count == 0) & decided | (count > 0) & (paid != granted * 100)
+    candidates = scope & (duplicated | bad_granted | (granted != 0) & (broken | wrong))
+    by_code = _grouped(pay_codes, ids.size)
+    app_ids = apps.objects("Id")
     out: list[Finding] = []
-    for app in applications(ledger):
-        if app.year not in in_scope:
-            continue
-        if app.key in duplicated:
+    for position in np.flatnonzero(candidates).tolist():
+        app_id = app_ids[position]
+        app_year = int(year[position])
+        row = int(apps.rows[position])
+        if duplicated[position]:
             context.skip(
-                code, app.year, f"Id {app.id} förekommer flera gånger i Ansökningar", app.id
+                code, app_year, f"Id {app_id} förekommer flera gånger i Ansökningar", app_id
             )
             continue
-        if "Beviljat belopp" in app.bad:
-            where = _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], app.row)
-            context.skip(code, app.year, f"{app.id}: {where}", app.id)
+        if bad_granted[position]:
+            where = _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], row)
+            context.skip(code, app_year, f"{app_id}: {where}", app_id)
             continue
-        if not app.granted:
-            continue  # nothing granted: a payment is LUM-R004
-        account = accounts.get(app.key) if app.key else None
-        payments = account.payments if account is not None else []
-        broken = [p for p in payments if "Belopp" in p.bad]
-        if broken:
-            where = _invalid(ledger, PAYMENTS, ["Belopp"], broken[0].row)
-            context.skip(code, app.year, f"{app.id}: {where}", app.id)
+        number = int(codes[position])
+        booked = _positions(by_code, number)
+        rows = [int(payments.rows[p]) for p in booked]
+        broken_rows = [r for p, r in zip(booked, rows, strict=True) if payments.bad("Belopp")[p]]
+        if broken_rows:
+            where = _invalid(ledger, PAYMENTS, ["Belopp"], broken_rows[0])
+            context.skip(code, app_year, f"{app_id}: {where}", app_id)
             continue
-        paid = account.paid if account is not None else ZERO
-        granted = Decimal(app.granted)
-        if not payments:
-            round_ = ledger.round_of(app.year)
-            if round_ is None or not round_.decided:
-                continue
+        app_granted = int(granted[position])
+        if not booked:
             out.append(
                 finding(
                     code,
                     APPLICATIONS,
-                    ledger.cell(APPLICATIONS, "Beviljat belopp", app.row),
-                    app.row,
-                    f"Beviljat {message_kr(app.granted)} men ingenting är utbetalt",
-                    expected=app.granted,
+                    ledger.cell(APPLICATIONS, "Beviljat belopp", row),
+                    row,
+                    f"Beviljat {message_kr(app_granted)} men ingenting är utbetalt",
+                    expected=app_granted,
                     found=0,
-                    id=app.id,
+                    id=app_id,
                 )
             )
             continue
-        if paid == granted:
-            continue
-        rows = ", ".join(str(p.row) for p in payments)
-        count = plural(len(payments), "utbetalning", "utbetalningar")
-        more = "mer" if paid > granted else "mindre"
-        last = payments[-1]
+        paid_kr = _kr(paid[position])
+        granted_kr = Decimal(app_granted)
+        listing = ", ".join(str(r) for r in rows)
+        count_text = plural(len(rows), "utbetalning", "utbetalningar")
+        more = "mer" if paid_kr > granted_kr else "mindre"
         out.append(
             finding(
                 code,
                 PAYMENTS,
-                ledger.cell(PAYMENTS, "Belopp", last.row) if len(payments) == 1 else None,
-                last.row if len(payments) == 1 else payments[0].row,
-                f"Utbetalt {message_kr(paid)} ({count}, rad {rows}) men beviljat "
-                f"{message_kr(app.granted)}: {message_kr(abs(paid - granted))} {more} än beviljat",
-                expected=app.granted,
-                found=paid,
-                id=app.id,
+                ledger.cell(PAYMENTS, "Belopp", rows[-1]) if len(rows) == 1 else None,
+                rows[-1] if len(rows) == 1 else rows[0],
+                f"Utbetalt {message_kr(paid_kr)} ({count_text}, rad {listing}) men beviljat "
+                f"{message_kr(app_granted)}: {message_kr(abs(paid_kr - granted_kr))} {more} "
+                "än beviljat",
+                expected=app_granted,
+                found=paid_kr,
+                id=app_id,
             )
         )
     return out
@@ -496,37 +631,51 @@ def _paid_without_grant(ledger: Ledger, context: Context) -> list[Finding]:
     needs = ((APPLICATIONS, "Beviljat belopp"), (PAYMENTS, "Id"), (PAYMENTS, "Belopp"))
     if _missing(ledger, context, code, needs):
         return []
-    if not ledger.payments:
+    payments = table_of(ledger, PAYMENTS)
+    if not len(payments):
         context.skip(code, None, NO_PAYMENTS)
         return []
+    apps = table_of(ledger, APPLICATIONS)
+    positions = _application_of(ledger, PAYMENTS)
+    resolved = positions >= 0
+    granted, has_granted = apps.whole("Beviljat belopp")
+    app_granted = per_code(granted, positions, 0)
+    app_bad = per_code(apps.bad("Beviljat belopp"), positions, False)
+    amount, _present = payments.ore("Belopp")
+    bad = payments.bad("Belopp")
+    candidates = ~resolved | bad | app_bad | (amount != 0) & (app_granted == 0)
+    app_ids = apps.objects("Id")
+    years_, has_year = apps.whole("År")
     out: list[Finding] = []
-    for payment in ledger.payments:
-        app = _resolve(ledger, context, code, payment)
-        if app is None:
+    for index in np.flatnonzero(candidates).tolist():
+        position = int(positions[index])
+        if position < 0:
+            _resolve(ledger, context, code, PAYMENTS, index)
             continue
-        bad = _bad(payment, "Belopp")
-        if bad or "Beviljat belopp" in app.bad:
+        app_id = app_ids[position]
+        app_year = int(years_[position]) if has_year[position] else None
+        row = int(payments.rows[index])
+        if bad[index] or app_bad[index]:
             cells = (
-                _invalid(ledger, PAYMENTS, bad, payment.row)
-                if bad
-                else _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], app.row)
+                _invalid(ledger, PAYMENTS, ["Belopp"], row)
+                if bad[index]
+                else _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], int(apps.rows[position]))
             )
-            context.skip(code, app.year, f"{app.id}: {cells}", app.id)
+            context.skip(code, app_year, f"{app_id}: {cells}", app_id)
             continue
-        if not payment.amount or app.granted:
-            continue
-        granted = "0 kr (avslag)" if app.granted == 0 else "tomt (inget beslut)"
+        value = payments.objects("Belopp")[index]
+        shown = "0 kr (avslag)" if has_granted[position] else "tomt (inget beslut)"
         out.append(
             finding(
                 code,
                 PAYMENTS,
-                ledger.cell(PAYMENTS, "Belopp", payment.row),
-                payment.row,
-                f"Utbetalning {message_kr(payment.amount)} till en ansökan utan beviljat belopp "
-                f"(beviljat: {granted})",
+                ledger.cell(PAYMENTS, "Belopp", row),
+                row,
+                f"Utbetalning {message_kr(value)} till en ansökan utan beviljat belopp "
+                f"(beviljat: {shown})",
                 expected=0,
-                found=payment.amount,
-                id=app.id,
+                found=value,
+                id=app_id,
             )
         )
     return out
@@ -538,7 +687,7 @@ def _paid_without_grant(ledger: Ledger, context: Context) -> list[Finding]:
 def check_reports(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-R005 to LUM-R010: reports missing after their due date, what a report states against
     the ledger and against its own lines, and the unspent funds against the repayments."""
-    in_scope = _years_with(ledger, ledger.reports)
+    in_scope = _years_with(ledger, REPORTS)
     all_years = years(ledger)
     out = _report_missing(ledger, context, in_scope, all_years)
     out += _report_grant(ledger, context, in_scope, all_years)
@@ -548,7 +697,6 @@ def check_reports(ledger: Ledger, context: Context) -> list[Finding]:
         code="LUM-R007",
         column="Summa intäkter",
         lines=REPORT_INCOME_LINES,
-        total=lambda report: report.income,
         noun="intäktsraderna",
         scope=(in_scope, all_years),
     )
@@ -558,7 +706,6 @@ def check_reports(ledger: Ledger, context: Context) -> list[Finding]:
         code="LUM-R008",
         column="Summa kostnader",
         lines=REPORT_COST_LINES,
-        total=lambda report: report.costs,
         noun="kostnadsraderna",
         scope=(in_scope, all_years),
     )
@@ -588,47 +735,47 @@ def _report_missing(
         return []
     today = context.as_of
     _report_scope(context, code, in_scope, all_years)
-    reported = {report.key for report in ledger.reports if report.key}
+    apps = table_of(ledger, APPLICATIONS)
+    codes = id_codes(ledger, APPLICATIONS)
+    year, has_year = apps.whole("År")
+    granted, _has_granted = apps.whole("Beviljat belopp")
+    reported = per_code(ledger.account_columns.reports, codes, 0) > 0
+    projects = (
+        (codes >= 0)
+        & has_year
+        & isin(year, in_scope)
+        & (apps.index_of("Typ", APPLICATION_TYPES) == APPLICATION_TYPES.index(PROJECT))
+    )
+    overdue = isin(year, [y for y in in_scope if today > report_due_date(y)])
+    bad = apps.bad("Beviljat belopp")
+    candidates = projects & (bad | (granted != 0) & ~reported & overdue)
     out: list[Finding] = []
-    for app in applications(ledger):
-        if app.year not in in_scope or app.type != PROJECT:
+    for position in np.flatnonzero(candidates).tolist():
+        app_id = apps.objects("Id")[position]
+        app_year = int(year[position])
+        row = int(apps.rows[position])
+        if bad[position]:
+            where = _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], row)
+            context.skip(code, app_year, f"{app_id}: {where}", app_id)
             continue
-        if "Beviljat belopp" in app.bad:
-            where = _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], app.row)
-            context.skip(code, app.year, f"{app.id}: {where}", app.id)
-            continue
-        if not app.granted or app.key in reported:
-            continue
-        assert app.year is not None
-        due = report_due_date(app.year)
-        if today <= due:
-            continue
+        app_granted = int(granted[position])
+        due = report_due_date(app_year)
         out.append(
             finding(
                 code,
                 APPLICATIONS,
-                ledger.cell(APPLICATIONS, "Id", app.row),
-                app.row,
-                f"Redovisning saknas: beviljat {message_kr(app.granted)} {app.year}, sista dag "
+                ledger.cell(APPLICATIONS, "Id", row),
+                row,
+                f"Redovisning saknas: beviljat {message_kr(app_granted)} {app_year}, sista dag "
                 f"för redovisningen var {due.isoformat()} "
                 f"({plural((today - due).days, 'dag', 'dagar')} sedan "
                 f"per {today.isoformat()})",
                 expected=f"redovisning senast {due.isoformat()}",
                 found=None,
-                id=app.id,
+                id=app_id,
             )
         )
     return out
-
-
-def _resolved_reports(
-    ledger: Ledger, context: Context, code: str
-) -> Iterator[tuple[Report, Application]]:
-    """Report rows whose Id names exactly one application, with it (the others as not run)."""
-    for report in ledger.reports:
-        app = _resolve(ledger, context, code, report)
-        if app is not None:
-            yield report, app
 
 
 def _report_grant(
@@ -640,45 +787,70 @@ def _report_grant(
     if _missing(ledger, context, code, needs):
         return []
     _report_scope(context, code, in_scope, all_years)
+    apps = table_of(ledger, APPLICATIONS)
+    reports = table_of(ledger, REPORTS)
+    positions = _application_of(ledger, REPORTS)
+    granted, has_granted = apps.whole("Beviljat belopp")
+    app_granted = per_code(granted, positions, 0)
+    app_has = per_code(has_granted, positions, False)
+    app_bad = per_code(apps.bad("Beviljat belopp"), positions, False)
+    stated, has_stated = reports.ore("Beviljat belopp")
+    report_bad = reports.bad("Beviljat belopp")
+    candidates = (
+        (positions < 0)
+        | report_bad
+        | app_bad
+        | ~has_stated
+        | ~app_has
+        | (stated != app_granted * 100)
+    )
+    years_, has_year = apps.whole("År")
     out: list[Finding] = []
-    for report, app in _resolved_reports(ledger, context, code):
-        stated = report.amounts.get("Beviljat belopp")
-        if "Beviljat belopp" in report.bad or "Beviljat belopp" in app.bad:
-            where = REPORTS if "Beviljat belopp" in report.bad else APPLICATIONS
-            row = report.row if where == REPORTS else app.row
-            invalid = _invalid(ledger, where, ["Beviljat belopp"], row)
-            context.skip(code, app.year, f"{app.id}: {invalid}", app.id)
+    for index in np.flatnonzero(candidates).tolist():
+        position = int(positions[index])
+        if position < 0:
+            _resolve(ledger, context, code, REPORTS, index)
             continue
-        if stated is None:
+        app_id = apps.objects("Id")[position]
+        app_year = int(years_[position]) if has_year[position] else None
+        row = int(reports.rows[index])
+        value = reports.objects("Beviljat belopp")[index]
+        if report_bad[index] or app_bad[index]:
+            where = REPORTS if report_bad[index] else APPLICATIONS
+            at = row if where == REPORTS else int(apps.rows[position])
+            invalid = _invalid(ledger, where, ["Beviljat belopp"], at)
+            context.skip(code, app_year, f"{app_id}: {invalid}", app_id)
+            continue
+        if value is None:
             context.skip(
-                code, app.year, f"{app.id}: redovisningen anger inget beviljat belopp", app.id
+                code, app_year, f"{app_id}: redovisningen anger inget beviljat belopp", app_id
             )
             continue
-        granted = app.granted
-        if granted is not None and stated == granted:
+        ledger_grant = int(granted[position]) if has_granted[position] else None
+        if ledger_grant is not None and value == ledger_grant:
             continue
-        if granted is None:
+        if ledger_grant is None:
             message = (
-                f"Redovisningen anger beviljat belopp {message_kr(stated)} men liggaren har inget "
+                f"Redovisningen anger beviljat belopp {message_kr(value)} men liggaren har inget "
                 "beviljat belopp"
             )
         else:
-            diff = stated - granted
+            diff = value - ledger_grant
             message = (
-                f"Redovisningen anger beviljat belopp {message_kr(stated)} men liggaren har "
-                f"{message_kr(granted)} ({message_kr(abs(diff))} "
+                f"Redovisningen anger beviljat belopp {message_kr(value)} men liggaren har "
+                f"{message_kr(ledger_grant)} ({message_kr(abs(diff))} "
                 f"{'mer' if diff > 0 else 'mindre'} i redovisningen)"
             )
         out.append(
             finding(
                 code,
                 REPORTS,
-                ledger.cell(REPORTS, "Beviljat belopp", report.row),
-                report.row,
+                ledger.cell(REPORTS, "Beviljat belopp", row),
+                row,
                 message,
-                expected=granted,
-                found=stated,
-                id=app.id,
+                expected=ledger_grant,
+                found=value,
+                id=app_id,
             )
         )
     return out
@@ -697,10 +869,27 @@ def _line_columns_missing(
     return False
 
 
-def _report_label(report: Report, app: Application | None) -> str:
-    if app is not None and app.id is not None:
-        return app.id
-    return report.id or f"{REPORTS} rad {report.row}"
+def _report_label(ledger: Ledger, index: int, position: int) -> str:
+    """What a report is about: its application's Id, else its own Id, else its row."""
+    if position >= 0:
+        app_id: str = table_of(ledger, APPLICATIONS).objects("Id")[position]
+        return app_id
+    reports = table_of(ledger, REPORTS)
+    own: str | None = reports.objects("Id")[index]
+    return own or f"{REPORTS} rad {int(reports.rows[index])}"
+
+
+def _report_year(ledger: Ledger, position: int) -> int | None:
+    return None if position < 0 else table_of(ledger, APPLICATIONS).int_at("År", position)
+
+
+def _report_id(ledger: Ledger, index: int, position: int) -> str | None:
+    """The Id a report's finding names: its application's, else its own."""
+    if position >= 0:
+        app_id: str | None = table_of(ledger, APPLICATIONS).objects("Id")[position]
+        return app_id
+    own: str | None = table_of(ledger, REPORTS).objects("Id")[index]
+    return own
 
 
 def _stated_sum(
@@ -710,47 +899,52 @@ def _stated_sum(
     code: str,
     column: str,
     lines: Sequence[str],
-    total: Callable[[Report], Decimal],
     noun: str,
     scope: tuple[set[int], list[int]],
 ) -> list[Finding]:
-    """LUM-R007 and LUM-R008: a report's stated ``column`` against ``total``, the sum of its
-    ``lines``; ``scope`` is (the years with a report, every year)."""
+    """LUM-R007 and LUM-R008: a report's stated ``column`` against the sum of its ``lines``;
+    ``scope`` is (the years with a report, every year)."""
     if _missing(ledger, context, code, [(REPORTS, "Id"), (REPORTS, column)]):
         return []
     if _line_columns_missing(ledger, context, code, [lines]):
         return []
     _report_scope(context, code, *scope)
+    reports = table_of(ledger, REPORTS)
+    positions = _application_of(ledger, REPORTS)
+    computed = line_sums(ledger, lines)
+    stated, has_stated = reports.ore(column)
+    bad = reports.bad_any(column, *lines)
+    candidates = bad | ~has_stated | (stated != computed)
     out: list[Finding] = []
-    for report in ledger.reports:
-        app = ledger.application_of(report)
-        label = _report_label(report, app)
-        year = app.year if app else None
-        bad = _bad(report, column, *lines)
-        if bad:
-            where = _invalid(ledger, REPORTS, bad, report.row)
-            context.skip(code, year, f"{label}: {where}", report.id)
+    for index in np.flatnonzero(candidates).tolist():
+        position = int(positions[index])
+        row = int(reports.rows[index])
+        label = _report_label(ledger, index, position)
+        year = _report_year(ledger, position)
+        own_id = reports.objects("Id")[index]
+        broken = _bad(reports, index, column, *lines)
+        if broken:
+            where = _invalid(ledger, REPORTS, broken, row)
+            context.skip(code, year, f"{label}: {where}", own_id)
             continue
-        stated = report.amounts.get(column)
-        if stated is None:
-            context.skip(code, year, f"{label}: {column} anges inte i redovisningen", report.id)
+        value = reports.objects(column)[index]
+        if value is None:
+            context.skip(code, year, f"{label}: {column} anges inte i redovisningen", own_id)
             continue
-        computed = total(report)
-        if stated == computed:
-            continue
-        diff = stated - computed
+        total = _kr(computed[index])
+        diff = value - total
         out.append(
             finding(
                 code,
                 REPORTS,
-                ledger.cell(REPORTS, column, report.row),
-                report.row,
-                f"{column} ({message_kr(stated)}) stämmer inte med {noun} "
-                f"({message_kr(computed)}): {message_kr(abs(diff))} "
+                ledger.cell(REPORTS, column, row),
+                row,
+                f"{column} ({message_kr(value)}) stämmer inte med {noun} "
+                f"({message_kr(total)}): {message_kr(abs(diff))} "
                 f"{'för mycket' if diff > 0 else 'för lite'}",
-                expected=computed,
-                found=stated,
-                id=report.id if app is None else app.id,
+                expected=total,
+                found=value,
+                id=_report_id(ledger, index, position),
             )
         )
     return out
@@ -768,30 +962,38 @@ def _deficit(
     _report_scope(context, code, in_scope, all_years)
     table = ledger.sheet(REPORTS)
     has_sum = table is not None and table.has("Summa kostnader")
+    reports = table_of(ledger, REPORTS)
+    positions = _application_of(ledger, REPORTS)
+    income = line_sums(ledger, REPORT_INCOME_LINES)
+    costs = line_sums(ledger, REPORT_COST_LINES)
+    lines = (*REPORT_INCOME_LINES, *REPORT_COST_LINES)
+    candidates = reports.bad_any(*lines) | (costs > income)
     out: list[Finding] = []
-    for report in ledger.reports:
-        app = ledger.application_of(report)
-        bad = _bad(report, *REPORT_INCOME_LINES, *REPORT_COST_LINES)
-        if bad:
-            where = _invalid(ledger, REPORTS, bad, report.row)
+    for index in np.flatnonzero(candidates).tolist():
+        position = int(positions[index])
+        row = int(reports.rows[index])
+        broken = _bad(reports, index, *lines)
+        if broken:
+            where = _invalid(ledger, REPORTS, broken, row)
             context.skip(
-                code, app.year if app else None, f"{_report_label(report, app)}: {where}", report.id
+                code,
+                _report_year(ledger, position),
+                f"{_report_label(ledger, index, position)}: {where}",
+                reports.objects("Id")[index],
             )
             continue
-        income, costs = report.income, report.costs
-        if costs <= income:
-            continue
+        income_kr, costs_kr = _kr(income[index]), _kr(costs[index])
         out.append(
             finding(
                 code,
                 REPORTS,
-                ledger.cell(REPORTS, "Summa kostnader", report.row) if has_sum else None,
-                report.row,
-                f"Kostnaderna ({message_kr(costs)}) överstiger intäkterna ({message_kr(income)}) "
-                f"med {message_kr(costs - income)}",
-                expected=income,
-                found=costs,
-                id=report.id if app is None else app.id,
+                ledger.cell(REPORTS, "Summa kostnader", row) if has_sum else None,
+                row,
+                f"Kostnaderna ({message_kr(costs_kr)}) överstiger intäkterna "
+                f"({message_kr(income_kr)}) med {message_kr(costs_kr - income_kr)}",
+                expected=income_kr,
+                found=costs_kr,
+                id=_report_id(ledger, index, position),
             )
         )
     return out
@@ -813,92 +1015,119 @@ def _unspent(
     ):
         return []
     _report_scope(context, code, in_scope, all_years)
+    apps = table_of(ledger, APPLICATIONS)
+    reports = table_of(ledger, REPORTS)
+    repayments = table_of(ledger, REPAYMENTS)
+    ids = ledger.ids
+    positions = _application_of(ledger, REPORTS)
+    resolved = positions >= 0
+    lines = (*REPORT_INCOME_LINES, *REPORT_COST_LINES)
+    report_bad = reports.bad_any("Ej förbrukat", *lines)
+    app_bad = per_code(apps.bad("Beviljat belopp"), positions, False)
+    valid = resolved & ~report_bad & ~app_bad
+    unspent = unspent_ore(ledger)
+    stated = reports.ore("Ej förbrukat")[0]  # a blank counts as 0
+    years_, has_year = apps.whole("År")
     out: list[Finding] = []
-    due_by_app: dict[str, tuple[Application, Report, Decimal]] = {}
-    for report, app in _resolved_reports(ledger, context, code):
-        bad = _bad(report, "Ej förbrukat", *REPORT_INCOME_LINES, *REPORT_COST_LINES)
-        if bad or "Beviljat belopp" in app.bad:
+    for index in np.flatnonzero(~valid | (stated != unspent)).tolist():
+        position = int(positions[index])
+        if position < 0:
+            _resolve(ledger, context, code, REPORTS, index)
+            continue
+        app_id = apps.objects("Id")[position]
+        app_year = int(years_[position]) if has_year[position] else None
+        row = int(reports.rows[index])
+        if not valid[index]:
+            broken = _bad(reports, index, "Ej förbrukat", *lines)
             cells = (
-                _invalid(ledger, REPORTS, bad, report.row)
-                if bad
-                else _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], app.row)
+                _invalid(ledger, REPORTS, broken, row)
+                if broken
+                else _invalid(ledger, APPLICATIONS, ["Beviljat belopp"], int(apps.rows[position]))
             )
-            context.skip(code, app.year, f"{app.id}: {cells}", app.id)
+            context.skip(code, app_year, f"{app_id}: {cells}", app_id)
             continue
-        unspent = report.unspent(grant_for(report, app))
-        assert app.key is not None
-        previous = due_by_app.get(app.key)
-        if previous is None or (report.submitted or dt.date.min) >= (
-            previous[1].submitted or dt.date.min
-        ):
-            due_by_app[app.key] = (app, report, unspent)
-        stated = report.amounts.get("Ej förbrukat")
-        stated_value = stated if stated is not None else ZERO
-        if stated_value == unspent:
-            continue
-        diff = stated_value - unspent
+        value = reports.objects("Ej förbrukat")[index]
+        found_kr, due_kr = _kr(stated[index]), _kr(unspent[index])
+        diff = found_kr - due_kr
         out.append(
             finding(
                 code,
                 REPORTS,
-                ledger.cell(REPORTS, "Ej förbrukat", report.row),
-                report.row,
-                f"Ej förbrukat anges till {message_kr(stated)} men enligt raderna är "
-                f"{message_kr(unspent)} ej förbrukat ({message_kr(abs(diff))} "
+                ledger.cell(REPORTS, "Ej förbrukat", row),
+                row,
+                f"Ej förbrukat anges till {message_kr(value)} men enligt raderna är "
+                f"{message_kr(due_kr)} ej förbrukat ({message_kr(abs(diff))} "
                 f"{'för mycket' if diff > 0 else 'för lite'})",
-                expected=unspent,
-                found=stated_value,
-                id=app.id,
+                expected=due_kr,
+                found=found_kr if value is None else value,
+                id=app_id,
             )
         )
 
-    repaid_by_app: dict[str, list[Booking]] = {}
-    repaid_apps: dict[str, Application] = {}
-    for repayment in ledger.repayments:
-        repaid_app = ledger.application_of(repayment)
-        if repaid_app is None:
-            _resolve(ledger, context, code, repayment)
-        elif repaid_app.year in in_scope and repaid_app.key is not None:
-            repaid_by_app.setdefault(repaid_app.key, []).append(repayment)
-            repaid_apps[repaid_app.key] = repaid_app
+    # What is due per application: its last valid report (by Inlämnad, the later row on a tie),
+    # in the order each application's first valid report comes.
+    report_codes = id_codes(ledger, REPORTS)
+    valid_at = np.flatnonzero(valid)
+    last_first = valid_at[np.lexsort((valid_at, reports.days("Inlämnad")[valid_at]))]
+    due_report = np.full(ids.size, -1, dtype=np.int64)
+    due_report[report_codes[last_first]] = last_first
+    due_codes = report_codes[valid_at]
+    _unique, first = np.unique(due_codes, return_index=True)
+    due_order = due_codes[np.sort(first)]
 
-    reported = {report.key for report in ledger.reports if report.key}
-    for key in repaid_by_app:
-        if key not in due_by_app:
-            app = repaid_apps[key]
-            if app.year in in_scope and key not in reported:
-                context.skip(
-                    code,
-                    app.year,
-                    f"{app.id}: återbetalning utan redovisning; vad som ska återbetalas är okänt",
-                    app.id,
-                )
-    for key, (app, report, unspent) in due_by_app.items():
-        repayments = repaid_by_app.get(key, [])
-        broken = [r for r in repayments if "Belopp" in r.bad]
-        if broken:
-            where = _invalid(ledger, REPAYMENTS, ["Belopp"], broken[0].row)
-            context.skip(code, app.year, f"{app.id}: {where}", app.id)
-            continue
-        repaid = sum((r.amount or ZERO for r in repayments), ZERO)
-        if repaid == unspent:
-            continue
-        diff = repaid - unspent
-        if len(repayments) == 1:
-            sheet, cell, row = (
-                REPAYMENTS,
-                ledger.cell(REPAYMENTS, "Belopp", repayments[0].row),
-                repayments[0].row,
+    back = _application_of(ledger, REPAYMENTS)
+    for index in np.flatnonzero(back < 0).tolist():
+        _resolve(ledger, context, code, REPAYMENTS, index)
+    back_year = per_code(years_, back, 0)
+    kept = (back >= 0) & per_code(has_year, back, False) & isin(back_year, in_scope)
+    back_codes = np.where(kept, id_codes(ledger, REPAYMENTS), -1)
+    kept_codes = back_codes[kept]
+    _unique, first = np.unique(kept_codes, return_index=True)
+    reported = ledger.account_columns.reports
+    for number in kept_codes[np.sort(first)].tolist():
+        if due_report[number] < 0 and reported[number] == 0:
+            position = int(ids.application[number])
+            app_id = apps.objects("Id")[position]
+            context.skip(
+                code,
+                int(years_[position]),
+                f"{app_id}: återbetalning utan redovisning; vad som ska återbetalas är okänt",
+                app_id,
             )
+
+    repaid = sum_by(back_codes, repayments.ore("Belopp")[0], ids.size)
+    broken_codes = set(back_codes[kept & repayments.bad("Belopp")].tolist())
+    owed = unspent[due_report[due_order]] if len(due_order) else np.zeros(0, dtype=np.int64)
+    differs = (repaid[due_order] != owed) | isin(due_order, broken_codes)
+    by_code = _grouped(back_codes, ids.size)
+    for number in due_order[differs].tolist():
+        index = int(due_report[number])
+        position = int(positions[index])
+        app_id = apps.objects("Id")[position]
+        app_year = int(years_[position]) if has_year[position] else None
+        booked = _positions(by_code, number)
+        rows = [int(repayments.rows[p]) for p in booked]
+        unreadable = [r for p, r in zip(booked, rows, strict=True) if repayments.bad("Belopp")[p]]
+        if unreadable:
+            where = _invalid(ledger, REPAYMENTS, ["Belopp"], unreadable[0])
+            context.skip(code, app_year, f"{app_id}: {where}", app_id)
+            continue
+        repaid_kr, due_kr = _kr(repaid[number]), _kr(unspent[index])
+        diff = repaid_kr - due_kr
+        report_row = int(reports.rows[index])
+        if len(rows) == 1:
+            sheet, cell, row = REPAYMENTS, ledger.cell(REPAYMENTS, "Belopp", rows[0]), rows[0]
+        elif rows:
+            sheet, cell, row = REPAYMENTS, None, rows[0]
         else:
             sheet, cell, row = (
-                (REPAYMENTS, None, repayments[0].row)
-                if repayments
-                else (REPORTS, ledger.cell(REPORTS, "Ej förbrukat", report.row), report.row)
+                REPORTS,
+                ledger.cell(REPORTS, "Ej förbrukat", report_row),
+                report_row,
             )
-        rows = (
-            f" ({len(repayments)} återbetalningar, rad {', '.join(str(r.row) for r in repayments)})"
-            if len(repayments) > 1
+        listing = (
+            f" ({len(rows)} återbetalningar, rad {', '.join(str(r) for r in rows)})"
+            if len(rows) > 1
             else ""
         )
         out.append(
@@ -907,11 +1136,11 @@ def _unspent(
                 sheet,
                 cell,
                 row,
-                f"Återbetalt {message_kr(repaid)}{rows} men {message_kr(unspent)} ska återbetalas "
-                f"({message_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
-                expected=unspent,
-                found=repaid,
-                id=app.id,
+                f"Återbetalt {message_kr(repaid_kr)}{listing} men {message_kr(due_kr)} ska "
+                f"återbetalas ({message_kr(abs(diff))} {'för mycket' if diff > 0 else 'för lite'})",
+                expected=due_kr,
+                found=repaid_kr,
+                id=app_id,
             )
         )
     return out
@@ -922,79 +1151,115 @@ def _unspent(
 
 def check_projects(ledger: Ledger, context: Context) -> list[Finding]:
     """LUM-R011: ``Tidigare beviljat`` against earlier years' grants; ``Projektår`` steps by one."""
+    import pandas as pd
+
     code = "LUM-R011"
     if _missing(ledger, context, code, [(APPLICATIONS, "År")]):
         return []
     table = ledger.sheet(APPLICATIONS)
     has_key = table is not None and table.has("Projekt")
-    projects = ledger.projects
+    apps = table_of(ledger, APPLICATIONS)
+    with_id = id_codes(ledger, APPLICATIONS) >= 0
+    year, has_year = apps.whole("År")
+    earlier, has_earlier = apps.whole("Tidigare beviljat")
+    granted, has_granted = apps.whole("Beviljat belopp")
+    project_year, has_project_year = apps.whole("Projektår")
+    app_ids = apps.objects("Id")
+    # The chains of Ledger.projects: rows with a Projekt and a year, numbered by first appearance.
+    keys = apps.keys_of("Projekt")  # numbered by first appearance, as Ledger.projects' chains
+    in_chain = has_year & (keys >= 0)
+    chain = np.full(len(apps), -1, dtype=np.int64)
+    chain[in_chain] = pd.factorize(keys[in_chain])[0]
+    # Members with an Id, by chain, year and row: what "earlier years" sums over.
+    members = np.flatnonzero(in_chain & with_id)
+    members = members[np.lexsort((apps.rows[members], year[members], chain[members]))]
+    first_year = int(year[has_year].min()) if has_year.any() else 0
+    span = (int(year[has_year].max()) - first_year + 2) if has_year.any() else 1
+    place = chain[members] * span + (year[members] - first_year)
+    member_grants = granted[members]
+    if member_grants.size and float(np.abs(member_grants.astype(np.float64)).sum()) >= 2**62:
+        member_grants = np.array([int(v) for v in member_grants.tolist()], dtype=object)
+    amounts = np.concatenate(([0], np.cumsum(member_grants)))
+    unknown = np.concatenate(([0], np.cumsum(~has_granted[members])))
+
     out: list[Finding] = []
-    for app in applications(ledger):
-        if app.earlier_granted is None or app.year is None:
-            if "Tidigare beviljat" in app.bad:
-                where = _invalid(ledger, APPLICATIONS, ["Tidigare beviljat"], app.row)
-                context.skip(code, app.year, f"{app.id}: {where}", app.id)
+    stated = with_id & has_earlier & has_year
+    flagged = with_id & ~stated & apps.bad("Tidigare beviljat")
+    looked = stated & in_chain & has_key
+    start = np.searchsorted(place, chain * span, side="left")
+    end = np.searchsorted(place, chain * span + (year - first_year), side="left")
+    recorded = amounts[end] - amounts[start]
+    missing_grants = unknown[end] - unknown[start]
+    wrong = looked & ((missing_grants > 0) | (recorded != earlier))
+    for position in np.flatnonzero(flagged | (stated & ~looked) | wrong).tolist():
+        app_id = app_ids[position]
+        app_year = int(year[position]) if has_year[position] else None
+        row = int(apps.rows[position])
+        if flagged[position]:
+            where = _invalid(ledger, APPLICATIONS, ["Tidigare beviljat"], row)
+            context.skip(code, app_year, f"{app_id}: {where}", app_id)
             continue
-        if not has_key or not app.project:
+        if not looked[position]:
             context.skip(
                 code,
-                app.year,
-                f"{app.id}: Tidigare beviljat anges men Projekt saknas; tidigare år kan inte "
+                app_year,
+                f"{app_id}: Tidigare beviljat anges men Projekt saknas; tidigare år kan inte "
                 "knytas till ansökan",
-                app.id,
+                app_id,
             )
             continue
-        chain = projects[match_key(app.project)]
-        earlier = [
-            a for a in chain if a.id is not None and a.year is not None and a.year < app.year
-        ]
-        unknown = [a.id or "" for a in earlier if a.granted is None]
-        if unknown:
+        before = members[start[position] : end[position]].tolist()
+        unknown_ids = [app_ids[p] or "" for p in before if not has_granted[p]]
+        if unknown_ids:
             context.skip(
-                code, app.year, f"{app.id}: beviljat belopp saknas för {', '.join(unknown)}", app.id
+                code,
+                app_year,
+                f"{app_id}: beviljat belopp saknas för {', '.join(unknown_ids)}",
+                app_id,
             )
             continue
-        recorded = sum(a.granted or 0 for a in earlier)
-        if recorded == app.earlier_granted:
-            continue
-        ids = ", ".join(a.id or "" for a in earlier) if earlier else "inga tidigare år i liggaren"
-        diff = app.earlier_granted - recorded
+        total = exact_sum(granted[before]) if before else 0
+        stated_earlier = int(earlier[position])
+        ids = (
+            ", ".join(app_ids[p] or "" for p in before) if before else "inga tidigare år i liggaren"
+        )
+        diff = stated_earlier - total
         out.append(
             finding(
                 code,
                 APPLICATIONS,
-                ledger.cell(APPLICATIONS, "Tidigare beviljat", app.row),
-                app.row,
-                f"Tidigare beviljat anges till {message_kr(app.earlier_granted)} men liggaren har "
-                f"{message_kr(recorded)} beviljat tidigare år ({ids}); {message_kr(abs(diff))} "
+                ledger.cell(APPLICATIONS, "Tidigare beviljat", row),
+                row,
+                f"Tidigare beviljat anges till {message_kr(stated_earlier)} men liggaren har "
+                f"{message_kr(total)} beviljat tidigare år ({ids}); {message_kr(abs(diff))} "
                 f"{'mer' if diff > 0 else 'mindre'} enligt ansökan",
-                expected=recorded,
-                found=app.earlier_granted,
-                id=app.id,
+                expected=total,
+                found=stated_earlier,
+                id=app_id,
             )
         )
-    for chain in projects.values():
-        if len(chain) == 1:
-            continue
-        # Rows without an Id are no application here: they neither break nor carry the steps.
-        stated = [a for a in chain if a.id is not None and a.project_year is not None]
-        for before, after in itertools.pairwise(stated):
-            assert before.year is not None and after.year is not None
-            assert before.project_year is not None and after.project_year is not None
-            wanted = before.project_year + (after.year - before.year)
-            if after.project_year == wanted:
-                continue
+    # Projektår steps by one along each chain (rows without an Id or a Projektår neither break
+    # nor carry the steps), chains in the order they first appear.
+    steps = members[has_project_year[members]]
+    if len(steps) > 1:
+        before, after = steps[:-1], steps[1:]
+        wanted = project_year[before] + (year[after] - year[before])
+        broken = (chain[before] == chain[after]) & (project_year[after] != wanted)
+        for b, a, w in zip(
+            before[broken].tolist(), after[broken].tolist(), wanted[broken].tolist(), strict=True
+        ):
+            row = int(apps.rows[a])
             out.append(
                 finding(
                     code,
                     APPLICATIONS,
-                    ledger.cell(APPLICATIONS, "Projektår", after.row),
-                    after.row,
-                    f"Projektår {after.project_year} {after.year} följer inte på projektår "
-                    f"{before.project_year} {before.year} ({before.id}); väntat projektår {wanted}",
-                    expected=wanted,
-                    found=after.project_year,
-                    id=after.id,
+                    ledger.cell(APPLICATIONS, "Projektår", row),
+                    row,
+                    f"Projektår {int(project_year[a])} {int(year[a])} följer inte på projektår "
+                    f"{int(project_year[b])} {int(year[b])} ({app_ids[b]}); väntat projektår {w}",
+                    expected=w,
+                    found=int(project_year[a]),
+                    id=app_ids[a],
                 )
             )
     return out
