@@ -60,6 +60,40 @@ def match_key(text: str) -> str:
     return text.strip().casefold()
 
 
+# What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
+_ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
+
+
+def match_keys(series: pd.Series) -> pd.Series:
+    """:func:`match_key` of every text cell of a column (other values kept), as a series with the
+    same index: the whole-column form, one home for every rule and roll-up that matches keys.
+
+    A million Ids are not casefolded one Python call each: ASCII texts (nearly all) are trimmed
+    and lowered by Arrow as whole arrays (for ASCII, ``casefold`` is ``lower``), the others by
+    :func:`match_key`. A column that is not all text is mapped cell by cell."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if isinstance(series.dtype, pd.StringDtype):
+            texts = pa.array(series.array)
+        else:
+            texts = pa.array(
+                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return series.map(lambda value: match_key(value) if isinstance(value, str) else value)
+    keys = pc.ascii_lower(pc.ascii_trim(texts, _ASCII_SPACE))
+    other = pc.invert(pc.string_is_ascii(texts).fill_null(True))
+    if pc.any(other).as_py():
+        unusual = texts.filter(other).to_pylist()
+        keys = pc.replace_with_mask(
+            keys, other, pa.array([match_key(text) for text in unusual], type=keys.type)
+        )
+    return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
+
+
 def report_due_date(year: int) -> dt.date:
     """The last day for a year's financial report: 28 February of the following year."""
     return dt.date(year + 1, 2, 28)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lumledger import ledger_format
 from lumledger.findings import Finding, closest, finding
-from lumledger.ledger import Ledger, Sheet, match_key, to_date, to_int
+from lumledger.ledger import Ledger, Sheet, match_keys, to_date, to_int
 from lumledger.ledger_format import (
     ADMINISTRATIONS,
     APPLICATIONS,
@@ -78,7 +78,7 @@ def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
         if table is None or not table.has(column):
             continue
         series = table.frame[column]
-        keys = series if column == "År" else _match_keys(series)
+        keys = series if column == "År" else match_keys(series)
         duplicated = keys.notna() & keys.duplicated(keep=False)
         if not duplicated.any():
             continue
@@ -103,46 +103,10 @@ def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
     return out
 
 
-def _casefold(value: Any) -> Any:
-    """A cell as Ids and names are matched (:func:`lumledger.ledger.match_key`); other values kept."""
-    return match_key(value) if isinstance(value, str) else value
-
-
-# What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
-_ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
-
-
-def _match_keys(series: pd.Series) -> pd.Series:
-    """:func:`_casefold` of every cell of a text column, as a series with the same index.
-
-    A million Ids are not casefolded one Python call each: ASCII texts (nearly all) are trimmed
-    and lowered by Arrow as whole arrays (for ASCII, ``casefold`` is ``lower``), the others by
-    :func:`lumledger.ledger.match_key`. A column that is not all text is mapped cell by cell."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        if isinstance(series.dtype, pd.StringDtype):
-            texts = pa.array(series.array)
-        else:
-            texts = pa.array(
-                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return series.map(_casefold)
-    keys = pc.ascii_lower(pc.ascii_trim(texts, _ASCII_SPACE))
-    other = pc.invert(pc.string_is_ascii(texts).fill_null(True))
-    if pc.any(other).as_py():
-        unusual = texts.filter(other).to_pylist()
-        keys = pc.replace_with_mask(
-            keys, other, pa.array([match_key(text) for text in unusual], type=keys.type)
-        )
-    return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
-
-
 def _is_in(keys: pd.Series, known: pd.Series) -> Any:
-    """Which of ``keys`` are among ``known`` (two :func:`_match_keys`), as a boolean array: one
-    Arrow hash lookup (pandas' ``isin`` on Arrow strings makes a Python object per value)."""
+    """Which of ``keys`` are among ``known`` (two :func:`~lumledger.ledger.match_keys`), as a
+    boolean array: one Arrow hash lookup (pandas' ``isin`` on Arrow strings makes a Python object
+    per value)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -240,7 +204,7 @@ def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
     granted = frame[(frame["Beviljat belopp"].fillna(0) > 0) & frame["Förvaltning"].notna()]
     if granted.empty:
         return []
-    keys = _match_keys(granted["Förvaltning"])
+    keys = match_keys(granted["Förvaltning"])
     # Only the groups with more granted rows than their year allows are looked at one by one.
     sizes = granted.groupby([keys, granted["År"], granted["Typ"]], dropna=True)["År"].transform(
         "size"
@@ -400,7 +364,7 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
-    known = _match_keys(apps.frame["Id"]).dropna()
+    known = match_keys(apps.frame["Id"]).dropna()
     out: list[Finding] = []
     for sheet in (
         ledger_format.PAYMENTS,
@@ -412,7 +376,7 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
         if table is None or not table.has("Id"):
             continue
         ids = table.frame["Id"]
-        keys = _match_keys(ids)
+        keys = match_keys(ids)
         unknown = keys.notna().to_numpy(dtype=bool) & ~_is_in(keys, known)
         for row, (value,) in _rows(table, "Id", where=unknown):
             if isinstance(value, str):
