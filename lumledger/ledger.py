@@ -94,6 +94,29 @@ def match_keys(series: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
 
 
+#: Every character ``str.strip()`` removes (``str.isspace``), for Arrow's ``utf8_trim``.
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def stripped_texts(series: pd.Series) -> Any:
+    """A text column as :func:`column_values` gives it (text stripped, blank or not text ->
+    missing), as an Arrow string array: no Python object per cell."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(series.dtype, pd.StringDtype):
+        texts = pa.array(series.array)
+    else:
+        values = [value if isinstance(value, str) else None for value in series.tolist()]
+        texts = pa.array(values, type=pa.large_string())
+    texts = pc.utf8_trim(texts, SPACES)
+    return pc.if_else(pc.greater(pc.binary_length(texts), 0), texts, pa.scalar(None, texts.type))
+
+
 def report_due_date(year: int) -> dt.date:
     """The last day for a year's financial report: 28 February of the following year."""
     return dt.date(year + 1, 2, 28)
