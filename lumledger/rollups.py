@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lumledger import ledger_format
@@ -290,9 +291,10 @@ def _text(value: Any) -> str | None:
 def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     """Ansökningar rows that can be rolled up, with normalised columns.
 
-    Columns: ``year``, ``kind``, ``admin``, ``applied`` (blank = 0), ``granted`` (Int64, NA =
-    undecided). Rows without a year, a known type or an administration are left out (they only
-    occur in invalid ledgers, which the commands refuse).
+    Columns: ``year``, ``kind``, ``admin`` (both categorical, so grouping works on integer
+    codes), ``applied`` (blank = 0), ``granted`` (Int64, NA = undecided). Rows without a year, a
+    known type or an administration are left out (they only occur in invalid ledgers, which the
+    commands refuse).
     """
     import pandas as pd
 
@@ -306,17 +308,19 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
         text = _text(value)
         return text if text in _KIND_ORDER else None
 
+    kinds = _categories(frame["Typ"], kind_name)
+    admins = _categories(frame["Förvaltning"], admin_name)
     work = pd.DataFrame(
         {
             "year": frame["År"].astype("Int64"),
-            "kind": _map_distinct(frame["Typ"], kind_name),
-            "admin": _map_distinct(frame["Förvaltning"], admin_name),
+            "kind": kinds,
+            "admin": admins,
             "applied": frame["Sökt belopp"].astype("Int64").fillna(0),
             "granted": frame["Beviljat belopp"].astype("Int64"),
         },
         index=frame.index,
     )
-    keep = work["year"].notna() & work["kind"].notna() & work["admin"].notna()
+    keep = work["year"].notna() & (kinds.codes >= 0) & (admins.codes >= 0)
     if year is not None:
         keep &= work["year"] == year
     work = work[keep.fillna(False).astype(bool)].copy()
@@ -328,22 +332,27 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     return work
 
 
-def _map_distinct(column: pd.Series, function: Callable[[Any], Any]) -> Any:
-    """``function`` of every value of ``column`` (an object array), called once per distinct value."""
+def _categories(column: pd.Series, function: Callable[[Any], str | None]) -> pd.Categorical:
+    """``function`` of every value of ``column`` as a categorical (missing where it gives
+    ``None``), called once per distinct value."""
     import numpy as np
     import pandas as pd
 
     codes, distinct = pd.factorize(column, use_na_sentinel=True)
-    mapped = np.empty(len(distinct) + 1, dtype=object)  # the last slot: missing values
-    mapped[:-1] = [function(value) for value in distinct]
-    mapped[-1] = function(None)
-    return mapped[codes]
+    names: dict[str, int] = {}
+    mapped = [function(value) for value in distinct.tolist()]
+    mapped.append(function(None))  # the last slot: missing values (code -1)
+    lookup = np.array(
+        [-1 if name is None else names.setdefault(name, len(names)) for name in mapped],
+        dtype=np.int64,
+    )
+    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(list(names), dtype=object))
 
 
 def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
     if work.empty:
         return {}
-    grouped = work.groupby(keys, sort=False).agg(
+    grouped = work.groupby(keys, sort=False, observed=True).agg(
         applications=("applied", "size"),
         applied=("applied", "sum"),
         granted=("granted_sum", "sum"),
@@ -360,7 +369,7 @@ def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
 def _distinct_admins(work: pd.DataFrame, keys: list[str]) -> dict[Any, int]:
     if work.empty:
         return {}
-    counted = work.groupby(keys, sort=False)["admin"].nunique()
+    counted = work.groupby(keys, sort=False, observed=True)["admin"].nunique()
     return {key: int(value) for key, value in counted.items()}
 
 
@@ -548,7 +557,8 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     present = has_project_year[chosen]
     return list(
         map(
-            Commitment._make,
+            tuple.__new__,  # Commitment._make without a Python call each
+            repeat(Commitment),
             zip(
                 written.take(first).to_pylist(),
                 by_id[sheet_first[chosen]].tolist(),
