@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lumledger import ledger_format
-from lumledger.ledger import Ledger, column_values, match_key
+from lumledger.ledger import SPACES, Ledger, column_values, match_key, stripped_texts
 from lumledger.rollups import MAX_PROJECT_YEARS, commitments, compute_rollup
 from lumledger.workbook.columnar import read_columnar
 from lumledger.workbook.reader import read_ledger
@@ -243,3 +244,15 @@ def test_commitments_of_the_workbooks(path: Path) -> None:
     ledger = read_ledger(path)
     assert_same_commitments(ledger, every_year(ledger))
     assert compute_rollup(ledger).commitments == tuple(commitments(ledger))
+
+
+def test_stripped_texts_are_column_values_of_a_text_column() -> None:
+    every_space = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert every_space == SPACES
+    texts = [" K ", "Åsa\u3000", "\x1cx\x1f", "\u00a0", "", "  ", None, "a b", "\u200bz"]
+    for dtype in ("str", object):
+        frame = pd.DataFrame({"Namn": pd.Series(texts, dtype=dtype)})
+        expected = column_values(frame, APPS, "Namn")
+        assert stripped_texts(frame["Namn"]).to_pylist() == expected
+    mixed = pd.DataFrame({"Namn": pd.Series([" a ", 3, None, 2.5], dtype=object)})
+    assert stripped_texts(mixed["Namn"]).to_pylist() == column_values(mixed, APPS, "Namn")
