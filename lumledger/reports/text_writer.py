@@ -125,7 +125,11 @@ def column_texts(show: Callable[[Any], str], values: Sequence[Any]) -> list[str]
     if types <= {str}:
         return list(values)
     if types == {int} and show(-1234567) == "-1234567":  # whole numbers shown plain
-        return list(map(str, values))
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 4 > len(values):
+            return list(map(str, values))
+        texts = {value: str(value) for value in distinct}  # years, counts
+        return list(map(texts.__getitem__, values))
     if types == {int} and show(-1234567) == "-1 234 567":  # grouped as format_kr groups them
         return "\n".join(map(format, values, repeat(","))).replace(",", " ").split("\n")
     if types <= _ALIKE or (
