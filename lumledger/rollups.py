@@ -335,7 +335,7 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
             "year": frame["År"].astype("Int64"),
             "kind": kinds,
             "admin": admins,
-            "applied": frame["Sökt belopp"].astype("Int64").fillna(0),
+            "applied": frame["Sökt belopp"].astype("Int64").fillna(0).astype("int64"),
             "granted": frame["Beviljat belopp"].astype("Int64"),
         },
         index=frame.index,
@@ -369,20 +369,28 @@ def _categories(column: pd.Series, function: Callable[[Any], str | None]) -> pd.
     return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(list(names), dtype=object))
 
 
+#: The working frame's columns a group's :class:`Totals` add up, by the field they give.
+_SUMMED = {
+    "applied": "applied",
+    "granted": "granted_sum",
+    "granted_count": "is_granted",
+    "rejected_count": "is_rejected",
+    "undecided_count": "is_undecided",
+}
+
+
 def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
+    """The totals of each group of ``keys``: every sum in one pass over int64 columns."""
     if work.empty:
         return {}
-    grouped = work.groupby(keys, sort=False, observed=True).agg(
-        applications=("applied", "size"),
-        applied=("applied", "sum"),
-        granted=("granted_sum", "sum"),
-        granted_count=("is_granted", "sum"),
-        rejected_count=("is_rejected", "sum"),
-        undecided_count=("is_undecided", "sum"),
-    )
+    grouped = work.groupby(keys, sort=False, observed=True)
+    sums = grouped[list(_SUMMED.values())].sum()
+    sizes = grouped.size().reindex(sums.index)
     out: dict[Any, Totals] = {}
-    for key, row in zip(grouped.index.tolist(), grouped.to_dict("records"), strict=True):
-        out[key] = Totals(**{str(name): int(value) for name, value in row.items()})
+    for key, applications, row in zip(
+        sums.index.tolist(), sizes.tolist(), sums.to_numpy(dtype="int64").tolist(), strict=True
+    ):
+        out[key] = Totals(applications=applications, **dict(zip(_SUMMED, row, strict=True)))
     return out
 
 
