@@ -626,6 +626,8 @@ def _id_tuples(ids: list[str], starts: Any, ends: Any) -> list[tuple[str, ...]]:
 
 def _or_none(values: Any, present: Any) -> list[int | None]:
     """``values`` as ints, ``None`` where not ``present``."""
+    if present.all():
+        return list(values.tolist())
     return [
         value if there else None
         for value, there in zip(values.tolist(), present.tolist(), strict=True)
