@@ -60,6 +60,70 @@ def match_key(text: str) -> str:
     return text.strip().casefold()
 
 
+# What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
+_ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
+
+
+#: Texts whose every character lowers as it casefolds, in Python and in Arrow alike: ASCII and
+#: the Latin-1 letters (Swedish among them) but ß and µ, which casefold to other letters; no-break
+#: space and the other whitespace beyond ASCII are outside, so ``ascii_trim`` is ``str.strip()``.
+LOWERS_AS_IT_CASEFOLDS = r"^[\x00-\x7f\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
+
+
+def match_keys(series: pd.Series) -> pd.Series:
+    """:func:`match_key` of every text cell of a column (other values kept), as a series with the
+    same index: the whole-column form, one home for every rule and roll-up that matches keys.
+
+    A million Ids are not casefolded one Python call each: ASCII and Latin-1 texts (nearly all,
+    Swedish names among them) are trimmed and lowered by Arrow as whole arrays (for them
+    ``casefold`` is ``lower``), the others by :func:`match_key`. A column that is not all text is
+    mapped cell by cell."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if isinstance(series.dtype, pd.StringDtype):
+            texts = pa.array(series.array)
+        else:
+            texts = pa.array(
+                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return series.map(lambda value: match_key(value) if isinstance(value, str) else value)
+    keys = pc.utf8_lower(pc.ascii_trim(texts, _ASCII_SPACE))
+    other = pc.invert(pc.match_substring_regex(texts, LOWERS_AS_IT_CASEFOLDS).fill_null(True))
+    if pc.any(other).as_py():
+        unusual = texts.filter(other).to_pylist()
+        keys = pc.replace_with_mask(
+            keys, other, pa.array([match_key(text) for text in unusual], type=keys.type)
+        )
+    return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
+
+
+#: Every character ``str.strip()`` removes (``str.isspace``), for Arrow's ``utf8_trim``.
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def stripped_texts(series: pd.Series) -> Any:
+    """A text column as :func:`column_values` gives it (text stripped, blank or not text ->
+    missing), as an Arrow string array: no Python object per cell."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(series.dtype, pd.StringDtype):
+        texts = pa.array(series.array)
+    else:
+        values = [value if isinstance(value, str) else None for value in series.tolist()]
+        texts = pa.array(values, type=pa.large_string())
+    texts = pc.utf8_trim(texts, SPACES)
+    return pc.if_else(pc.greater(pc.binary_length(texts), 0), texts, pa.scalar(None, texts.type))
+
+
 def report_due_date(year: int) -> dt.date:
     """The last day for a year's financial report: 28 February of the following year."""
     return dt.date(year + 1, 2, 28)

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lumledger import ledger_format
-from lumledger.ledger import column_values, match_key
+from lumledger.ledger import match_keys, stripped_texts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,13 +150,14 @@ class KindTotals:
         return {"type": self.kind, "administrations": self.administrations, **self.totals.to_dict()}
 
 
-@dataclass(frozen=True, slots=True)
-class Commitment:
+class Commitment(NamedTuple):
     """A multi-year project: its rows tied together by the ``Projekt`` key.
 
     A project row with ``Projektår`` but no ``Projekt`` key is its own commitment, keyed by its
     ``Id`` (``keyed_by_id``). ``granted_so_far`` = the ``Tidigare beviljat`` stated on the
     earliest recorded row (grants from before the ledger) + every grant recorded in the ledger.
+
+    A named tuple (immutable and cheap): a full-height ledger has hundreds of thousands.
     """
 
     key: str
@@ -176,21 +178,41 @@ class Commitment:
         return self.earlier_stated + self.granted_recorded
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "keyed_by_id": self.keyed_by_id,
-            "administration": self.administration,
-            "name": self.name,
-            "ids": list(self.ids),
-            "first_year": self.first_year,
-            "last_year": self.last_year,
-            "project_year": self.project_year,
-            "years_left": self.years_left,
-            "earlier_stated": self.earlier_stated,
-            "granted_recorded": self.granted_recorded,
-            "granted_so_far": self.granted_so_far,
-            "undecided_count": self.undecided_count,
-        }
+        return commitment_dict(self)
+
+
+def commitment_dict(item: Commitment) -> dict[str, Any]:
+    """A commitment as a JSON-ready dict (:meth:`Commitment.to_dict`); a roll-up may list
+    hundreds of thousands, so the fields are unpacked at once, not looked up one by one."""
+    (
+        key,
+        by_id,
+        administration,
+        name,
+        ids,
+        first,
+        last,
+        project_year,
+        left,
+        earlier,
+        recorded,
+        undecided,
+    ) = item
+    return {
+        "key": key,
+        "keyed_by_id": by_id,
+        "administration": administration,
+        "name": name,
+        "ids": list(ids),
+        "first_year": first,
+        "last_year": last,
+        "project_year": project_year,
+        "years_left": left,
+        "earlier_stated": earlier,
+        "granted_recorded": recorded,
+        "granted_so_far": earlier + recorded,
+        "undecided_count": undecided,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +280,7 @@ class Rollup:
                 "per_year": [item.to_dict() for item in self.study_visits],
                 "total": self.study_visit_total.to_dict(),
             },
-            "commitments": [item.to_dict() for item in self.commitments],
+            "commitments": list(map(commitment_dict, self.commitments)),
             "total": self.total.to_dict(),
         }
 
@@ -289,9 +311,10 @@ def _text(value: Any) -> str | None:
 def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     """Ansökningar rows that can be rolled up, with normalised columns.
 
-    Columns: ``year``, ``kind``, ``admin``, ``applied`` (blank = 0), ``granted`` (Int64, NA =
-    undecided). Rows without a year, a known type or an administration are left out (they only
-    occur in invalid ledgers, which the commands refuse).
+    Columns: ``year``, ``kind``, ``admin`` (both categorical, so grouping works on integer
+    codes), ``applied`` (blank = 0), ``granted`` (Int64, NA = undecided). Rows without a year, a
+    known type or an administration are left out (they only occur in invalid ledgers, which the
+    commands refuse).
     """
     import pandas as pd
 
@@ -305,17 +328,19 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
         text = _text(value)
         return text if text in _KIND_ORDER else None
 
+    kinds = _categories(frame["Typ"], kind_name)
+    admins = _categories(frame["Förvaltning"], admin_name)
     work = pd.DataFrame(
         {
             "year": frame["År"].astype("Int64"),
-            "kind": _map_distinct(frame["Typ"], kind_name),
-            "admin": _map_distinct(frame["Förvaltning"], admin_name),
-            "applied": frame["Sökt belopp"].astype("Int64").fillna(0),
+            "kind": kinds,
+            "admin": admins,
+            "applied": frame["Sökt belopp"].astype("Int64").fillna(0).astype("int64"),
             "granted": frame["Beviljat belopp"].astype("Int64"),
         },
         index=frame.index,
     )
-    keep = work["year"].notna() & work["kind"].notna() & work["admin"].notna()
+    keep = work["year"].notna() & (kinds.codes >= 0) & (admins.codes >= 0)
     if year is not None:
         keep &= work["year"] == year
     work = work[keep.fillna(False).astype(bool)].copy()
@@ -327,39 +352,52 @@ def _applications(ledger: Ledger, year: int | None) -> pd.DataFrame:
     return work
 
 
-def _map_distinct(column: pd.Series, function: Callable[[Any], Any]) -> Any:
-    """``function`` of every value of ``column`` (an object array), called once per distinct value."""
+def _categories(column: pd.Series, function: Callable[[Any], str | None]) -> pd.Categorical:
+    """``function`` of every value of ``column`` as a categorical (missing where it gives
+    ``None``), called once per distinct value."""
     import numpy as np
     import pandas as pd
 
     codes, distinct = pd.factorize(column, use_na_sentinel=True)
-    mapped = np.empty(len(distinct) + 1, dtype=object)  # the last slot: missing values
-    mapped[:-1] = [function(value) for value in distinct]
-    mapped[-1] = function(None)
-    return mapped[codes]
+    names: dict[str, int] = {}
+    mapped = [function(value) for value in distinct.tolist()]
+    mapped.append(function(None))  # the last slot: missing values (code -1)
+    lookup = np.array(
+        [-1 if name is None else names.setdefault(name, len(names)) for name in mapped],
+        dtype=np.int64,
+    )
+    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(list(names), dtype=object))
+
+
+#: The working frame's columns a group's :class:`Totals` add up, by the field they give.
+_SUMMED = {
+    "applied": "applied",
+    "granted": "granted_sum",
+    "granted_count": "is_granted",
+    "rejected_count": "is_rejected",
+    "undecided_count": "is_undecided",
+}
 
 
 def _group_totals(work: pd.DataFrame, keys: list[str]) -> dict[Any, Totals]:
+    """The totals of each group of ``keys``: every sum in one pass over int64 columns."""
     if work.empty:
         return {}
-    grouped = work.groupby(keys, sort=False).agg(
-        applications=("applied", "size"),
-        applied=("applied", "sum"),
-        granted=("granted_sum", "sum"),
-        granted_count=("is_granted", "sum"),
-        rejected_count=("is_rejected", "sum"),
-        undecided_count=("is_undecided", "sum"),
-    )
+    grouped = work.groupby(keys, sort=False, observed=True)
+    sums = grouped[list(_SUMMED.values())].sum()
+    sizes = grouped.size().reindex(sums.index)
     out: dict[Any, Totals] = {}
-    for key, row in zip(grouped.index.tolist(), grouped.to_dict("records"), strict=True):
-        out[key] = Totals(**{str(name): int(value) for name, value in row.items()})
+    for key, applications, row in zip(
+        sums.index.tolist(), sizes.tolist(), sums.to_numpy(dtype="int64").tolist(), strict=True
+    ):
+        out[key] = Totals(applications=applications, **dict(zip(_SUMMED, row, strict=True)))
     return out
 
 
 def _distinct_admins(work: pd.DataFrame, keys: list[str]) -> dict[Any, int]:
     if work.empty:
         return {}
-    counted = work.groupby(keys, sort=False)["admin"].nunique()
+    counted = work.groupby(keys, sort=False, observed=True)["admin"].nunique()
     return {key: int(value) for key, value in counted.items()}
 
 
@@ -445,14 +483,32 @@ def _compute_rollup(ledger: Ledger, year: int | None) -> Rollup:
 
 
 def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
-    """Multi-year projects (see :class:`Commitment`).
+    """Multi-year projects (see :class:`Commitment`), ordered by first year, administration and
+    key (the last two without case).
+
+    Project rows (``Typ`` Projekt, with a year) are tied together by their ``Projekt`` key as
+    matched (:func:`~lumledger.ledger.match_key`), or, without a key, by their ``Id`` when they
+    state a ``Projektår``. A commitment's rows are taken by year (the same year in the sheet's
+    order): the first gives the key as written and ``Tidigare beviljat``, the last the
+    administration and name, and the latest that states a ``Projektår`` the project year reached
+    (counted on to the last row's year). The commitment's first row in the sheet says whether it
+    is keyed by an Id.
 
     For a given ``year``: rows up to that year count, and a project is listed when it has a row
     in ``year`` or may still run in it (years left reach ``year``).
+
+    Whole-column work, as a ledger may hold hundreds of thousands of projects: keys matched by
+    :func:`~lumledger.ledger.match_keys`, rows grouped by one stable sort, each commitment's
+    figures by NumPy reductions, the order by one Arrow sort; Python objects are made only for
+    what is returned, a column at a time.
     """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     frame = ledger.frame(ledger_format.APPLICATIONS)
-    # Only project rows with a year and a key or a project year can be part of a commitment:
-    # select them with whole-column operations, then take each column once as a Python list.
+    # Only project rows with a year and a key or a project year can be part of a commitment.
     candidates = (
         (frame["Typ"] == ledger_format.PROJECT).fillna(False).astype(bool)
         & frame["År"].notna().to_numpy(dtype=bool)
@@ -460,70 +516,122 @@ def commitments(ledger: Ledger, year: int | None = None) -> list[Commitment]:
     )
     if year is not None:
         candidates &= (frame["År"] <= year).fillna(False).to_numpy(dtype=bool)
-    rows = frame.loc[candidates]
-    years: list[int] = [int(v) for v in column_values(rows, ledger_format.APPLICATIONS, "År")]
-    project_keys = column_values(rows, ledger_format.APPLICATIONS, "Projekt")
-    project_years = column_values(rows, ledger_format.APPLICATIONS, "Projektår")
-    ids = column_values(rows, ledger_format.APPLICATIONS, "Id")
+    rows = np.flatnonzero(np.asarray(candidates, dtype=bool))
 
-    # Rows by group (the key, casefolded), in the frame's order; the key as written on each row.
-    groups: dict[str, list[int]] = {}
-    keyed_by_id: dict[str, bool] = {}
-    written_key: list[str] = [""] * len(years)
-    for i, (project, stated, id_) in enumerate(zip(project_keys, project_years, ids, strict=True)):
-        key = _text(project)
-        by_id = key is None
-        if key is None:
-            key = _text(id_) if stated is not None else None
-            if key is None:
-                continue
-        group_key = match_key(key)
-        written_key[i] = key
-        members = groups.get(group_key)
-        if members is None:
-            groups[group_key] = [i]
-            keyed_by_id[group_key] = by_id
-        else:
-            members.append(i)
+    # Each row's key as written: its Projekt key, else its Id when it states a project year.
+    project_keys = stripped_texts(frame["Projekt"].iloc[rows])
+    ids = stripped_texts(frame["Id"].iloc[rows])
+    stated = frame["Projektår"].iloc[rows].notna().to_numpy(dtype=bool)
+    by_id = project_keys.is_null().to_numpy(zero_copy_only=False)
+    no_key = pa.scalar(None, ids.type)
+    written = pc.if_else(by_id, pc.if_else(stated, ids, no_key), project_keys)
+    member = np.flatnonzero(written.is_valid().to_numpy(zero_copy_only=False))
+    if not len(member):
+        return []
+    rows, stated, by_id = rows[member], stated[member], by_id[member]
+    written, ids = written.take(member), ids.take(member)
+    matched = match_keys(pd.Series(pd.arrays.ArrowStringArray(written)))
+    encoded = pa.array(matched.array).dictionary_encode()
+    group = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
-    admins = column_values(rows, ledger_format.APPLICATIONS, "Förvaltning")
-    project_names = column_values(rows, ledger_format.APPLICATIONS, "Namn")
-    earlier = column_values(rows, ledger_format.APPLICATIONS, "Tidigare beviljat")
-    granted = column_values(rows, ledger_format.APPLICATIONS, "Beviljat belopp")
-    out: list[Commitment] = []
-    for group_key, members in groups.items():
-        members.sort(key=years.__getitem__)  # stable: same year keeps the frame's order
-        first, last = members[0], members[-1]
-        project_year: int | None = None
-        for i in reversed(members):  # the latest row that states a project year
-            if project_years[i] is not None:
-                project_year = int(project_years[i]) + (years[last] - years[i])
-                break
-        years_left = None if project_year is None else max(0, MAX_PROJECT_YEARS - project_year)
-        if year is not None and years[last] != year:
-            may_still_run = years_left is not None and years[last] + years_left >= year
-            if not may_still_run:
-                continue
-        granted_values = [granted[i] for i in members]
-        admin_text = _text(admins[last]) or ""
-        out.append(
-            Commitment(
-                key=written_key[first],
-                keyed_by_id=keyed_by_id[group_key],
-                administration=ledger.canonical_name(admin_text),
-                name=_text(project_names[last]) or "",
-                ids=tuple(_text(ids[i]) or "" for i in members),
-                first_year=years[first],
-                last_year=years[last],
-                project_year=project_year,
-                years_left=years_left,
-                earlier_stated=int(earlier[first] or 0),
-                granted_recorded=sum(int(v) for v in granted_values if v is not None),
-                undecided_count=sum(1 for v in granted_values if v is None),
-            )
+    def ints(name: str) -> Any:
+        return frame[name].iloc[rows].to_numpy(dtype="int64", na_value=0)
+
+    years = ints("År")
+    # Rows by group, then year; the same year keeps the sheet's order (lexsort is stable).
+    order = np.lexsort((years, group))
+    grouped = group[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    ends = np.r_[starts[1:], len(order)] - 1
+    first, last = order[starts], order[ends]
+
+    # The latest row (by year) that states a project year, counted on to the last row's year.
+    latest = np.maximum.accumulate(np.where(stated[order], np.arange(len(order)), -1))[ends]
+    has_project_year = latest >= starts
+    stating = order[np.where(has_project_year, latest, starts)]
+    project_year = ints("Projektår")[stating] + (years[last] - years[stating])
+    years_left = np.maximum(0, MAX_PROJECT_YEARS - project_year)
+    listed = np.ones(len(starts), dtype=bool)
+    if year is not None:
+        may_still_run = has_project_year & (years[last] + years_left >= year)
+        listed = (years[last] == year) | may_still_run
+    kept = np.flatnonzero(listed)
+
+    # The administration (as Förvaltningar writes it), computed once per distinct text.
+    codes, distinct = pd.factorize(frame["Förvaltning"].iloc[rows[last[kept]]])
+    names = [ledger.canonical_name(_text(value) or "") for value in distinct.tolist()]
+    names.append(ledger.canonical_name(""))  # code -1: no administration
+    folded = [name.casefold() for name in names]
+    rank_of = {text: rank for rank, text in enumerate(sorted(set(folded)))}
+    ranks = np.array([rank_of[text] for text in folded], dtype=np.int64)
+
+    # The order shown: first year, administration, key (the last two without case).
+    ranking = pa.table(
+        {
+            "first_year": years[first[kept]],
+            "administration": ranks[codes],
+            "key": encoded.dictionary.take(pa.array(kept)),
+        }
+    )
+    sort_keys = [(name, "ascending") for name in ranking.column_names]
+    shown = pc.sort_indices(ranking, sort_keys=sort_keys).to_numpy(zero_copy_only=False)
+    chosen = kept[shown]  # the groups shown, in order
+    first, last = first[chosen], last[chosen]
+
+    granted_column = frame["Beviljat belopp"].iloc[rows]
+    granted = granted_column.to_numpy(dtype="int64", na_value=0)[order]
+    undecided = granted_column.isna().to_numpy(dtype=np.int64)[order]
+    sheet_first = np.minimum.reduceat(order, starts)  # the commitment's first row in the sheet
+    present = has_project_year[chosen]
+    return list(
+        map(
+            tuple.__new__,  # Commitment._make without a Python call each
+            repeat(Commitment),
+            zip(
+                written.take(first).to_pylist(),
+                by_id[sheet_first[chosen]].tolist(),
+                np.array(names, dtype=object)[codes[shown]].tolist(),
+                _texts_or_blank(stripped_texts(frame["Namn"].iloc[rows[last]])),
+                _id_tuples(_texts_or_blank(ids.take(order)), starts[chosen], ends[chosen]),
+                years[first].tolist(),
+                years[last].tolist(),
+                _or_none(project_year[chosen], present),
+                _or_none(years_left[chosen], present),
+                ints("Tidigare beviljat")[first].tolist(),
+                np.add.reduceat(granted, starts)[chosen].tolist(),
+                np.add.reduceat(undecided, starts)[chosen].tolist(),
+                strict=True,
+            ),
         )
-    out.sort(key=lambda c: (c.first_year, c.administration.casefold(), c.key.casefold()))
+    )
+
+
+def _texts_or_blank(texts: Any) -> list[str]:
+    """An Arrow string array as Python texts, ``""`` for a missing one."""
+    import pyarrow.compute as pc
+
+    return list(pc.fill_null(texts, "").to_pylist())
+
+
+def _id_tuples(ids: list[str], starts: Any, ends: Any) -> list[tuple[str, ...]]:
+    """``ids[start:end + 1]`` as a tuple for each (start, end); most projects have one row."""
+    import numpy as np
+
+    at, to = starts.tolist(), (ends + 1).tolist()
+    out: list[tuple[str, ...]] = list(zip([ids[start] for start in at]))
+    for i in np.flatnonzero(ends > starts).tolist():
+        out[i] = tuple(ids[at[i] : to[i]])
     return out
+
+
+def _or_none(values: Any, present: Any) -> list[int | None]:
+    """``values`` as ints, ``None`` where not ``present``."""
+    if present.all():
+        return list(values.tolist())
+    return [
+        value if there else None
+        for value, there in zip(values.tolist(), present.tolist(), strict=True)
+    ]
 
 
 # --- small functions for Excel worksheet functions ---------------------------------------------

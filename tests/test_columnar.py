@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lumledger.ledger import match_key
+from lumledger.ledger import match_key, match_keys
 from lumledger.workbook.columnar import CELLS_PATH_BELOW_BYTES, read_columnar
 from tools import compare_readers, ledgers
 
@@ -81,14 +81,12 @@ def test_the_tool_reports_a_difference(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_match_keys_of_a_column_equal_match_key_of_each_cell() -> None:
-    from lumledger.rules.cross_sheet import _casefold, _match_keys
-
     texts = [" 2019-P01 ", "ÅSA", "Straße", "\x1cid\x1f", "a\u00a0", None, "", "MiXeD", "x y"]
     for dtype in ("str", object):
         series = pd.Series(texts, index=range(10, 10 + len(texts)), dtype=dtype)
-        keys = _match_keys(series)
+        keys = match_keys(series)
         assert list(keys.index) == list(series.index)
-        expected = [_casefold(v) for v in texts]
+        expected = [match_key(v) if isinstance(v, str) else v for v in texts]
         got = [None if pd.isna(v) else v for v in keys]
         assert got == expected
     assert match_key(" ÅSA ") == "åsa"
@@ -99,11 +97,12 @@ def test_match_keys_of_a_column_equal_match_key_of_each_cell() -> None:
 def test_match_keys_of_any_texts_equal_match_key_of_each_cell(texts: list[str | None]) -> None:
     """Arrow lowers the ASCII and Latin-1 texts as whole arrays; whatever the letters, the keys
     are :func:`match_key`'s (ß, µ, İ, no-break space … go one by one)."""
-    from lumledger.rules.cross_sheet import _casefold, _match_keys
+    from lumledger.ledger import match_keys
 
+    expected = [None if v is None else match_key(v) for v in texts]
     for dtype in ("str", object):
-        keys = _match_keys(pd.Series(texts, dtype=dtype))
-        assert [None if pd.isna(v) else v for v in keys] == [_casefold(v) for v in texts]
+        keys = match_keys(pd.Series(texts, dtype=dtype))
+        assert [None if pd.isna(v) else v for v in keys] == expected
 
 
 def _damage(path: Path, target: Path, *parts: str) -> Path:

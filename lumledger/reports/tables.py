@@ -19,7 +19,10 @@ Standard library only: the command line imports this module on its start-up path
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Final, NamedTuple
 
 
@@ -149,12 +152,22 @@ def body(*values: Any, link: Link | None = None) -> Row:
     return Row(values=values, link=link)
 
 
+def body_rows(values: Iterable[tuple[Any, ...]]) -> list[Row]:
+    """A body row for each tuple of values, as :func:`body` makes it, without a Python call per
+    row (for tables of hundreds of thousands of rows)."""
+    return list(map(tuple.__new__, repeat(Row), zip(values, repeat(RowKind.BODY), repeat(None))))
+
+
 def total(*values: Any) -> Row:
     return Row(values=values, kind=RowKind.TOTAL)
 
 
 def group(text: str) -> Row:
     return Row(values=(text,), kind=RowKind.GROUP)
+
+
+_values = attrgetter("values")
+_kind = attrgetter("kind")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +189,9 @@ class Table:
 
     def __post_init__(self) -> None:
         width = len(self.columns)
+        lengths = set(map(len, map(_values, self.rows)))
+        if lengths <= {width} and (width == 1 or RowKind.GROUP not in map(_kind, self.rows)):
+            return  # every row fits (checked by whole-list operations: tables can be large)
         for row in self.rows:
             expected = 1 if row.kind is RowKind.GROUP else width
             if len(row.values) != expected:

@@ -16,6 +16,11 @@ An empty table shows its title and its ``empty`` text, or nothing when it has no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
+from operator import attrgetter
+from typing import Any
+
 from lumledger.reports.layout import formatter
 from lumledger.reports.tables import BLANK, ColumnKind, ParagraphKind, Report, Row, RowKind, Table
 
@@ -38,7 +43,7 @@ def render_report(report: Report) -> str:
         lines += table_lines(table)
     for note in report.notes:
         lines += ["", note]
-    return "".join(line + "\n" for line in lines)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def table_lines(table: Table) -> list[str]:
@@ -64,41 +69,82 @@ class _Cells:
 
 
 def grid_lines(table: Table) -> list[str]:
-    """The grid, formatted column by column (a roll-up can have tens of thousands of rows)."""
+    """The grid, built column by column: a roll-up can have hundreds of thousands of rows, so
+    each column is formatted, cut, measured and padded by whole-list operations, and the lines
+    joined in one go."""
     lines = [table.title] if table.title else []
     if not table.rows:
         return lines + ([table.empty] if table.empty else [])
-    rows = [row for row in table.rows if row.kind is not RowKind.GROUP]
+    # Kinds compared by identity (an enum's hash is a Python call).
+    has_groups = RowKind.GROUP in map(_kind, table.rows)
+    rows = [r for r in table.rows if not r.is_group] if has_groups else table.rows
     cells = _Cells(table)
-    by_column = list(zip(*(row.values for row in rows), strict=True)) or [() for _ in table.columns]
-    texts = [list(map(show, values)) for show, values in zip(cells.plain, by_column, strict=True)]
-    if cells.totals != cells.plain:  # a column states its unit on totals rows
+    by_column = list(zip(*map(_values, rows), strict=True)) or [() for _ in table.columns]
+    texts = [
+        column_texts(show, values) for show, values in zip(cells.plain, by_column, strict=True)
+    ]
+    if cells.totals != cells.plain and RowKind.TOTAL in map(_kind, rows):  # unit on totals
         for i, row in enumerate(rows):
             if row.kind is RowKind.TOTAL:
                 for j, text in enumerate(cells(row)):
                     texts[j][i] = text
     for column, shown in zip(table.columns, texts, strict=True):
-        if column.kind is ColumnKind.TEXT:
+        if column.kind is ColumnKind.TEXT and max(map(len, shown), default=0) > MAX_CELL:
             shown[:] = [t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…" for t in shown]
     headings = table.headings
     widths = [
-        max([len(heading), *map(len, shown)])
+        max(len(heading), max(map(len, shown), default=0))
         for heading, shown in zip(headings, texts, strict=True)
     ]
-    pattern = "  ".join(
-        f"{{:{'>' if column.kind.is_numeric else '<'}{width}}}"
-        for column, width in zip(table.columns, widths, strict=True)
-    )
     if table.has_header:
+        pattern = "  ".join(
+            f"{{:{'>' if column.kind.is_numeric else '<'}{width}}}"
+            for column, width in zip(table.columns, widths, strict=True)
+        )
         lines.append(pattern.format(*headings).rstrip())
         lines.append("  ".join("-" * width for width in widths))
-    formatted = iter(zip(*texts, strict=True))
+    padded = [
+        list(map(str.rjust if column.kind.is_numeric else str.ljust, shown, repeat(width)))
+        for column, shown, width in zip(table.columns, texts, widths, strict=True)
+    ]
+    body = list(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
+    if not has_groups:
+        return lines + body
+    formatted = iter(body)
     for row in table.rows:
-        if row.kind is RowKind.GROUP:
-            lines.append(row.values[0])
-        else:
-            lines.append(pattern.format(*next(formatted)).rstrip())
+        lines.append(row.values[0] if row.is_group else next(formatted))
     return lines
+
+
+def column_texts(show: Callable[[Any], str], values: Sequence[Any]) -> list[str]:
+    """``show`` of every value of a column, by whole-list operations where the values allow: a
+    text is itself in every kind of column, whole numbers are ``str``, whole kronor grouped by
+    Python's own formatting (:func:`lumledger.money.format_kr`); other values once per distinct
+    value when they are of types whose equal values read alike, else one call each."""
+    types = set(map(type, values))
+    if types <= {str}:
+        return list(values)
+    if types == {int} and show(-1234567) == "-1234567":  # whole numbers shown plain
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 4 > len(values):
+            return list(map(str, values))
+        texts = {value: str(value) for value in distinct}  # years, counts
+        return list(map(texts.__getitem__, values))
+    if types == {int} and show(-1234567) == "-1 234 567":  # grouped as format_kr groups them
+        return "\n".join(map(format, values, repeat(","))).replace(",", " ").split("\n")
+    if types <= _ALIKE or (
+        types == {tuple} and set(map(type, chain.from_iterable(values))) <= {int}
+    ):
+        shown = {value: show(value) for value in dict.fromkeys(values)}
+        return list(map(shown.__getitem__, values))
+    return list(map(show, values))
+
+
+#: Types whose equal values are always shown alike (a span of years is a tuple of ints).
+_ALIKE = frozenset({int, str, type(None), type(BLANK)})
+
+_kind = attrgetter("kind")
+_values = attrgetter("values")
 
 
 def listing_lines(table: Table) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lumledger import ledger_format
 from lumledger.findings import Finding, closest, finding
-from lumledger.ledger import Ledger, Sheet, match_key, to_date, to_int
+from lumledger.ledger import Ledger, Sheet, match_keys, to_date, to_int
 from lumledger.ledger_format import (
     ADMINISTRATIONS,
     APPLICATIONS,
@@ -106,7 +106,7 @@ def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
         if table is None or not table.has(column):
             continue
         series = table.frame[column]
-        keys = series if column == "År" else _match_keys(series)
+        keys = series if column == "År" else match_keys(series)
         duplicated = keys.notna() & keys.duplicated(keep=False)
         if not duplicated.any():
             continue
@@ -131,50 +131,10 @@ def check_duplicates(ledger: Ledger, context: Context) -> list[Finding]:
     return out
 
 
-def _casefold(value: Any) -> Any:
-    """A cell as Ids and names are matched (:func:`lumledger.ledger.match_key`); other values kept."""
-    return match_key(value) if isinstance(value, str) else value
-
-
-# What Python's str.strip() removes from ASCII text (Arrow's own "whitespace" lacks \x1c-\x1f).
-_ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
-# Texts whose every character lowers as it casefolds, in Python and in Arrow alike: ASCII and the
-# Latin-1 letters (Swedish among them) but ß and µ, which casefold to other letters; no-break
-# space and the other whitespace beyond ASCII are outside, so ascii_trim is Python's strip().
-_LOWERS_AS_IT_CASEFOLDS = r"^[\x00-\x7f\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
-
-
-def _match_keys(series: pd.Series) -> pd.Series:
-    """:func:`_casefold` of every cell of a text column, as a series with the same index.
-
-    A million Ids are not casefolded one Python call each: ASCII and Latin-1 texts (nearly all)
-    are trimmed and lowered by Arrow as whole arrays (for them ``casefold`` is ``lower``), the others by
-    :func:`lumledger.ledger.match_key`. A column that is not all text is mapped cell by cell."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        if isinstance(series.dtype, pd.StringDtype):
-            texts = pa.array(series.array)
-        else:
-            texts = pa.array(
-                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return series.map(_casefold)
-    keys = pc.utf8_lower(pc.ascii_trim(texts, _ASCII_SPACE))
-    other = pc.invert(pc.match_substring_regex(texts, _LOWERS_AS_IT_CASEFOLDS).fill_null(True))
-    if pc.any(other).as_py():
-        unusual = texts.filter(other).to_pylist()
-        keys = pc.replace_with_mask(
-            keys, other, pa.array([match_key(text) for text in unusual], type=keys.type)
-        )
-    return pd.Series(pd.arrays.ArrowStringArray(keys), index=series.index, name=series.name)
-
-
 def _is_in(keys: pd.Series, known: pd.Series) -> Any:
-    """Which of ``keys`` are among ``known`` (two :func:`_match_keys`), as a boolean array: one
-    Arrow hash lookup (pandas' ``isin`` on Arrow strings makes a Python object per value)."""
+    """Which of ``keys`` are among ``known`` (two :func:`~lumledger.ledger.match_keys`), as a
+    boolean array: one Arrow hash lookup (pandas' ``isin`` on Arrow strings makes a Python object
+    per value)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -274,7 +234,7 @@ def check_grant_limits(ledger: Ledger, context: Context) -> list[Finding]:
     granted = frame[["Förvaltning", "År", "Typ"]].take(positions)
     if granted.empty:
         return []
-    keys = _match_keys(granted["Förvaltning"])
+    keys = match_keys(granted["Förvaltning"])
     # Only the groups with more granted rows than their year allows are looked at one by one.
     sizes = _group_sizes(_groups(keys, granted["År"], granted["Typ"]))
     years = _numbers(granted["År"])
@@ -432,7 +392,7 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
     apps = ledger.sheet(APPLICATIONS)
     if apps is None or not apps.has("Id"):
         return []
-    known = _match_keys(apps.frame["Id"]).dropna()
+    known = match_keys(apps.frame["Id"]).dropna()
     out: list[Finding] = []
     for sheet in (
         ledger_format.PAYMENTS,
@@ -444,7 +404,7 @@ def check_known_ids(ledger: Ledger, context: Context) -> list[Finding]:
         if table is None or not table.has("Id"):
             continue
         ids = table.frame["Id"]
-        keys = _match_keys(ids)
+        keys = match_keys(ids)
         unknown = keys.notna().to_numpy(dtype=bool) & ~_is_in(keys, known)
         for row, (value,) in _rows(table, "Id", where=unknown):
             if isinstance(value, str):
@@ -982,7 +942,7 @@ def _trip_key(value: Any) -> str | None:
 
 
 # Texts whose key is Arrow's lower-case, trimmed: printable, every character lowering as it
-# casefolds (see _LOWERS_AS_IT_CASEFOLDS), and no whitespace but single spaces once commas are
+# casefolds (see ledger.LOWERS_AS_IT_CASEFOLDS), and no whitespace but single spaces once commas are
 # spaces (so split() and join change nothing).
 _TRIP_KEY_PLAIN = r"^[\x20-\x7e\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
 _TRIP_KEY_ENDS = " .!?;:"
