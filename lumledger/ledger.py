@@ -70,6 +70,20 @@ _ASCII_SPACE = "".join(chr(code) for code in range(128) if chr(code).isspace())
 LOWERS_AS_IT_CASEFOLDS = r"^[\x00-\x7f\x{c0}-\x{de}\x{e0}-\x{ff}]*$"
 
 
+def text_array(series: pd.Series) -> Any:
+    """A column as one Arrow string array when every cell is text or empty (a text column's
+    without a copy), else ``None`` (the caller then goes value by value)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        if isinstance(series.dtype, pd.StringDtype):
+            return pa.array(series.array)
+        return pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
 def match_keys(series: pd.Series) -> pd.Series:
     """:func:`match_key` of every text cell of a column (other values kept), as a series with the
     same index: the whole-column form, one home for every rule and roll-up that matches keys.
@@ -82,14 +96,8 @@ def match_keys(series: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        if isinstance(series.dtype, pd.StringDtype):
-            texts = pa.array(series.array)
-        else:
-            texts = pa.array(
-                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    texts = text_array(series)
+    if texts is None:
         return series.map(lambda value: match_key(value) if isinstance(value, str) else value)
     keys = pc.utf8_lower(pc.ascii_trim(texts, _ASCII_SPACE))
     other = pc.invert(pc.match_substring_regex(texts, LOWERS_AS_IT_CASEFOLDS).fill_null(True))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lumledger import ledger_format
 from lumledger.findings import Finding, closest, finding
-from lumledger.ledger import Ledger, Sheet, match_keys, to_date, to_int
+from lumledger.ledger import Ledger, Sheet, match_keys, text_array, to_date, to_int
 from lumledger.ledger_format import (
     ADMINISTRATIONS,
     APPLICATIONS,
@@ -955,14 +955,8 @@ def _trip_keys(series: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        if isinstance(series.dtype, pd.StringDtype):
-            texts = pa.array(series.array)
-        else:
-            texts = pa.array(
-                series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: value by value
+    texts = text_array(series)
+    if texts is None:  # not all text: value by value
         codes, distinct = pd.factorize(series)
         keys = np.asarray([*(_trip_key(v) for v in np.asarray(distinct, dtype=object)), None])
         return pd.Series(
